@@ -1,0 +1,1 @@
+//! The subcommands: argument types and what each one prints.

@@ -1,0 +1,1 @@
+//! The long-running crawler: discovery, schedule and re-checks (issue 4).

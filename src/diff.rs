@@ -1,0 +1,159 @@
+//! Pure comparison of two article states: change classification, content hash and word-level diff.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use similar::{Algorithm, ChangeTag, TextDiff};
+
+use crate::model::{Article, ChangeKind};
+
+/// Bounds the diff of two very different long texts; past it `similar` approximates.
+const DIFF_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// What a run of text did between two versions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Op {
+    /// Present in both.
+    Equal,
+    /// Only in the newer version.
+    Insert,
+    /// Only in the older version.
+    Delete,
+}
+
+/// A maximal run of text with one [`Op`]. Whitespace, including the blank
+/// lines between paragraphs, is kept, so concatenating the `Equal` and
+/// `Insert` runs gives the new text back exactly.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DiffOp {
+    /// What happened to `text`.
+    pub op: Op,
+    /// The run of text.
+    pub text: String,
+}
+
+/// Word-level diff of two normalised texts.
+pub fn word_diff(old: &str, new: &str) -> Vec<DiffOp> {
+    let diff = TextDiff::configure()
+        .algorithm(Algorithm::Patience)
+        .timeout(DIFF_TIMEOUT)
+        .diff_words(old, new);
+    let mut ops: Vec<DiffOp> = Vec::new();
+    for change in diff.iter_all_changes() {
+        let op = match change.tag() {
+            ChangeTag::Equal => Op::Equal,
+            ChangeTag::Insert => Op::Insert,
+            ChangeTag::Delete => Op::Delete,
+        };
+        let text = change.value();
+        match ops.last_mut() {
+            Some(last) if last.op == op => last.text.push_str(text),
+            _ => ops.push(DiffOp {
+                op,
+                text: text.to_owned(),
+            }),
+        }
+    }
+    ops
+}
+
+/// Words inserted and deleted by `ops`, counting whitespace-separated words.
+pub fn word_counts(ops: &[DiffOp]) -> (u32, u32) {
+    let count = |op: Op| -> u32 {
+        let n: usize = ops
+            .iter()
+            .filter(|o| o.op == op)
+            .map(|o| o.text.split_whitespace().count())
+            .sum();
+        u32::try_from(n).unwrap_or(u32::MAX)
+    };
+    (count(Op::Insert), count(Op::Delete))
+}
+
+/// blake3 of what makes an article's content: title and text, hex-encoded.
+pub fn content_hash(article: &Article) -> String {
+    let mut h = blake3::Hasher::new();
+    h.update(article.title.as_deref().unwrap_or("").as_bytes());
+    h.update(b"\0");
+    h.update(article.text.as_bytes());
+    h.finalize().to_hex().to_string()
+}
+
+/// Classifies `new` against the previous stored state.
+///
+/// Content is title + text; the stamp is the article's own `last_update`.
+pub fn classify(prev: Option<&Article>, new: &Article) -> ChangeKind {
+    let Some(prev) = prev else {
+        return ChangeKind::New;
+    };
+    let content_changed = prev.text != new.text || prev.title != new.title;
+    let stamp_changed = prev.last_update != new.last_update;
+    match (content_changed, stamp_changed) {
+        (true, true) => ChangeKind::DeclaredUpdate,
+        (true, false) => ChangeKind::SilentEdit,
+        (false, true) => ChangeKind::StampOnly,
+        (false, false) => ChangeKind::Unchanged,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn article(title: &str, text: &str, stamp: Option<&str>) -> Article {
+        Article {
+            title: Some(title.into()),
+            text: text.into(),
+            last_update: stamp.map(Into::into),
+            ..Article::default()
+        }
+    }
+
+    #[test]
+    fn classification_covers_every_kind() {
+        let a = article("T", "one two", Some("2024-01-01T00:00:00Z"));
+        let text = article("T", "one three", Some("2024-01-01T00:00:00Z"));
+        let both = article("T", "one three", Some("2024-01-02T00:00:00Z"));
+        let stamp = article("T", "one two", Some("2024-01-02T00:00:00Z"));
+        let title = article("T2", "one two", Some("2024-01-01T00:00:00Z"));
+        assert_eq!(classify(None, &a), ChangeKind::New);
+        assert_eq!(classify(Some(&a), &a.clone()), ChangeKind::Unchanged);
+        assert_eq!(classify(Some(&a), &text), ChangeKind::SilentEdit);
+        assert_eq!(classify(Some(&a), &both), ChangeKind::DeclaredUpdate);
+        assert_eq!(classify(Some(&a), &stamp), ChangeKind::StampOnly);
+        assert_eq!(classify(Some(&a), &title), ChangeKind::SilentEdit);
+    }
+
+    #[test]
+    fn word_diff_keeps_paragraphs_and_counts_words() {
+        let old = "The cat sat.\n\nIt was warm.";
+        let new = "The black cat sat.\n\nIt was cold.";
+        let ops = word_diff(old, new);
+        let rebuilt_new: String = ops
+            .iter()
+            .filter(|o| o.op != Op::Delete)
+            .map(|o| o.text.as_str())
+            .collect();
+        let rebuilt_old: String = ops
+            .iter()
+            .filter(|o| o.op != Op::Insert)
+            .map(|o| o.text.as_str())
+            .collect();
+        assert_eq!(rebuilt_new, new);
+        assert_eq!(rebuilt_old, old);
+        assert_eq!(word_counts(&ops), (2, 1));
+        assert!(ops.iter().any(|o| o.op == Op::Delete && o.text == "warm."));
+    }
+
+    #[test]
+    fn hash_depends_on_title_and_text_only() {
+        let a = article("T", "x", Some("1"));
+        let b = article("T", "x", Some("2"));
+        assert_eq!(content_hash(&a), content_hash(&b));
+        assert_ne!(
+            content_hash(&a),
+            content_hash(&article("U", "x", Some("1")))
+        );
+    }
+}

@@ -1,0 +1,175 @@
+//! The library's error type: every variant names the URL, host, file or line it concerns.
+
+use std::path::PathBuf;
+
+/// Shorthand for results carrying the library's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong in emend, with enough context to act on it.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A configuration file could not be read or is invalid.
+    #[error("{file}:{line}:{column}: {message}")]
+    Config {
+        /// The config file.
+        file: PathBuf,
+        /// 1-based line of the offending token.
+        line: usize,
+        /// 1-based column of the offending token.
+        column: usize,
+        /// What was wrong, naming the site when there is one.
+        message: String,
+    },
+
+    /// A file could not be read or written.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file or directory concerned.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// The user gave something that is not an absolute http(s) URL.
+    #[error("invalid URL {input:?}: {reason}")]
+    InvalidUrl {
+        /// What the user typed.
+        input: String,
+        /// Why it was rejected.
+        reason: String,
+    },
+
+    /// The request failed before a response arrived (DNS, connect, TLS, timeout, reset).
+    #[error("{url}: {message}")]
+    Network {
+        /// The URL being fetched.
+        url: String,
+        /// A one-line description of the failure, including its cause chain.
+        message: String,
+    },
+
+    /// The server answered with a status that is not a success.
+    #[error("{url}: HTTP {status}")]
+    HttpStatus {
+        /// The URL being fetched.
+        url: String,
+        /// The HTTP status code.
+        status: u16,
+        /// Seconds the server asked us to wait (429/503 `Retry-After`), if any.
+        retry_after: Option<u64>,
+    },
+
+    /// The response is not an HTML document.
+    #[error("{url}: not an HTML page (content type {content_type:?})")]
+    NotHtml {
+        /// The URL being fetched.
+        url: String,
+        /// The content type the server declared.
+        content_type: String,
+    },
+
+    /// The body (after decompression) exceeded the configured cap.
+    #[error("{url}: response body exceeds the {limit}-byte limit")]
+    BodyTooLarge {
+        /// The URL being fetched.
+        url: String,
+        /// The cap in bytes.
+        limit: u64,
+    },
+
+    /// More redirects than allowed, or a redirect cycle.
+    #[error("{url}: {message}")]
+    Redirect {
+        /// The URL being fetched.
+        url: String,
+        /// What went wrong (loop, too many hops, bad Location).
+        message: String,
+    },
+
+    /// robots.txt of the host forbids this URL for our user agent.
+    #[error("{url}: disallowed by robots.txt (use --ignore-robots to override)")]
+    RobotsDisallowed {
+        /// The URL that was not fetched.
+        url: String,
+    },
+
+    /// robots.txt could not be fetched (5xx or unreachable), so the host is treated as disallowed.
+    #[error("{host}: robots.txt unavailable ({reason}); not crawling this host for now")]
+    RobotsUnavailable {
+        /// The host whose robots.txt failed.
+        host: String,
+        /// Why it failed.
+        reason: String,
+    },
+
+    /// The database directory is locked by another process.
+    #[error("{}: database is in use by another emend process (stop it, or query the running daemon through its --listen address)", path.display())]
+    StoreInUse {
+        /// The database directory.
+        path: PathBuf,
+    },
+
+    /// The database could not be opened or read.
+    #[error("{}: database error: {message}", path.display())]
+    Store {
+        /// The database directory.
+        path: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
+
+    /// A stored record could not be decoded (corruption or an incompatible schema).
+    #[error("database record {key:?} is corrupt: {message}")]
+    Corrupt {
+        /// The record's key, as text.
+        key: String,
+        /// What went wrong decoding it.
+        message: String,
+    },
+
+    /// The URL has never been snapshotted.
+    #[error("{url}: not tracked (run `emend snapshot {url}` first)")]
+    NotTracked {
+        /// The URL asked about.
+        url: String,
+    },
+
+    /// A version number that does not exist for this article.
+    #[error("{url}: no version {version} (the article has {count})")]
+    NoSuchVersion {
+        /// The article.
+        url: String,
+        /// The version asked for.
+        version: u32,
+        /// How many versions exist.
+        count: u32,
+    },
+
+    /// A feed or sitemap could not be parsed.
+    #[error("{url}: cannot parse {kind}: {message}")]
+    Parse {
+        /// Where the document came from.
+        url: String,
+        /// What kind of document (feed, sitemap).
+        kind: &'static str,
+        /// The parser's message.
+        message: String,
+    },
+}
+
+impl Error {
+    /// True for errors caused by the user's input or configuration (exit status 2).
+    pub fn is_usage(&self) -> bool {
+        matches!(self, Error::Config { .. } | Error::InvalidUrl { .. })
+    }
+
+    /// Builds an [`Error::Io`] for `path`.
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+}

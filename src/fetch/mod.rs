@@ -1,0 +1,1 @@
+//! HTTP fetching: the only module that talks to reqwest.

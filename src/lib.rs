@@ -1,0 +1,27 @@
+//! emend watches news articles and records how they change after publication.
+//!
+//! Module map, in dependency order (a module only uses those above it):
+//!
+//! - [`error`], [`model`]: the error type and plain data.
+//! - [`config`]: sites.toml, validated.
+//! - [`extract`], [`diff`], [`store`], [`politeness`]: pure extraction, pure diffing,
+//!   the sled-backed history, robots.txt and per-host rate limits.
+//! - [`fetch`]: the only user of reqwest.
+//! - [`pipeline`]: one check of one URL: fetch → extract → compare → store.
+//! - [`daemon`], [`web`]: the long-running crawler and the read-only web UI.
+//! - [`cli`]: the subcommands, driven by the thin `emend` binary.
+
+pub mod cli;
+pub mod config;
+pub mod daemon;
+pub mod diff;
+pub mod error;
+pub mod extract;
+pub mod fetch;
+pub mod model;
+pub mod pipeline;
+pub mod politeness;
+pub mod store;
+pub mod web;
+
+pub use error::{Error, Result};
