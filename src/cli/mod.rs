@@ -1,1 +1,116 @@
-//! The subcommands: argument types and what each one prints.
+//! The subcommands: argument types, config and database resolution, and dispatch.
+
+mod check_config;
+mod diff;
+mod extract;
+mod history;
+mod list;
+mod output;
+mod snapshot;
+
+use std::path::{Path, PathBuf};
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::config::Config;
+use crate::error::Error;
+
+/// Default database directory when neither `--db`, `EMEND_DB` nor the config names one.
+pub const DEFAULT_DB: &str = "emend.db";
+/// Config file read when `--config` is not given and it exists.
+pub const DEFAULT_CONFIG: &str = "sites.toml";
+
+/// Command-line interface of the `emend` binary.
+#[derive(Debug, Parser)]
+#[command(
+    name = "emend",
+    version,
+    about = "Watch news articles and record how they change after publication"
+)]
+pub struct Cli {
+    /// Database directory [default: $EMEND_DB, else the config's [crawler] db, else ./emend.db]
+    #[arg(long, global = true, value_name = "DIR")]
+    pub db: Option<PathBuf>,
+    /// Config file [default: ./sites.toml if present]
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Log line format on stderr (filter with RUST_LOG)
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Log line format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Fetch a URL now, extract it, and store a version if anything changed
+    Snapshot(snapshot::SnapshotArgs),
+    /// Show the stored versions of an article, oldest first
+    History(history::HistoryArgs),
+    /// Show what changed between two versions (default: the last two)
+    Diff(diff::DiffArgs),
+    /// Extract main text and metadata from saved HTML files (no network, no store)
+    Extract(extract::ExtractArgs),
+    /// List tracked articles with their version count and last check
+    List(list::ListArgs),
+    /// Validate a config file and print the effective configuration
+    CheckConfig(check_config::CheckConfigArgs),
+}
+
+/// Runs the parsed command line.
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let ctx = Context::new(cli.db, cli.config);
+    match cli.command {
+        Command::Snapshot(args) => snapshot::run(&ctx, &args).await,
+        Command::History(args) => history::run(&ctx, &args),
+        Command::Diff(args) => diff::run(&ctx, &args),
+        Command::Extract(args) => extract::run(&ctx, &args),
+        Command::List(args) => list::run(&ctx, &args),
+        Command::CheckConfig(args) => check_config::run(&ctx, &args),
+    }
+}
+
+/// Global options, resolved lazily so commands that need no config don't read one.
+pub struct Context {
+    db: Option<PathBuf>,
+    config: Option<PathBuf>,
+}
+
+impl Context {
+    fn new(db: Option<PathBuf>, config: Option<PathBuf>) -> Self {
+        Context { db, config }
+    }
+
+    /// The config: `--config FILE`, else ./sites.toml when present, else the empty config.
+    pub fn config(&self) -> Result<Config, Error> {
+        match &self.config {
+            Some(path) => Config::load(path),
+            None if Path::new(DEFAULT_CONFIG).is_file() => Config::load(Path::new(DEFAULT_CONFIG)),
+            None => Ok(Config::empty()),
+        }
+    }
+
+    /// The database directory: `--db`, else `EMEND_DB`, else the config's `db`, else ./emend.db.
+    pub fn db_path(&self, config: &Config) -> PathBuf {
+        if let Some(db) = &self.db {
+            return db.clone();
+        }
+        if let Some(db) = std::env::var_os("EMEND_DB").filter(|v| !v.is_empty()) {
+            return PathBuf::from(db);
+        }
+        config
+            .db_path()
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_DB))
+    }
+}

@@ -1,0 +1,25 @@
+//! `emend check-config`: validate a config file and print the effective settings.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::Context;
+use crate::config::Config;
+
+/// Arguments of `emend check-config`.
+#[derive(Debug, Args)]
+pub struct CheckConfigArgs {
+    /// Config file [default: --config, else ./sites.toml]
+    pub file: Option<PathBuf>,
+}
+
+/// Runs `emend check-config`.
+pub fn run(ctx: &Context, args: &CheckConfigArgs) -> anyhow::Result<()> {
+    let config = match &args.file {
+        Some(path) => Config::load(path)?,
+        None => ctx.config()?,
+    };
+    print!("{}", config.effective_toml());
+    Ok(())
+}
