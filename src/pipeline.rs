@@ -1,1 +1,254 @@
-//! One check of one URL: fetch, extract, compare with the last version, store.
+//! One check of one URL: fetch (conditionally), extract, compare with the last version, store.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use url::Url;
+
+use crate::config::Config;
+use crate::diff::{classify, content_hash, word_counts, word_diff};
+use crate::error::{Error, Result};
+use crate::extract::{self, EXTRACTOR_VERSION};
+use crate::fetch::{Conditional, FetchOptions, Fetcher, PageResponse};
+use crate::model::{Article, ChangeKind, Check, CheckOutcome, Version};
+use crate::store::Store;
+
+/// Per-check options.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CheckOptions {
+    /// Fetch even when robots.txt disallows the URL (a user's explicit one-off choice).
+    pub ignore_robots: bool,
+}
+
+/// What one check found.
+#[derive(Debug, Clone)]
+pub struct CheckReport {
+    /// The article's key in the store: the canonical URL.
+    pub url: String,
+    /// How the page compared with the last stored version.
+    pub change: ChangeKind,
+    /// The version now current (the new one, or the latest stored when unchanged).
+    pub version: Option<Version>,
+    /// HTTP status of the final response.
+    pub status: u16,
+    /// Fetch wall time.
+    pub elapsed: Duration,
+}
+
+impl CheckReport {
+    /// The article as it stands after this check.
+    pub fn article(&self) -> Option<&Article> {
+        self.version.as_ref().map(|v| &v.article)
+    }
+}
+
+/// Fetch → extract → compare → store, sharing one fetcher and store across checks.
+#[derive(Clone)]
+pub struct Pipeline {
+    fetcher: Fetcher,
+    store: Store,
+    config: Arc<Config>,
+}
+
+impl Pipeline {
+    /// Builds a pipeline over an opened store.
+    pub fn new(config: Arc<Config>, fetcher: Fetcher, store: Store) -> Self {
+        Pipeline {
+            fetcher,
+            store,
+            config,
+        }
+    }
+
+    /// The store this pipeline writes to.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The fetcher this pipeline reads with.
+    pub fn fetcher(&self) -> &Fetcher {
+        &self.fetcher
+    }
+
+    /// Checks `url` once. A new state is committed and flushed before this returns.
+    ///
+    /// A failed fetch of a tracked article is logged in its check log and returned as the error.
+    #[tracing::instrument(level = "debug", skip(self), fields(url = %url))]
+    pub async fn check(&self, url: &Url, opts: CheckOptions) -> Result<CheckReport> {
+        let key = self.store.resolve(url.as_str())?;
+        let record = match &key {
+            Some(k) => self.store.article(k)?,
+            None => None,
+        };
+        let latest = match &key {
+            Some(k) => self.store.latest(k)?,
+            None => None,
+        };
+        // Validators are only worth sending when we hold the version they describe.
+        let cond = match (&record, &latest) {
+            (Some(r), Some(_)) => Conditional {
+                etag: r.etag.clone(),
+                last_modified: r.last_modified.clone(),
+            },
+            _ => Conditional::default(),
+        };
+        let fetch_opts = FetchOptions {
+            ignore_robots: opts.ignore_robots,
+        };
+        let started = std::time::Instant::now();
+        let response = match self.fetcher.fetch_page(url, &cond, &fetch_opts).await {
+            Ok(r) => r,
+            Err(err) => {
+                if let Some(k) = &key {
+                    self.log_failure(k, &err, started.elapsed())?;
+                }
+                return Err(err);
+            }
+        };
+        let page = match response {
+            PageResponse::NotModified { status, elapsed, .. } => {
+                let key = key.unwrap_or_else(|| url.to_string());
+                let check = Check {
+                    at: Utc::now(),
+                    status: Some(status),
+                    bytes: 0,
+                    etag: None,
+                    last_modified: None,
+                    elapsed_ms: millis(elapsed),
+                    outcome: CheckOutcome::NotModified,
+                };
+                self.store.record_check(&key, check, None, None)?;
+                return Ok(CheckReport {
+                    url: key,
+                    change: ChangeKind::Unchanged,
+                    version: latest,
+                    status,
+                    elapsed,
+                });
+            }
+            PageResponse::Page(page) => page,
+        };
+
+        let site = self.config.site_for(&page.final_url);
+        let article = extract::extract(
+            &page.text,
+            &extract::Options {
+                url: Some(&page.final_url),
+                selectors: site.map(|s| &s.selectors),
+            },
+        );
+        let canonical = canonical_key(&page.final_url, article.canonical.as_deref());
+        // A known alias keeps its article even when the page's canonical link moves.
+        let key = key.unwrap_or(canonical);
+        for alias in [url.as_str(), page.final_url.as_str()] {
+            if alias != key {
+                self.store.add_alias(alias, &key)?;
+            }
+        }
+        let latest = match latest {
+            Some(v) => Some(v),
+            None => self.store.latest(&key)?,
+        };
+
+        let change = classify(latest.as_ref().map(|v| &v.article), &article);
+        let now = Utc::now();
+        let mut check = Check {
+            at: now,
+            status: Some(page.status),
+            bytes: page.body.len() as u64,
+            etag: page.etag.clone(),
+            last_modified: page.last_modified.clone(),
+            elapsed_ms: millis(page.elapsed),
+            outcome: CheckOutcome::Checked {
+                change,
+                version: None,
+            },
+        };
+        if change == ChangeKind::Unchanged {
+            self.store.record_check(
+                &key,
+                check,
+                page.etag.as_deref(),
+                page.last_modified.as_deref(),
+            )?;
+            return Ok(CheckReport {
+                url: key,
+                change,
+                version: latest,
+                status: page.status,
+                elapsed: page.elapsed,
+            });
+        }
+        let (words_added, words_removed) = word_counts(&word_diff(
+            latest.as_ref().map_or("", |v| v.article.text.as_str()),
+            &article.text,
+        ));
+        let number = latest.as_ref().map_or(1, |v| v.number + 1);
+        check.outcome = CheckOutcome::Checked {
+            change,
+            version: Some(number),
+        };
+        let version = Version {
+            number,
+            fetched_at: now,
+            change,
+            text_hash: content_hash(&article),
+            article,
+            words_added,
+            words_removed,
+            extractor_version: EXTRACTOR_VERSION,
+            body_hash: None,
+            fetched_url: page.final_url.to_string(),
+        };
+        let stored = self.store.commit_version(
+            &key,
+            site.map(|s| s.name.as_str()),
+            version,
+            &page.body,
+            check,
+            page.etag.as_deref(),
+            page.last_modified.as_deref(),
+        )?;
+        tracing::info!(url = %key, version = stored.number, change = %change, "stored version");
+        Ok(CheckReport {
+            url: key,
+            change,
+            version: Some(stored),
+            status: page.status,
+            elapsed: page.elapsed,
+        })
+    }
+
+    fn log_failure(&self, key: &str, err: &Error, elapsed: Duration) -> Result<()> {
+        let status = match err {
+            Error::HttpStatus { status, .. } => Some(*status),
+            _ => None,
+        };
+        let check = Check {
+            at: Utc::now(),
+            status,
+            bytes: 0,
+            etag: None,
+            last_modified: None,
+            elapsed_ms: millis(elapsed),
+            outcome: CheckOutcome::Failed {
+                error: err.to_string(),
+            },
+        };
+        self.store.record_check(key, check, None, None)
+    }
+}
+
+/// The store key of a fetched page: its `rel=canonical` when that is an http(s) URL, else where it was fetched from.
+fn canonical_key(final_url: &Url, canonical: Option<&str>) -> String {
+    let chosen = canonical
+        .and_then(|c| final_url.join(c).ok())
+        .filter(|c| matches!(c.scheme(), "http" | "https"))
+        .unwrap_or_else(|| final_url.clone());
+    crate::discover::canonicalize(&chosen).to_string()
+}
+
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}

@@ -6,6 +6,7 @@ mod extract;
 mod history;
 mod list;
 mod output;
+mod render;
 mod snapshot;
 
 use std::path::{Path, PathBuf};
@@ -113,4 +114,27 @@ impl Context {
             .db_path()
             .unwrap_or_else(|| PathBuf::from(DEFAULT_DB))
     }
+}
+
+impl Context {
+    /// Opens the store the global options point at.
+    pub fn open_store(&self) -> anyhow::Result<crate::store::Store> {
+        let config = self.config()?;
+        Ok(crate::store::Store::open(&self.db_path(&config))?)
+    }
+}
+
+/// The canonical URL and all versions of a tracked article, or [`Error::NotTracked`].
+fn tracked_versions(
+    store: &crate::store::Store,
+    url: &str,
+) -> anyhow::Result<(String, Vec<crate::model::Version>)> {
+    let canonical = store
+        .resolve(url)?
+        .ok_or_else(|| Error::NotTracked { url: url.to_owned() })?;
+    let versions = store.versions(&canonical)?;
+    if versions.is_empty() {
+        return Err(Error::NotTracked { url: url.to_owned() }.into());
+    }
+    Ok((canonical, versions))
 }

@@ -1,14 +1,107 @@
-//! `emend snapshot`.
+//! `emend snapshot`: fetch one URL now and store a version if anything changed.
+
+use std::sync::Arc;
 
 use clap::Args;
+use serde::Serialize;
+use url::Url;
 
 use super::Context;
+use super::output::print_json;
+use crate::error::Error;
+use crate::fetch::Fetcher;
+use crate::pipeline::{CheckOptions, CheckReport, Pipeline};
 
 /// Arguments of `emend snapshot`.
 #[derive(Debug, Args)]
-pub struct SnapshotArgs {}
+pub struct SnapshotArgs {
+    /// Article URL (http or https)
+    pub url: String,
+    /// Print one JSON object
+    #[arg(long)]
+    pub json: bool,
+    /// Fetch even if robots.txt disallows it
+    #[arg(long)]
+    pub ignore_robots: bool,
+}
+
+/// `emend snapshot --json` output.
+#[derive(Debug, Serialize)]
+struct SnapshotJson<'a> {
+    url: &'a str,
+    title: Option<&'a str>,
+    byline: Option<&'a str>,
+    published: Option<&'a str>,
+    last_update: Option<&'a str>,
+    text: &'a str,
+    version: Option<u32>,
+    change: &'static str,
+}
+
+/// Parses a user-given article URL: absolute, http or https.
+pub fn parse_article_url(input: &str) -> Result<Url, Error> {
+    let invalid = |reason: String| Error::InvalidUrl {
+        input: input.to_owned(),
+        reason,
+    };
+    let url = Url::parse(input).map_err(|e| invalid(e.to_string()))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(invalid(format!("scheme {:?} is not http or https", url.scheme())));
+    }
+    if !url.has_host() {
+        return Err(invalid("no host".into()));
+    }
+    Ok(url)
+}
 
 /// Runs `emend snapshot`.
-pub async fn run(_ctx: &Context, _args: &SnapshotArgs) -> anyhow::Result<()> {
-    anyhow::bail!("emend snapshot: not implemented yet")
+pub async fn run(ctx: &Context, args: &SnapshotArgs) -> anyhow::Result<()> {
+    let url = parse_article_url(&args.url)?;
+    let config = ctx.config()?;
+    let store = crate::store::Store::open(&ctx.db_path(&config))?;
+    let fetcher = Fetcher::new(&config.crawler)?;
+    let pipeline = Pipeline::new(Arc::new(config), fetcher, store);
+    let report = pipeline
+        .check(
+            &url,
+            CheckOptions {
+                ignore_robots: args.ignore_robots,
+            },
+        )
+        .await?;
+    if args.json {
+        print_json(&to_json(&report))
+    } else {
+        print_human(&report);
+        Ok(())
+    }
+}
+
+fn to_json(r: &CheckReport) -> SnapshotJson<'_> {
+    let a = r.article();
+    SnapshotJson {
+        url: &r.url,
+        title: a.and_then(|a| a.title.as_deref()),
+        byline: a.and_then(|a| a.byline.as_deref()),
+        published: a.and_then(|a| a.published.as_deref()),
+        last_update: a.and_then(|a| a.last_update.as_deref()),
+        text: a.map_or("", |a| a.text.as_str()),
+        version: r.version.as_ref().map(|v| v.number),
+        change: r.change.as_str(),
+    }
+}
+
+fn print_human(r: &CheckReport) {
+    let version = r
+        .version
+        .as_ref()
+        .map_or_else(|| "-".to_owned(), |v| v.number.to_string());
+    println!("{}: {} (version {version})", r.url, r.change.as_str());
+    if let Some(a) = r.article() {
+        println!("title:       {}", a.title.as_deref().unwrap_or("-"));
+        println!("byline:      {}", a.byline.as_deref().unwrap_or("-"));
+        println!("published:   {}", a.published.as_deref().unwrap_or("-"));
+        println!("last update: {}", a.last_update.as_deref().unwrap_or("-"));
+        println!("words:       {}", a.text.split_whitespace().count());
+    }
 }
