@@ -55,7 +55,69 @@ pub fn word_diff(old: &str, new: &str) -> Vec<DiffOp> {
             }),
         }
     }
-    ops
+    coalesce(ops)
+}
+
+/// Joins the word-by-word changes of one edited phrase into a single delete and
+/// a single insert: the single spaces between replaced words are absorbed, so
+/// "has reached" → "is estimated at about" reads as one replacement rather than
+/// alternating fragments. Whitespace with a line break stays equal, keeping
+/// paragraph boundaries.
+fn coalesce(ops: Vec<DiffOp>) -> Vec<DiffOp> {
+    let mut out: Vec<DiffOp> = Vec::with_capacity(ops.len());
+    let mut del = String::new();
+    let mut ins = String::new();
+    let mut gap: Option<String> = None;
+    let push_equal = |out: &mut Vec<DiffOp>, text: &str| match out.last_mut() {
+        Some(last) if last.op == Op::Equal => last.text.push_str(text),
+        _ => out.push(DiffOp {
+            op: Op::Equal,
+            text: text.to_owned(),
+        }),
+    };
+    let flush = |out: &mut Vec<DiffOp>, del: &mut String, ins: &mut String| {
+        for (op, text) in [(Op::Delete, del), (Op::Insert, ins)] {
+            if !text.is_empty() {
+                out.push(DiffOp {
+                    op,
+                    text: std::mem::take(text),
+                });
+            }
+        }
+    };
+    for op in ops {
+        match op.op {
+            Op::Delete | Op::Insert => {
+                if let Some(g) = gap.take() {
+                    del.push_str(&g);
+                    ins.push_str(&g);
+                }
+                if op.op == Op::Delete {
+                    del.push_str(&op.text);
+                } else {
+                    ins.push_str(&op.text);
+                }
+            }
+            Op::Equal => {
+                let in_change = !del.is_empty() || !ins.is_empty();
+                let absorbable = op.text.chars().all(|c| c.is_whitespace() && c != '\n');
+                if in_change && gap.is_none() && absorbable {
+                    gap = Some(op.text);
+                    continue;
+                }
+                flush(&mut out, &mut del, &mut ins);
+                if let Some(g) = gap.take() {
+                    push_equal(&mut out, &g);
+                }
+                push_equal(&mut out, &op.text);
+            }
+        }
+    }
+    flush(&mut out, &mut del, &mut ins);
+    if let Some(g) = gap {
+        push_equal(&mut out, &g);
+    }
+    out
 }
 
 /// Words inserted and deleted by `ops`, counting whitespace-separated words.
@@ -144,6 +206,28 @@ mod tests {
         assert_eq!(rebuilt_old, old);
         assert_eq!(word_counts(&ops), (2, 1));
         assert!(ops.iter().any(|o| o.op == Op::Delete && o.text == "warm."));
+    }
+
+    #[test]
+    fn a_replaced_phrase_is_one_delete_and_one_insert() {
+        let ops = word_diff(
+            "the population has reached 80,000 people",
+            "the population is estimated at about 80,000 people",
+        );
+        let of = |op: Op| -> Vec<&str> {
+            ops.iter()
+                .filter(|o| o.op == op)
+                .map(|o| o.text.as_str())
+                .collect()
+        };
+        assert_eq!(of(Op::Delete), ["has reached"]);
+        assert_eq!(of(Op::Insert), ["is estimated at about"]);
+        let new: String = ops
+            .iter()
+            .filter(|o| o.op != Op::Delete)
+            .map(|o| o.text.as_str())
+            .collect();
+        assert_eq!(new, "the population is estimated at about 80,000 people");
     }
 
     #[test]

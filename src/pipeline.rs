@@ -107,7 +107,9 @@ impl Pipeline {
             }
         };
         let page = match response {
-            PageResponse::NotModified { status, elapsed, .. } => {
+            PageResponse::NotModified {
+                status, elapsed, ..
+            } => {
                 let key = key.unwrap_or_else(|| url.to_string());
                 let check = Check {
                     at: Utc::now(),

@@ -129,12 +129,15 @@ fn tracked_versions(
     store: &crate::store::Store,
     url: &str,
 ) -> anyhow::Result<(String, Vec<crate::model::Version>)> {
-    let canonical = store
-        .resolve(url)?
-        .ok_or_else(|| Error::NotTracked { url: url.to_owned() })?;
+    let canonical = store.resolve(url)?.ok_or_else(|| Error::NotTracked {
+        url: url.to_owned(),
+    })?;
     let versions = store.versions(&canonical)?;
     if versions.is_empty() {
-        return Err(Error::NotTracked { url: url.to_owned() }.into());
+        return Err(Error::NotTracked {
+            url: url.to_owned(),
+        }
+        .into());
     }
     Ok((canonical, versions))
 }

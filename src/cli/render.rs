@@ -47,7 +47,9 @@ fn mark(out: &mut String, text: &str, open: &str, close: &str) {
 }
 
 fn paragraphs(text: &str) -> Vec<&str> {
-    text.split("\n\n").filter(|p| !p.trim().is_empty()).collect()
+    text.split("\n\n")
+        .filter(|p| !p.trim().is_empty())
+        .collect()
 }
 
 /// A paragraph-level unified diff with three paragraphs of context.

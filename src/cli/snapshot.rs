@@ -46,7 +46,10 @@ pub fn parse_article_url(input: &str) -> Result<Url, Error> {
     };
     let url = Url::parse(input).map_err(|e| invalid(e.to_string()))?;
     if !matches!(url.scheme(), "http" | "https") {
-        return Err(invalid(format!("scheme {:?} is not http or https", url.scheme())));
+        return Err(invalid(format!(
+            "scheme {:?} is not http or https",
+            url.scheme()
+        )));
     }
     if !url.has_host() {
         return Err(invalid("no host".into()));

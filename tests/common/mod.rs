@@ -8,10 +8,39 @@ use std::path::{Path, PathBuf};
 
 /// Path of a file under fixtures/.
 pub fn fixture(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(rel)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(rel)
 }
 
 /// Contents of a file under fixtures/.
 pub fn fixture_text(rel: &str) -> String {
     std::fs::read_to_string(fixture(rel)).unwrap_or_else(|e| panic!("fixture {rel}: {e}"))
+}
+
+/// The `emend` binary with a clean environment, run in `dir` so no ./sites.toml is picked up.
+pub fn emend(dir: &Path) -> assert_cmd::Command {
+    let mut cmd = assert_cmd::Command::new(env!("CARGO_BIN_EXE_emend"));
+    cmd.env_clear()
+        .env("NO_COLOR", "1")
+        .env("RUST_LOG", "off")
+        .current_dir(dir);
+    cmd
+}
+
+/// Runs `emend` with `args` in `dir` and parses its stdout as one JSON object; panics with stderr on failure.
+pub fn emend_json(dir: &Path, args: &[&str]) -> serde_json::Value {
+    let out = emend(dir).args(args).output().expect("run emend");
+    assert!(
+        out.status.success(),
+        "emend {args:?} failed ({}): {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "emend {args:?}: stdout is not one JSON object ({e}): {}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    })
 }

@@ -123,7 +123,10 @@ impl TestServer {
 
     /// Requests for `path` so far.
     pub fn hits(&self, path: &str) -> Vec<Logged> {
-        self.requests().into_iter().filter(|r| r.path == path).collect()
+        self.requests()
+            .into_iter()
+            .filter(|r| r.path == path)
+            .collect()
     }
 }
 
