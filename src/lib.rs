@@ -7,10 +7,12 @@
 //! - [`extract`], [`diff`], [`store`], [`politeness`]: pure extraction, pure diffing,
 //!   the sled-backed history, robots.txt and per-host rate limits.
 //! - [`fetch`]: the only user of reqwest.
+//! - [`api`]: the JSON shapes shared by the CLI and the web API.
 //! - [`pipeline`]: one check of one URL: fetch → extract → compare → store.
 //! - [`daemon`], [`web`]: the long-running crawler and the read-only web UI.
 //! - [`cli`]: the subcommands, driven by the thin `emend` binary.
 
+pub mod api;
 pub mod cli;
 pub mod config;
 pub mod daemon;

@@ -1,12 +1,12 @@
 //! `emend diff`: what changed between two versions of an article.
 
 use clap::{Args, ValueEnum};
-use serde::Serialize;
 
 use super::Context;
 use super::output::{print_json, use_colour};
 use super::render;
-use crate::diff::{DiffOp, word_diff};
+use crate::api::DiffJson;
+use crate::diff::word_diff;
 use crate::error::Error;
 
 /// Arguments of `emend diff`.
@@ -37,19 +37,6 @@ pub enum DiffFormat {
     Unified,
     /// Changed paragraphs in two columns, old left and new right.
     SideBySide,
-}
-
-/// `emend diff --json` output; also the web API's shape.
-#[derive(Debug, Serialize)]
-pub struct DiffJson<'a> {
-    /// Canonical URL of the article.
-    pub url: &'a str,
-    /// Older version number (0 = empty, when the newer one is the first).
-    pub from: u32,
-    /// Newer version number.
-    pub to: u32,
-    /// Word-level operations; concatenating equal+insert gives the new text.
-    pub ops: &'a [DiffOp],
 }
 
 /// Runs `emend diff`.

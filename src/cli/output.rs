@@ -16,8 +16,3 @@ pub fn print_json<T: Serialize>(value: &T) -> anyhow::Result<()> {
 pub fn use_colour() -> bool {
     std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal()
 }
-
-/// RFC 3339 with second precision and `Z`, the form every JSON output uses.
-pub fn rfc3339(t: chrono::DateTime<chrono::Utc>) -> String {
-    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-}
