@@ -1,6 +1,7 @@
 //! The subcommands: argument types, config and database resolution, and dispatch.
 
 mod check_config;
+mod daemon;
 mod diff;
 mod extract;
 mod history;
@@ -65,6 +66,8 @@ pub enum Command {
     Extract(extract::ExtractArgs),
     /// List tracked articles with their version count and last check
     List(list::ListArgs),
+    /// Crawl the configured sites until stopped (SIGINT/SIGTERM)
+    Daemon(daemon::DaemonArgs),
     /// Validate a config file and print the effective configuration
     CheckConfig(check_config::CheckConfigArgs),
 }
@@ -78,6 +81,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Diff(args) => diff::run(&ctx, &args),
         Command::Extract(args) => extract::run(&ctx, &args),
         Command::List(args) => list::run(&ctx, &args),
+        Command::Daemon(args) => daemon::run(&ctx, &args).await,
         Command::CheckConfig(args) => check_config::run(&ctx, &args),
     }
 }

@@ -1,1 +1,112 @@
-//! The long-running crawler: discovery, schedule and re-checks (issue 4).
+//! The long-running crawler: per-site discovery, the re-check queue, and graceful shutdown.
+//!
+//! Shaped like mini-redis: [`run`] takes its stop signal (and, optionally, the web
+//! listener) as arguments, so tests drive it in-process and the binary only wires
+//! signals to it.
+
+mod discovery;
+mod queue;
+mod recheck;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+
+use crate::config::Config;
+use crate::error::Result;
+use crate::fetch::Fetcher;
+use crate::pipeline::Pipeline;
+use crate::politeness::host_key;
+use crate::store::Store;
+
+/// How long in-flight checks get to finish after a stop signal before they are abandoned.
+pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Optional parts of a daemon run.
+#[derive(Default)]
+pub struct DaemonOptions {
+    /// Serve the read-only web UI on this listener while crawling.
+    pub listener: Option<tokio::net::TcpListener>,
+}
+
+/// What the daemon's tasks share.
+struct Shared {
+    config: Arc<Config>,
+    pipeline: Pipeline,
+    /// Wakes the queue when discovery scheduled something due now.
+    wake: tokio::sync::Notify,
+}
+
+impl Shared {
+    fn store(&self) -> &Store {
+        self.pipeline.store()
+    }
+}
+
+/// Crawls the configured sites until `shutdown` completes, then stops taking work,
+/// lets in-flight checks finish for up to [`DRAIN_TIMEOUT`], flushes the store and returns.
+///
+/// A site that is down or unreachable is logged and retried; it never stops the daemon.
+pub async fn run(
+    config: Arc<Config>,
+    store: Store,
+    options: DaemonOptions,
+    shutdown: impl Future<Output = ()>,
+) -> Result<()> {
+    let fetcher = Fetcher::new(&config.crawler)?;
+    for site in &config.sites {
+        for url in site.feeds.iter().chain(&site.sitemaps).chain(&site.start_urls) {
+            fetcher
+                .politeness()
+                .set_host_rate(&host_key(url), site.rate);
+        }
+    }
+    let pipeline = Pipeline::new(config.clone(), fetcher, store.clone());
+    let shared = Arc::new(Shared {
+        config: config.clone(),
+        pipeline,
+        wake: tokio::sync::Notify::new(),
+    });
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let mut tasks = JoinSet::new();
+    for index in 0..config.sites.len() {
+        tasks.spawn(discovery::run(shared.clone(), index, stop_rx.clone()));
+    }
+    tasks.spawn(queue::run(shared.clone(), stop_rx.clone()));
+    if let Some(listener) = options.listener {
+        let store = store.clone();
+        let stop = stopped(stop_rx.clone());
+        tasks.spawn(async move {
+            if let Err(e) = crate::web::serve(listener, store, stop).await {
+                tracing::error!(error = %e, "web server stopped");
+            }
+        });
+    }
+    tracing::info!(
+        sites = config.sites.len(),
+        "daemon started; send SIGINT or SIGTERM to stop"
+    );
+
+    shutdown.await;
+    tracing::info!("stopping: finishing in-flight checks");
+    let _ = stop_tx.send(true);
+    let drained = tokio::time::timeout(DRAIN_TIMEOUT, async {
+        while tasks.join_next().await.is_some() {}
+    })
+    .await;
+    if drained.is_err() {
+        tracing::warn!("in-flight work did not finish within {DRAIN_TIMEOUT:?}; abandoned");
+        tasks.abort_all();
+    }
+    store.flush()?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Completes when the stop flag is raised (or its sender is gone).
+async fn stopped(mut stop: watch::Receiver<bool>) {
+    let _ = stop.wait_for(|s| *s).await;
+}

@@ -1,0 +1,80 @@
+//! `emend daemon`: crawl the configured sites until SIGINT or SIGTERM.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use clap::Args;
+
+use super::Context;
+use crate::daemon::{self, DaemonOptions};
+use crate::error::Error;
+
+/// Arguments of `emend daemon`.
+#[derive(Debug, Args)]
+pub struct DaemonArgs {
+    /// Also serve the read-only web UI and JSON API here (e.g. 127.0.0.1:8080) [default: [crawler] listen]
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<SocketAddr>,
+}
+
+/// Runs `emend daemon`.
+pub async fn run(ctx: &Context, args: &DaemonArgs) -> anyhow::Result<()> {
+    let config = ctx.config()?;
+    if config.sites.is_empty() {
+        let file = config.path.clone().unwrap_or_else(|| super::DEFAULT_CONFIG.into());
+        return Err(Error::Config {
+            file,
+            line: 1,
+            column: 1,
+            message: "no [[site]] configured: nothing to watch (pass --config FILE)".into(),
+        }
+        .into());
+    }
+    let store = crate::store::Store::open(&ctx.db_path(&config))?;
+    let listener = match args.listen.or(config.crawler.listen) {
+        Some(addr) => Some(
+            tokio::net::TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("cannot listen on {addr}"))?,
+        ),
+        None => None,
+    };
+    if let Some(l) = &listener
+        && let Ok(addr) = l.local_addr()
+    {
+        tracing::info!(%addr, "serving the web UI on http://{addr}/");
+    }
+    daemon::run(
+        Arc::new(config),
+        store,
+        DaemonOptions { listener },
+        shutdown_signal(),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Completes on SIGINT (Ctrl-C) or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+}

@@ -1,0 +1,185 @@
+//! Per-site discovery: reads feeds, sitemaps and index pages every `interval`, and puts
+//! new article URLs (those matching `article_pattern`) on the schedule.
+
+use std::collections::{HashSet, VecDeque};
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use tokio::sync::watch;
+use url::Url;
+
+use super::Shared;
+use super::queue::to_chrono;
+use crate::config::Site;
+use crate::discover::{self, Discovered};
+use crate::error::Result;
+use crate::fetch::{Conditional, FetchOptions, PageResponse, ResourceKind};
+use crate::politeness::host_key;
+use crate::schedule;
+use crate::store::ScheduleState;
+
+/// Child sitemaps followed from one site's sitemaps per round, against runaway indexes.
+const MAX_SITEMAPS: usize = 64;
+/// New articles are spread over this much time (or the site's interval, if shorter).
+const START_SPREAD: Duration = Duration::from_secs(30);
+
+/// Runs discovery for `config.sites[index]` until the stop flag is raised.
+pub(super) async fn run(shared: Arc<Shared>, index: usize, mut stop: watch::Receiver<bool>) {
+    let Some(site) = shared.config.sites.get(index) else {
+        return;
+    };
+    // Sites start at different moments, so a restart is not a burst on every host.
+    let first = START_SPREAD.min(site.interval).mul_f64(rand::random_range(0.0..1.0));
+    if wait_or_stop(&mut stop, first).await {
+        return;
+    }
+    loop {
+        let found = round(&shared, site).await;
+        tracing::info!(site = %site.name, new = found, "discovery round done");
+        if wait_or_stop(&mut stop, site.interval).await {
+            return;
+        }
+    }
+}
+
+/// True when stopped while waiting.
+async fn wait_or_stop(stop: &mut watch::Receiver<bool>, d: Duration) -> bool {
+    tokio::select! {
+        () = tokio::time::sleep(d) => *stop.borrow(),
+        _ = stop.wait_for(|s| *s) => true,
+    }
+}
+
+/// One discovery round; returns how many new articles it scheduled.
+async fn round(shared: &Shared, site: &Site) -> usize {
+    let mut new = 0;
+    for feed in &site.feeds {
+        match read_feed(shared, feed).await {
+            Ok(items) => new += offer_all(shared, site, items),
+            Err(e) => tracing::warn!(site = %site.name, url = %feed, error = %e, "feed failed"),
+        }
+    }
+    let mut sitemaps: VecDeque<Url> = site.sitemaps.iter().cloned().collect();
+    let mut seen: HashSet<Url> = HashSet::new();
+    while let Some(url) = sitemaps.pop_front() {
+        if !seen.insert(url.clone()) || seen.len() > MAX_SITEMAPS {
+            continue;
+        }
+        match read_sitemap(shared, &url).await {
+            Ok(map) => {
+                new += offer_all(shared, site, map.urls);
+                sitemaps.extend(map.sitemaps);
+            }
+            Err(e) => tracing::warn!(site = %site.name, url = %url, error = %e, "sitemap failed"),
+        }
+    }
+    for page in &site.start_urls {
+        match read_index(shared, site, page).await {
+            Ok(items) => new += offer_all(shared, site, items),
+            Err(e) => tracing::warn!(site = %site.name, url = %page, error = %e, "index page failed"),
+        }
+    }
+    new
+}
+
+async fn read_feed(shared: &Shared, url: &Url) -> Result<Vec<Discovered>> {
+    let res = shared
+        .pipeline
+        .fetcher()
+        .fetch_resource(url, ResourceKind::Feed)
+        .await?;
+    discover::parse_feed(&res.body, &res.final_url)
+}
+
+async fn read_sitemap(shared: &Shared, url: &Url) -> Result<discover::Sitemap> {
+    let res = shared
+        .pipeline
+        .fetcher()
+        .fetch_resource(url, ResourceKind::Sitemap)
+        .await?;
+    discover::parse_sitemap(&res.body, &res.final_url)
+}
+
+async fn read_index(shared: &Shared, site: &Site, url: &Url) -> Result<Vec<Discovered>> {
+    let response = shared
+        .pipeline
+        .fetcher()
+        .fetch_page(url, &Conditional::default(), &FetchOptions::default())
+        .await?;
+    let PageResponse::Page(page) = response else {
+        return Ok(Vec::new());
+    };
+    Ok(
+        discover::index_links(&page.text, &page.final_url, &site.article_pattern)
+            .into_iter()
+            .map(|url| Discovered {
+                url,
+                updated: None,
+                published: None,
+            })
+            .collect(),
+    )
+}
+
+fn offer_all(shared: &Shared, site: &Site, items: Vec<Discovered>) -> usize {
+    let mut new = 0;
+    for item in items {
+        match offer(shared, site, &item) {
+            Ok(true) => new += 1,
+            Ok(false) => {}
+            Err(e) => tracing::error!(url = %item.url, error = %e, "could not record a discovered article"),
+        }
+    }
+    if new > 0 {
+        shared.wake.notify_one();
+    }
+    new
+}
+
+/// Records one discovered URL; true when it is a new article.
+///
+/// `article_pattern` applies to every URL whatever its source; robots.txt is applied
+/// by the fetcher, which never requests a disallowed URL.
+fn offer(shared: &Shared, site: &Site, item: &Discovered) -> Result<bool> {
+    let url = discover::canonicalize(&item.url);
+    if !site.article_pattern.is_match(url.as_str()) {
+        return Ok(false);
+    }
+    let store = shared.store();
+    let now = Utc::now();
+    let (record, created) = store.ensure_article(url.as_str(), Some(&site.name), now)?;
+    if created {
+        shared
+            .pipeline
+            .fetcher()
+            .politeness()
+            .set_host_rate(&host_key(&url), site.rate);
+        let spread = START_SPREAD.min(site.interval).mul_f64(rand::random_range(0.0..0.1));
+        store.set_schedule(
+            url.as_str(),
+            &ScheduleState {
+                next_due: Some(now + to_chrono(spread)),
+                interval_secs: site.interval.as_secs(),
+                unchanged_streak: 0,
+                failures: 0,
+                track_until: Some(schedule::track_until(now, site.track_for)),
+            },
+        )?;
+        return Ok(true);
+    }
+    // A feed or sitemap saying the article moved since our last look: re-check early.
+    if hinted_change(item.updated, record.last_checked)
+        && let Some(mut state) = store.schedule(url.as_str())?
+        && state.next_due.is_some_and(|due| due > now)
+    {
+        state.next_due = Some(now);
+        store.set_schedule(url.as_str(), &state)?;
+        return Ok(false);
+    }
+    Ok(false)
+}
+
+fn hinted_change(updated: Option<DateTime<Utc>>, last_checked: Option<DateTime<Utc>>) -> bool {
+    matches!((updated, last_checked), (Some(u), Some(c)) if u > c)
+}

@@ -1,0 +1,126 @@
+//! One scheduled check: run the pipeline, log one line, and set the article's next check
+//! (widening while unchanged, reset on change, backing off on errors, honouring Retry-After).
+
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use url::Url;
+
+use super::Shared;
+use super::queue::to_chrono;
+use crate::config::Site;
+use crate::error::Error;
+use crate::model::ChangeKind;
+use crate::pipeline::CheckOptions;
+use crate::politeness::host_key;
+use crate::schedule;
+use crate::store::ScheduleState;
+
+/// Checks `url` once and reschedules it. Never fails: errors are logged and scheduled around.
+pub(super) async fn check(shared: &Shared, url: &str, state: ScheduleState) {
+    let started = Instant::now();
+    let Ok(parsed) = Url::parse(url) else {
+        return;
+    };
+    let host = host_key(&parsed);
+    let site = shared.config.site_for(&parsed);
+    let result = shared
+        .pipeline
+        .check(&parsed, CheckOptions::default())
+        .await;
+    let ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    let now = Utc::now();
+    let (base, max) = site.map_or(
+        (Duration::from_secs(15 * 60), Duration::from_secs(24 * 3600)),
+        |s: &Site| (s.interval, s.max_interval),
+    );
+    let current = Duration::from_secs(state.interval_secs).max(Duration::from_secs(1));
+    let mut next = state.clone();
+    let mut fetch_url = url.to_owned();
+    let delay = match &result {
+        Ok(report) => {
+            let changed = report.change != ChangeKind::Unchanged;
+            tracing::info!(
+                host = %host, url = %url, status = report.status,
+                outcome = report.change.as_str(), version = report.version.as_ref().map(|v| v.number),
+                ms, "check"
+            );
+            if let Some(v) = &report.version {
+                // Re-check where the article answers now (after redirects), not an alias.
+                fetch_url = v.fetched_url.clone();
+            }
+            next.failures = 0;
+            next.unchanged_streak = if changed { 0 } else { state.unchanged_streak.saturating_add(1) };
+            let interval = schedule::next_interval(current, changed, base, max);
+            next.interval_secs = interval.as_secs();
+            interval
+        }
+        Err(err) => {
+            tracing::warn!(host = %host, url = %url, outcome = "error", error = %err, ms, "check");
+            next.failures = state.failures.saturating_add(1);
+            match err {
+                Error::RobotsDisallowed { .. } => {
+                    // Never requested again; its history (if any) stays.
+                    clear(shared, url);
+                    return;
+                }
+                Error::HttpStatus {
+                    retry_after: Some(secs),
+                    ..
+                } => Duration::from_secs(*secs).max(Duration::from_secs(1)),
+                _ => backoff(base, max, next.failures),
+            }
+        }
+    };
+    if next.track_until.is_some_and(|until| now >= until) {
+        tracing::info!(url = %url, "tracking period over; no more re-checks");
+        next.next_due = None;
+    } else {
+        next.next_due = Some(now + to_chrono(delay));
+    }
+    let store = shared.store();
+    let outcome = if fetch_url != url {
+        let moved = match store.schedule(&fetch_url) {
+            Ok(Some(_)) => Ok(()),
+            Ok(None) => store.set_schedule(&fetch_url, &next),
+            Err(e) => Err(e),
+        };
+        moved.and_then(|()| store.clear_schedule(url))
+    } else {
+        store.set_schedule(url, &next)
+    };
+    if let Err(e) = outcome {
+        tracing::error!(url = %url, error = %e, "could not save the schedule");
+    }
+}
+
+fn clear(shared: &Shared, url: &str) {
+    if let Err(e) = shared.store().clear_schedule(url) {
+        tracing::error!(url = %url, error = %e, "could not clear the schedule");
+    }
+}
+
+/// Exponential back-off from a minute, with ±25 % jitter, capped at the site's max interval.
+fn backoff(base: Duration, max: Duration, failures: u32) -> Duration {
+    let first = Duration::from_secs(60).min(base);
+    let exp = first.saturating_mul(2u32.saturating_pow(failures.saturating_sub(1).min(16)));
+    let capped = exp.min(max);
+    let jitter = rand::random_range(0.75..1.25);
+    capped.mul_f64(jitter)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        let base = Duration::from_secs(900);
+        let max = Duration::from_secs(3600);
+        let first = backoff(base, max, 1);
+        assert!(first >= Duration::from_secs(45) && first <= Duration::from_secs(75));
+        let fourth = backoff(base, max, 4);
+        assert!(fourth >= Duration::from_secs(360) && fourth <= Duration::from_secs(600));
+        assert!(backoff(base, max, 30) <= max.mul_f64(1.25));
+    }
+}
