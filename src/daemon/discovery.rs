@@ -22,7 +22,7 @@ use crate::store::ScheduleState;
 /// Child sitemaps followed from one site's sitemaps per round, against runaway indexes.
 const MAX_SITEMAPS: usize = 64;
 /// New articles are spread over this much time (or the site's interval, if shorter).
-const START_SPREAD: Duration = Duration::from_secs(30);
+const START_SPREAD: Duration = Duration::from_secs(5);
 
 /// Runs discovery for `config.sites[index]` until the stop flag is raised.
 pub(super) async fn run(shared: Arc<Shared>, index: usize, mut stop: watch::Receiver<bool>) {

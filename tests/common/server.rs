@@ -16,6 +16,9 @@ pub struct Route {
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
+    /// Replace `{{REQ}}` in the body with a per-path request counter, so each
+    /// response differs (rotating ads, page-wide clocks, comment counts).
+    pub rotating: bool,
 }
 
 impl Route {
@@ -30,7 +33,14 @@ impl Route {
             status,
             headers: vec![("content-type".into(), content_type.into())],
             body: body.into(),
+            rotating: false,
         }
+    }
+
+    /// Makes `{{REQ}}` in the body change on every request.
+    pub fn rotating(mut self) -> Route {
+        self.rotating = true;
+        self
     }
 
     /// Adds a header.
@@ -177,5 +187,13 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
             HeaderValue::from_str(v).unwrap(),
         );
     }
-    resp.body(Body::from(route.body)).unwrap()
+    let body = if route.rotating {
+        let n = shared.log.lock().unwrap().iter().filter(|r| r.path == path).count();
+        String::from_utf8_lossy(&route.body)
+            .replace("{{REQ}}", &n.to_string())
+            .into_bytes()
+    } else {
+        route.body
+    };
+    resp.body(Body::from(body)).unwrap()
 }

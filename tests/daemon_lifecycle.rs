@@ -1,0 +1,157 @@
+//! The daemon binary as a user runs it: SIGTERM drains and exits 0, SIGKILL loses no
+//! acknowledged version and duplicates none, and a dead network only makes it complain.
+
+mod common;
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::server::{Route, TestServer};
+use common::{emend, emend_json, fixture_text};
+
+const SEED_URL: &str = "https://newsroom.example/politics/lachin-district-returned";
+
+fn spawn_daemon(dir: &std::path::Path, config: &std::path::Path) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_emend"))
+        .env_clear()
+        .env("RUST_LOG", "emend=info")
+        .current_dir(dir)
+        .args(["--config", config.to_str().unwrap(), "--db", "db", "daemon"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start emend daemon")
+}
+
+fn terminate(child: &Child) {
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+fn wait_exit(child: &mut Child, within: Duration) -> std::process::ExitStatus {
+    let start = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        assert!(start.elapsed() < within, "daemon did not exit within {within:?}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn wait_until(what: &str, within: Duration, mut cond: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !cond() {
+        assert!(start.elapsed() < within, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn sigkill_mid_crawl_loses_and_duplicates_nothing_and_sigterm_exits_cleanly() {
+    let server = TestServer::start("127.0.0.1");
+    server.set("/robots.txt", Route::new(200, "text/plain", "User-agent: *\nAllow: /\n"));
+    let urls: Vec<String> = (0..6).map(|i| server.url(&format!("/news/{i}"))).collect();
+    let items: String = urls.iter().map(|u| format!("<item><link>{u}</link></item>")).collect();
+    server.set(
+        "/rss",
+        Route::new(200, "application/rss+xml", format!("<rss version=\"2.0\"><channel><title>t</title>{items}</channel></rss>")),
+    );
+    let serve_state = |state: &str| {
+        for (i, u) in urls.iter().enumerate() {
+            let html = fixture_text(&format!("seed/{state}.html")).replace(SEED_URL, u);
+            server.set(&format!("/news/{i}"), Route::html(html));
+        }
+    };
+    serve_state("v1-original");
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("sites.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[[site]]\nname = \"local\"\nfeeds = [\"{}\"]\narticle_pattern = '/news/'\ninterval = \"1s\"\nmax_interval = \"2s\"\nrate = 50\n",
+            server.url("/rss")
+        ),
+    )
+    .unwrap();
+
+    let mut daemon = spawn_daemon(dir.path(), &config);
+    wait_until("first checks", Duration::from_secs(20), || {
+        urls.iter().enumerate().all(|(i, _)| !server.hits(&format!("/news/{i}")).is_empty())
+    });
+    serve_state("v2-declared-update");
+    // Kill while re-checks of the new state are under way.
+    wait_until("re-checks", Duration::from_secs(20), || {
+        server.hits("/news/0").len() >= 2
+    });
+    daemon.kill().unwrap();
+    daemon.wait().unwrap();
+
+    let check_store = |dir: &std::path::Path| -> Vec<Vec<u64>> {
+        urls.iter()
+            .map(|u| {
+                let out = emend(dir).args(["--db", "db", "history", u, "--json"]).output().unwrap();
+                if !out.status.success() {
+                    return Vec::new(); // killed before its first version: nothing acknowledged
+                }
+                let h: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+                h["versions"].as_array().unwrap().iter().map(|v| v["version"].as_u64().unwrap()).collect()
+            })
+            .collect()
+    };
+    let after_kill = check_store(dir.path());
+    assert!(after_kill.iter().any(|v| !v.is_empty()), "some versions were stored before the kill");
+    for v in &after_kill {
+        assert!(v.len() <= 2 && v.iter().copied().eq(1..=v.len() as u64), "versions {v:?}");
+    }
+
+    // Restart: the store opens, crawling resumes, nothing is stored twice.
+    let mut daemon = spawn_daemon(dir.path(), &config);
+    let hits = server.hits("/news/5").len();
+    wait_until("checks after restart", Duration::from_secs(20), || server.hits("/news/5").len() >= hits + 2);
+    terminate(&daemon);
+    let status = wait_exit(&mut daemon, Duration::from_secs(11));
+    assert!(status.success(), "SIGTERM exit status {status}");
+    let after_restart = check_store(dir.path());
+    for v in &after_restart {
+        assert_eq!(v, &[1, 2], "each article: original then its update, once each");
+    }
+    let list = emend_json(dir.path(), &["--db", "db", "list", "--json"]);
+    assert_eq!(list["articles"].as_array().unwrap().len(), urls.len());
+}
+
+#[test]
+fn without_network_the_daemon_keeps_running_and_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let shipped = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sites.toml");
+    let config = emend::config::Config::load(&shipped).unwrap();
+    // Unroutable proxies stand in for "no network at all", also on machines that have one.
+    let mut daemon = Command::new(env!("CARGO_BIN_EXE_emend"))
+        .env_clear()
+        .env("RUST_LOG", "emend=info")
+        .env("HTTPS_PROXY", "http://127.0.0.1:9")
+        .env("HTTP_PROXY", "http://127.0.0.1:9")
+        .current_dir(dir.path())
+        .args(["--config", shipped.to_str().unwrap(), "--db", "db", "daemon"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_secs(8));
+    assert!(daemon.try_wait().unwrap().is_none(), "daemon exited without network");
+    terminate(&daemon);
+    let status = wait_exit(&mut daemon, Duration::from_secs(11));
+    assert!(status.success());
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(daemon.stderr.as_mut().unwrap(), &mut stderr).unwrap();
+    for site in &config.sites {
+        assert!(
+            stderr.lines().any(|l| l.contains(&format!("site={}", site.name)) && l.contains("failed")),
+            "no failure logged for site {}:\n{stderr}",
+            site.name
+        );
+    }
+}
