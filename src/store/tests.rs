@@ -1,0 +1,1 @@
+//! Unit tests needing store internals: corrupt records written straight into a tree.
