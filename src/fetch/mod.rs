@@ -1,1 +1,309 @@
 //! HTTP fetching: the only module that talks to reqwest.
+//!
+//! [`Fetcher::fetch_page`] gets an HTML page: robots.txt first (cached), every request and
+//! redirect hop through the shared [`Politeness`] gate, a body cap on decompressed bytes, and
+//! text decoded by HTTP charset, BOM, `<meta>` prescan and detection.
+
+mod body;
+mod charset;
+mod client;
+mod redirect;
+mod robots;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use reqwest::StatusCode;
+use reqwest::header::{CONTENT_TYPE, ETAG, HeaderMap, LAST_MODIFIED, RETRY_AFTER};
+use url::Url;
+
+use crate::config::Crawler;
+use crate::error::{Error, Result};
+use crate::politeness::{DEFAULT_RETRY_AFTER, Politeness, ceil_secs, host_key, parse_retry_after};
+
+pub use charset::{Decoded, decode_html};
+pub use redirect::MAX_REDIRECTS;
+
+/// Validators from the last stored response, sent as `If-None-Match` / `If-Modified-Since`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Conditional {
+    /// The `ETag` the server sent last time.
+    pub etag: Option<String>,
+    /// The `Last-Modified` the server sent last time, verbatim.
+    pub last_modified: Option<String>,
+}
+
+/// Per-call switches of [`Fetcher::fetch_page`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FetchOptions {
+    /// Skip robots.txt (the user's `--ignore-robots`); rate limits still apply.
+    pub ignore_robots: bool,
+}
+
+/// What [`Fetcher::fetch_page`] got back.
+#[derive(Debug, Clone)]
+pub enum PageResponse {
+    /// 304: the page is unchanged since the validators in [`Conditional`].
+    NotModified {
+        /// The URL that answered, after redirects.
+        final_url: Url,
+        /// The HTTP status (304).
+        status: u16,
+        /// Time from the first request sent to the answer.
+        elapsed: Duration,
+    },
+    /// A 2xx HTML page.
+    Page(Page),
+}
+
+/// A fetched HTML page.
+#[derive(Debug, Clone)]
+pub struct Page {
+    /// The URL that answered, after redirects.
+    pub final_url: Url,
+    /// The HTTP status (2xx).
+    pub status: u16,
+    /// The `Content-Type` header as sent, if any.
+    pub content_type: Option<String>,
+    /// The `ETag` header, for the next conditional fetch.
+    pub etag: Option<String>,
+    /// The `Last-Modified` header, verbatim, for the next conditional fetch.
+    pub last_modified: Option<String>,
+    /// The body as received, after content-decoding (gzip/brotli/deflate), before text decoding.
+    pub body: Bytes,
+    /// The body decoded to text.
+    pub text: String,
+    /// The encoding used for `text` (WHATWG name, e.g. `windows-1251`).
+    pub encoding: &'static str,
+    /// Time from the first request sent to the last body byte.
+    pub elapsed: Duration,
+    /// Each redirect target in order; empty when the first URL answered.
+    pub redirects: Vec<Url>,
+}
+
+/// What a non-page resource is, for [`Fetcher::fetch_resource`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResourceKind {
+    /// A robots.txt file: fetched without a robots check.
+    Robots,
+    /// An RSS/Atom/JSON feed.
+    Feed,
+    /// A sitemap or sitemap index (a `.xml.gz` arrives still gzipped in `body`).
+    Sitemap,
+}
+
+impl ResourceKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            ResourceKind::Robots => "robots",
+            ResourceKind::Feed => "feed",
+            ResourceKind::Sitemap => "sitemap",
+        }
+    }
+}
+
+/// What [`Fetcher::fetch_resource`] got back.
+#[derive(Debug, Clone)]
+pub enum ResourceResponse {
+    /// 304: unchanged since the validators in [`Conditional`].
+    NotModified {
+        /// The URL that answered, after redirects.
+        final_url: Url,
+        /// The HTTP status (304).
+        status: u16,
+        /// Time from the first request sent to the answer.
+        elapsed: Duration,
+    },
+    /// A 2xx response of any content type.
+    Resource(Resource),
+}
+
+/// A fetched feed, sitemap or robots.txt.
+#[derive(Debug, Clone)]
+pub struct Resource {
+    /// The URL that answered, after redirects.
+    pub final_url: Url,
+    /// The HTTP status (2xx).
+    pub status: u16,
+    /// The `Content-Type` header as sent, if any.
+    pub content_type: Option<String>,
+    /// The `ETag` header.
+    pub etag: Option<String>,
+    /// The `Last-Modified` header, verbatim.
+    pub last_modified: Option<String>,
+    /// The body after content-decoding.
+    pub body: Bytes,
+    /// Time from the first request sent to the last body byte.
+    pub elapsed: Duration,
+    /// Each redirect target in order.
+    pub redirects: Vec<Url>,
+}
+
+/// The HTTP client: polite (robots.txt, per-host rates, Retry-After) and bounded (timeouts,
+/// body cap, redirect limit). Cheap to share behind an `Arc`.
+#[derive(Debug, Clone)]
+pub struct Fetcher {
+    client: reqwest::Client,
+    politeness: Arc<Politeness>,
+    max_body: u64,
+}
+
+fn header(headers: &HeaderMap, name: reqwest::header::HeaderName) -> Option<String> {
+    headers
+        .get(name)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).trim().to_owned())
+        .filter(|v| !v.is_empty())
+}
+
+fn check_url(url: &Url) -> Result<()> {
+    if matches!(url.scheme(), "http" | "https") && url.has_host() {
+        Ok(())
+    } else {
+        Err(Error::InvalidUrl {
+            input: url.to_string(),
+            reason: "only http and https URLs can be fetched".into(),
+        })
+    }
+}
+
+impl Fetcher {
+    /// A fetcher with its own [`Politeness`] state, configured from `[crawler]`.
+    pub fn new(config: &Crawler) -> Result<Fetcher> {
+        Fetcher::with_politeness(config, Arc::new(Politeness::new(&config.user_agent)))
+    }
+
+    /// A fetcher sharing `politeness` with other parts of the program.
+    pub fn with_politeness(config: &Crawler, politeness: Arc<Politeness>) -> Result<Fetcher> {
+        Ok(Fetcher {
+            client: client::build(config)?,
+            politeness,
+            max_body: config.max_body,
+        })
+    }
+
+    /// The shared politeness state (set per-host rates here).
+    pub fn politeness(&self) -> &Arc<Politeness> {
+        &self.politeness
+    }
+
+    /// Fetches an HTML page, conditionally when `cond` carries validators.
+    ///
+    /// Errors: [`Error::RobotsDisallowed`] / [`Error::RobotsUnavailable`] (unless
+    /// `opts.ignore_robots`), [`Error::Redirect`], [`Error::Network`], [`Error::HttpStatus`]
+    /// (429/503 also hold the host off for its `Retry-After`), [`Error::NotHtml`],
+    /// [`Error::BodyTooLarge`].
+    pub async fn fetch_page(
+        &self,
+        url: &Url,
+        cond: &Conditional,
+        opts: FetchOptions,
+    ) -> Result<PageResponse> {
+        check_url(url)?;
+        let reply = self.follow(url, cond, !opts.ignore_robots).await?;
+        let status = reply.resp.status();
+        if status == StatusCode::NOT_MODIFIED {
+            return Ok(PageResponse::NotModified {
+                final_url: reply.final_url,
+                status: status.as_u16(),
+                elapsed: reply.started.elapsed(),
+            });
+        }
+        if !status.is_success() {
+            return Err(self.status_error(&reply.final_url, &reply.resp));
+        }
+        let headers = reply.resp.headers();
+        let content_type = header(headers, CONTENT_TYPE);
+        let etag = header(headers, ETAG);
+        let last_modified = header(headers, LAST_MODIFIED);
+        let ct = content_type.as_deref().map(body::ContentType::parse);
+        let not_html = || Error::NotHtml {
+            url: reply.final_url.to_string(),
+            content_type: content_type.clone().unwrap_or_else(|| "none".into()),
+        };
+        let declared_html = ct.as_ref().and_then(body::ContentType::is_html);
+        if declared_html == Some(false) {
+            return Err(not_html());
+        }
+        let body = body::read_capped(reply.resp, &reply.final_url, self.max_body).await?;
+        if declared_html.is_none() && !body::sniff_html(&body) {
+            return Err(not_html());
+        }
+        let charset = ct.as_ref().and_then(|c| c.charset.as_deref());
+        let Decoded { text, encoding } = decode_html(&body, charset, Some(&reply.final_url));
+        Ok(PageResponse::Page(Page {
+            final_url: reply.final_url,
+            status: status.as_u16(),
+            content_type,
+            etag,
+            last_modified,
+            body,
+            text,
+            encoding,
+            elapsed: reply.started.elapsed(),
+            redirects: reply.redirects,
+        }))
+    }
+
+    /// Fetches a feed, sitemap or robots.txt: any content type, same body cap, rate limits and
+    /// redirect rules as pages; robots.txt is honoured except for [`ResourceKind::Robots`].
+    pub async fn fetch_resource(
+        &self,
+        url: &Url,
+        kind: ResourceKind,
+        cond: &Conditional,
+    ) -> Result<ResourceResponse> {
+        check_url(url)?;
+        let reply = self.follow(url, cond, kind != ResourceKind::Robots).await?;
+        let status = reply.resp.status();
+        if status == StatusCode::NOT_MODIFIED {
+            return Ok(ResourceResponse::NotModified {
+                final_url: reply.final_url,
+                status: status.as_u16(),
+                elapsed: reply.started.elapsed(),
+            });
+        }
+        if !status.is_success() {
+            return Err(self.status_error(&reply.final_url, &reply.resp));
+        }
+        let headers = reply.resp.headers();
+        let content_type = header(headers, CONTENT_TYPE);
+        let etag = header(headers, ETAG);
+        let last_modified = header(headers, LAST_MODIFIED);
+        let body = body::read_capped(reply.resp, &reply.final_url, self.max_body).await?;
+        tracing::trace!(kind = kind.as_str(), url = %reply.final_url, bytes = body.len(), "resource read");
+        Ok(ResourceResponse::Resource(Resource {
+            final_url: reply.final_url,
+            status: status.as_u16(),
+            content_type,
+            etag,
+            last_modified,
+            body,
+            elapsed: reply.started.elapsed(),
+            redirects: reply.redirects,
+        }))
+    }
+
+    /// The error for a non-success final status; 429 and 503 also hold the host off.
+    pub(crate) fn status_error(&self, url: &Url, resp: &reqwest::Response) -> Error {
+        let status = resp.status().as_u16();
+        let retry_after = if matches!(status, 429 | 503) {
+            let wait = resp
+                .headers()
+                .get(RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| parse_retry_after(v, std::time::SystemTime::now()))
+                .unwrap_or(DEFAULT_RETRY_AFTER);
+            self.politeness
+                .hold_off(&host_key(url), tokio::time::Instant::now() + wait);
+            Some(ceil_secs(wait))
+        } else {
+            None
+        };
+        Error::HttpStatus {
+            url: url.to_string(),
+            status,
+            retry_after,
+        }
+    }
+}

@@ -1,0 +1,409 @@
+//! Bad input for `Fetcher::fetch_page`: every failure is the right `Error` variant, names the
+//! URL, and leaves nothing half-done.
+
+mod fetch_support;
+
+use std::io::Write;
+
+use axum::Router;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect};
+use axum::routing::get;
+use emend::Error;
+use emend::fetch::{Conditional, FetchOptions, PageResponse};
+use fetch_support::*;
+
+fn none() -> Conditional {
+    Conditional::default()
+}
+
+fn robots_allow_all() -> Router {
+    Router::new().route(
+        "/robots.txt",
+        get(|| async { "User-agent: *\nDisallow:\n" }),
+    )
+}
+
+#[tokio::test]
+async fn http_404_and_500_are_status_errors_naming_the_url() {
+    let s = serve(
+        "127.0.0.1",
+        robots_allow_all()
+            .route("/gone", get(|| async { StatusCode::NOT_FOUND }))
+            .route("/boom", get(|| async { StatusCode::INTERNAL_SERVER_ERROR })),
+    )
+    .await;
+    let f = fetcher();
+    for (path, code) in [("/gone", 404), ("/boom", 500)] {
+        let url = s.url(path);
+        let err = f
+            .fetch_page(&url, &none(), FetchOptions::default())
+            .await
+            .unwrap_err();
+        match &err {
+            Error::HttpStatus {
+                url: u,
+                status,
+                retry_after,
+            } => {
+                assert_eq!(u, url.as_str());
+                assert_eq!(*status, code);
+                assert_eq!(*retry_after, None);
+            }
+            other => panic!("{path}: {other:?}"),
+        }
+        assert!(err.to_string().contains(url.as_str()));
+    }
+}
+
+#[tokio::test]
+async fn connection_refused_is_a_network_error_saying_so() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    drop(listener);
+    let url = url::Url::parse(&format!("http://{addr}/article")).unwrap();
+    let f = fetcher();
+    for opts in [
+        FetchOptions::default(),
+        FetchOptions {
+            ignore_robots: true,
+        },
+    ] {
+        let err = f.fetch_page(&url, &none(), opts).await.unwrap_err();
+        let Error::Network { url: u, message } = &err else {
+            panic!("{err:?}")
+        };
+        assert_eq!(u, url.as_str());
+        assert!(
+            message.to_lowercase().contains("connection refused"),
+            "{message}"
+        );
+        assert!(!message.contains('\n'));
+    }
+}
+
+#[tokio::test]
+async fn non_html_is_refused_before_reading_and_missing_types_are_sniffed() {
+    let s = serve(
+        "127.0.0.1",
+        robots_allow_all()
+            .route(
+                "/doc.pdf",
+                get(|| async { ([(header::CONTENT_TYPE, "application/pdf")], "%PDF-1.7") }),
+            )
+            .route(
+                "/untyped-html",
+                get(|| async { ([(header::CONTENT_TYPE, "")], HTML) }),
+            )
+            .route(
+                "/untyped-bin",
+                get(|| async { ([(header::CONTENT_TYPE, "")], &b"\x89PNG\r\n\x1a\n"[..]) }),
+            ),
+    )
+    .await;
+    let f = fetcher();
+    let err = f
+        .fetch_page(&s.url("/doc.pdf"), &none(), FetchOptions::default())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::NotHtml { content_type, .. } if content_type == "application/pdf"),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("/doc.pdf"));
+
+    let ok = f
+        .fetch_page(&s.url("/untyped-html"), &none(), FetchOptions::default())
+        .await
+        .unwrap();
+    let PageResponse::Page(page) = ok else {
+        panic!()
+    };
+    assert!(page.text.contains("Hello"));
+
+    let err = f
+        .fetch_page(&s.url("/untyped-bin"), &none(), FetchOptions::default())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::NotHtml { .. }), "{err:?}");
+}
+
+#[tokio::test]
+async fn bodies_over_the_cap_fail_declared_or_streamed() {
+    let big = "x".repeat(2 << 20);
+    let big2 = big.clone();
+    let s = serve(
+        "127.0.0.1",
+        robots_allow_all()
+            .route(
+                "/declared",
+                get(move || {
+                    let b = big.clone();
+                    async move { ([(header::CONTENT_TYPE, "text/html")], b) }
+                }),
+            )
+            .route(
+                "/chunked",
+                get(move || {
+                    let b = big2.clone();
+                    async move {
+                        // A stream has no Content-Length: the cap must bite while reading.
+                        let chunks = b
+                            .into_bytes()
+                            .chunks(64 * 1024)
+                            .map(|c| Ok::<_, std::io::Error>(bytes::Bytes::copy_from_slice(c)))
+                            .collect::<Vec<_>>();
+                        (
+                            [(header::CONTENT_TYPE, "text/html")],
+                            axum::body::Body::from_stream(futures_util::stream::iter(chunks)),
+                        )
+                    }
+                }),
+            ),
+    )
+    .await;
+    let mut cfg = crawler();
+    cfg.max_body = 1 << 20;
+    let f = fetcher_with(cfg, 200.0);
+    for path in ["/declared", "/chunked"] {
+        let err = f
+            .fetch_page(&s.url(path), &none(), FetchOptions::default())
+            .await
+            .unwrap_err();
+        match &err {
+            Error::BodyTooLarge { url, limit } => {
+                assert!(url.ends_with(path));
+                assert_eq!(*limit, 1 << 20);
+            }
+            other => panic!("{path}: {other:?}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn gzip_bomb_is_body_too_large() {
+    // 64 MiB of zeros compress to ~64 KiB; the cap is 1 MiB.
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    let zeros = vec![0u8; 1 << 20];
+    for _ in 0..64 {
+        gz.write_all(&zeros).unwrap();
+    }
+    let bomb = gz.finish().unwrap();
+    assert!(bomb.len() < 200 * 1024);
+    let s = serve(
+        "127.0.0.1",
+        robots_allow_all().route(
+            "/bomb",
+            get(move || {
+                let b = bomb.clone();
+                async move {
+                    (
+                        [
+                            (header::CONTENT_TYPE, "text/html"),
+                            (header::CONTENT_ENCODING, "gzip"),
+                        ],
+                        b,
+                    )
+                }
+            }),
+        ),
+    )
+    .await;
+    let mut cfg = crawler();
+    cfg.max_body = 1 << 20;
+    let f = fetcher_with(cfg, 200.0);
+    let err = f
+        .fetch_page(&s.url("/bomb"), &none(), FetchOptions::default())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::BodyTooLarge { .. }), "{err:?}");
+}
+
+#[tokio::test]
+async fn redirect_loops_and_long_chains_fail_and_ten_hops_succeed() {
+    let s = serve(
+        "127.0.0.1",
+        robots_allow_all()
+            .route("/a", get(|| async { Redirect::temporary("/b") }))
+            .route("/b", get(|| async { Redirect::permanent("/a#frag") }))
+            .route(
+                "/chain/{n}",
+                get(
+                    |axum::extract::Path(n): axum::extract::Path<u32>| async move {
+                        if n == 0 {
+                            ([(header::CONTENT_TYPE, "text/html")], HTML).into_response()
+                        } else {
+                            Redirect::to(&format!("/chain/{}", n - 1)).into_response()
+                        }
+                    },
+                ),
+            ),
+    )
+    .await;
+    let f = fetcher();
+    let err = f
+        .fetch_page(&s.url("/a"), &none(), FetchOptions::default())
+        .await
+        .unwrap_err();
+    let Error::Redirect { url, message } = &err else {
+        panic!("{err:?}")
+    };
+    assert!(url.ends_with("/a"));
+    assert!(message.contains("loop"), "{message}");
+    assert_eq!(
+        s.count("/a"),
+        1,
+        "a loop is detected without going round twice"
+    );
+
+    let err = f
+        .fetch_page(&s.url("/chain/11"), &none(), FetchOptions::default())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Redirect { message, .. } if message.contains("more than 10")),
+        "{err:?}"
+    );
+    assert_eq!(s.count("/chain/1"), 1, "the 10th redirect is followed");
+    assert_eq!(s.count("/chain/0"), 0, "the 11th is not");
+
+    let ok = f
+        .fetch_page(&s.url("/chain/10"), &none(), FetchOptions::default())
+        .await
+        .unwrap();
+    let PageResponse::Page(page) = ok else {
+        panic!()
+    };
+    assert_eq!(page.redirects.len(), 10);
+    assert_eq!(page.final_url, s.url("/chain/0"));
+}
+
+#[tokio::test]
+async fn robots_disallow_blocks_pages_and_redirect_hops() {
+    let s = serve(
+        "127.0.0.1",
+        Router::new()
+            .route(
+                "/robots.txt",
+                get(|| async {
+                    "User-agent: *\nDisallow: /\n\nUser-agent: emend-test\nDisallow: /private/\n"
+                }),
+            )
+            .route(
+                "/private/x",
+                get(|| async { ([(header::CONTENT_TYPE, "text/html")], HTML) }),
+            )
+            .route(
+                "/public",
+                get(|| async { ([(header::CONTENT_TYPE, "text/html")], HTML) }),
+            )
+            .route("/jump", get(|| async { Redirect::to("/private/x") })),
+    )
+    .await;
+    let f = fetcher();
+    let err = f
+        .fetch_page(&s.url("/private/x"), &none(), FetchOptions::default())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::RobotsDisallowed { url } if url.ends_with("/private/x")),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("--ignore-robots"));
+
+    let err = f
+        .fetch_page(&s.url("/jump"), &none(), FetchOptions::default())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::RobotsDisallowed { url } if url.ends_with("/private/x")),
+        "{err:?}"
+    );
+
+    // Our product token's group applies, not the `*` group that disallows everything.
+    assert!(matches!(
+        f.fetch_page(&s.url("/public"), &none(), FetchOptions::default())
+            .await,
+        Ok(PageResponse::Page(_))
+    ));
+    assert_eq!(
+        s.count("/private/x"),
+        0,
+        "a disallowed path is never requested"
+    );
+    assert_eq!(s.count("/robots.txt"), 1, "robots.txt is cached");
+    assert_eq!(s.paths()[0], "/robots.txt", "robots.txt comes first");
+
+    // --ignore-robots: fetched anyway.
+    let ok = f
+        .fetch_page(
+            &s.url("/private/x"),
+            &none(),
+            FetchOptions {
+                ignore_robots: true,
+            },
+        )
+        .await
+        .unwrap();
+    assert!(matches!(ok, PageResponse::Page(_)));
+}
+
+#[tokio::test]
+async fn robots_404_allows_and_500_disallows_until_retry() {
+    let ok_host = serve(
+        "127.0.0.1",
+        Router::new()
+            .route("/robots.txt", get(|| async { StatusCode::NOT_FOUND }))
+            .route(
+                "/p",
+                get(|| async { ([(header::CONTENT_TYPE, "text/html")], HTML) }),
+            ),
+    )
+    .await;
+    let bad_host = serve(
+        "127.0.0.2",
+        Router::new()
+            .route(
+                "/robots.txt",
+                get(|| async { StatusCode::INTERNAL_SERVER_ERROR }),
+            )
+            .route(
+                "/p",
+                get(|| async { ([(header::CONTENT_TYPE, "text/html")], HTML) }),
+            ),
+    )
+    .await;
+    let f = fetcher();
+    assert!(matches!(
+        f.fetch_page(&ok_host.url("/p"), &none(), FetchOptions::default())
+            .await,
+        Ok(PageResponse::Page(_))
+    ));
+    for _ in 0..2 {
+        let err = f
+            .fetch_page(&bad_host.url("/p"), &none(), FetchOptions::default())
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, Error::RobotsUnavailable { host, reason } if host == "127.0.0.2" && reason.contains("500")),
+            "{err:?}"
+        );
+    }
+    assert_eq!(bad_host.count("/p"), 0);
+    assert_eq!(
+        bad_host.count("/robots.txt"),
+        1,
+        "the 5xx verdict is cached for a while"
+    );
+}
+
+#[tokio::test]
+async fn non_http_urls_are_invalid() {
+    let f = fetcher();
+    let url = url::Url::parse("ftp://example.org/x").unwrap();
+    let err = f
+        .fetch_page(&url, &none(), FetchOptions::default())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::InvalidUrl { .. }), "{err:?}");
+}
