@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 use crate::extract::{self, EXTRACTOR_VERSION};
 use crate::fetch::{Conditional, FetchOptions, Fetcher, PageResponse};
 use crate::model::{Article, ChangeKind, Check, CheckOutcome, Version};
-use crate::store::Store;
+use crate::store::{NewVersion, Store};
 
 /// Per-check options.
 #[derive(Debug, Clone, Copy, Default)]
@@ -97,7 +97,7 @@ impl Pipeline {
             ignore_robots: opts.ignore_robots,
         };
         let started = std::time::Instant::now();
-        let response = match self.fetcher.fetch_page(url, &cond, &fetch_opts).await {
+        let response = match self.fetcher.fetch_page(url, &cond, fetch_opts).await {
             Ok(r) => r,
             Err(err) => {
                 if let Some(k) = &key {
@@ -120,7 +120,7 @@ impl Pipeline {
                     elapsed_ms: millis(elapsed),
                     outcome: CheckOutcome::NotModified,
                 };
-                self.store.record_check(&key, check, None, None)?;
+                self.store.record_check(&key, &check, None, None)?;
                 return Ok(CheckReport {
                     url: key,
                     change: ChangeKind::Unchanged,
@@ -141,8 +141,12 @@ impl Pipeline {
             },
         );
         let canonical = canonical_key(&page.final_url, article.canonical.as_deref());
-        // A known alias keeps its article even when the page's canonical link moves.
-        let key = key.unwrap_or(canonical);
+        // An article with a history keeps its key even if the page's canonical link moves;
+        // otherwise the canonical URL is the key and every other way in is an alias of it.
+        let key = match (key, &latest) {
+            (Some(k), Some(_)) => k,
+            _ => canonical,
+        };
         for alias in [url.as_str(), page.final_url.as_str()] {
             if alias != key {
                 self.store.add_alias(alias, &key)?;
@@ -155,7 +159,7 @@ impl Pipeline {
 
         let change = classify(latest.as_ref().map(|v| &v.article), &article);
         let now = Utc::now();
-        let mut check = Check {
+        let check = Check {
             at: now,
             status: Some(page.status),
             bytes: page.body.len() as u64,
@@ -170,7 +174,7 @@ impl Pipeline {
         if change == ChangeKind::Unchanged {
             self.store.record_check(
                 &key,
-                check,
+                &check,
                 page.etag.as_deref(),
                 page.last_modified.as_deref(),
             )?;
@@ -186,13 +190,7 @@ impl Pipeline {
             latest.as_ref().map_or("", |v| v.article.text.as_str()),
             &article.text,
         ));
-        let number = latest.as_ref().map_or(1, |v| v.number + 1);
-        check.outcome = CheckOutcome::Checked {
-            change,
-            version: Some(number),
-        };
-        let version = Version {
-            number,
+        let version = NewVersion {
             fetched_at: now,
             change,
             text_hash: content_hash(&article),
@@ -200,7 +198,6 @@ impl Pipeline {
             words_added,
             words_removed,
             extractor_version: EXTRACTOR_VERSION,
-            body_hash: None,
             fetched_url: page.final_url.to_string(),
         };
         let stored = self.store.commit_version(
@@ -238,7 +235,7 @@ impl Pipeline {
                 error: err.to_string(),
             },
         };
-        self.store.record_check(key, check, None, None)
+        self.store.record_check(key, &check, None, None)
     }
 }
 

@@ -1,7 +1,7 @@
 //! Per-site discovery: reads feeds, sitemaps and index pages every `interval`, and puts
 //! new article URLs (those matching `article_pattern`) on the schedule.
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -14,7 +14,7 @@ use super::queue::to_chrono;
 use crate::config::Site;
 use crate::discover::{self, Discovered};
 use crate::error::Result;
-use crate::fetch::{Conditional, FetchOptions, PageResponse, ResourceKind};
+use crate::fetch::{Conditional, FetchOptions, PageResponse, Resource, ResourceKind, ResourceResponse};
 use crate::politeness::host_key;
 use crate::schedule;
 use crate::store::ScheduleState;
@@ -34,8 +34,9 @@ pub(super) async fn run(shared: Arc<Shared>, index: usize, mut stop: watch::Rece
     if wait_or_stop(&mut stop, first).await {
         return;
     }
+    let mut seen = Validators::default();
     loop {
-        let found = round(&shared, site).await;
+        let found = round(&shared, site, &mut seen).await;
         tracing::info!(site = %site.name, new = found, "discovery round done");
         if wait_or_stop(&mut stop, site.interval).await {
             return;
@@ -46,27 +47,28 @@ pub(super) async fn run(shared: Arc<Shared>, index: usize, mut stop: watch::Rece
 /// True when stopped while waiting.
 async fn wait_or_stop(stop: &mut watch::Receiver<bool>, d: Duration) -> bool {
     tokio::select! {
-        () = tokio::time::sleep(d) => *stop.borrow(),
-        _ = stop.wait_for(|s| *s) => true,
+        () = tokio::time::sleep(d) => {}
+        _ = stop.wait_for(|s| *s) => {}
     }
+    *stop.borrow()
 }
 
 /// One discovery round; returns how many new articles it scheduled.
-async fn round(shared: &Shared, site: &Site) -> usize {
+async fn round(shared: &Shared, site: &Site, seen: &mut Validators) -> usize {
     let mut new = 0;
     for feed in &site.feeds {
-        match read_feed(shared, feed).await {
+        match read_feed(shared, seen, feed).await {
             Ok(items) => new += offer_all(shared, site, items),
             Err(e) => tracing::warn!(site = %site.name, url = %feed, error = %e, "feed failed"),
         }
     }
     let mut sitemaps: VecDeque<Url> = site.sitemaps.iter().cloned().collect();
-    let mut seen: HashSet<Url> = HashSet::new();
+    let mut visited: HashSet<Url> = HashSet::new();
     while let Some(url) = sitemaps.pop_front() {
-        if !seen.insert(url.clone()) || seen.len() > MAX_SITEMAPS {
+        if !visited.insert(url.clone()) || visited.len() > MAX_SITEMAPS {
             continue;
         }
-        match read_sitemap(shared, &url).await {
+        match read_sitemap(shared, seen, &url).await {
             Ok(map) => {
                 new += offer_all(shared, site, map.urls);
                 sitemaps.extend(map.sitemaps);
@@ -83,29 +85,49 @@ async fn round(shared: &Shared, site: &Site) -> usize {
     new
 }
 
-async fn read_feed(shared: &Shared, url: &Url) -> Result<Vec<Discovered>> {
-    let res = shared
-        .pipeline
-        .fetcher()
-        .fetch_resource(url, ResourceKind::Feed)
-        .await?;
-    discover::parse_feed(&res.body, &res.final_url)
+/// Validators of the feeds and sitemaps read so far, so unchanged ones cost a 304.
+#[derive(Default)]
+struct Validators(HashMap<Url, Conditional>);
+
+impl Validators {
+    /// Fetches `url` conditionally; `None` when it has not changed since the last round.
+    async fn fetch(&mut self, shared: &Shared, url: &Url, kind: ResourceKind) -> Result<Option<Resource>> {
+        let cond = self.0.get(url).cloned().unwrap_or_default();
+        match shared.pipeline.fetcher().fetch_resource(url, kind, &cond).await? {
+            ResourceResponse::NotModified { .. } => Ok(None),
+            ResourceResponse::Resource(res) => {
+                self.0.insert(
+                    url.clone(),
+                    Conditional {
+                        etag: res.etag.clone(),
+                        last_modified: res.last_modified.clone(),
+                    },
+                );
+                Ok(Some(res))
+            }
+        }
+    }
 }
 
-async fn read_sitemap(shared: &Shared, url: &Url) -> Result<discover::Sitemap> {
-    let res = shared
-        .pipeline
-        .fetcher()
-        .fetch_resource(url, ResourceKind::Sitemap)
-        .await?;
-    discover::parse_sitemap(&res.body, &res.final_url)
+async fn read_feed(shared: &Shared, seen: &mut Validators, url: &Url) -> Result<Vec<Discovered>> {
+    match seen.fetch(shared, url, ResourceKind::Feed).await? {
+        Some(res) => discover::parse_feed(&res.body, &res.final_url),
+        None => Ok(Vec::new()),
+    }
+}
+
+async fn read_sitemap(shared: &Shared, seen: &mut Validators, url: &Url) -> Result<discover::Sitemap> {
+    match seen.fetch(shared, url, ResourceKind::Sitemap).await? {
+        Some(res) => discover::parse_sitemap(&res.body, &res.final_url),
+        None => Ok(discover::Sitemap::default()),
+    }
 }
 
 async fn read_index(shared: &Shared, site: &Site, url: &Url) -> Result<Vec<Discovered>> {
     let response = shared
         .pipeline
         .fetcher()
-        .fetch_page(url, &Conditional::default(), &FetchOptions::default())
+        .fetch_page(url, &Conditional::default(), FetchOptions::default())
         .await?;
     let PageResponse::Page(page) = response else {
         return Ok(Vec::new());
