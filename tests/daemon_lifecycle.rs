@@ -112,6 +112,15 @@ fn sigkill_mid_crawl_loses_and_duplicates_nothing_and_sigterm_exits_cleanly() {
     let mut daemon = spawn_daemon(dir.path(), &config);
     let hits = server.hits("/news/5").len();
     wait_until("checks after restart", Duration::from_secs(20), || server.hits("/news/5").len() >= hits + 2);
+    // Users need not stop the daemon to look: reads go through its local socket.
+    let live = emend_json(dir.path(), &["--db", "db", "list", "--json"]);
+    assert_eq!(live["articles"].as_array().unwrap().len(), urls.len());
+    let h = emend_json(dir.path(), &["--db", "db", "history", &urls[0], "--json"]);
+    assert!(!h["versions"].as_array().unwrap().is_empty());
+    // Writing needs the database itself: a clear "in use", not a panic.
+    let out = emend(dir.path()).args(["--db", "db", "snapshot", &urls[0]]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("in use"));
     terminate(&daemon);
     let status = wait_exit(&mut daemon, Duration::from_secs(11));
     assert!(status.success(), "SIGTERM exit status {status}");

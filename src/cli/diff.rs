@@ -40,9 +40,8 @@ pub enum DiffFormat {
 }
 
 /// Runs `emend diff`.
-pub fn run(ctx: &Context, args: &DiffArgs) -> anyhow::Result<()> {
-    let store = ctx.open_store()?;
-    let (url, versions) = super::tracked_versions(&store, &args.url)?;
+pub async fn run(ctx: &Context, args: &DiffArgs) -> anyhow::Result<()> {
+    let (url, versions) = ctx.reader()?.versions(&args.url).await?;
     let count = u32::try_from(versions.len()).unwrap_or(u32::MAX);
     let get = |n: u32| {
         versions

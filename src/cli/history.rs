@@ -17,9 +17,8 @@ pub struct HistoryArgs {
 }
 
 /// Runs `emend history`.
-pub fn run(ctx: &Context, args: &HistoryArgs) -> anyhow::Result<()> {
-    let store = ctx.open_store()?;
-    let (url, versions) = super::tracked_versions(&store, &args.url)?;
+pub async fn run(ctx: &Context, args: &HistoryArgs) -> anyhow::Result<()> {
+    let (url, versions) = ctx.reader()?.versions(&args.url).await?;
     if args.json {
         return print_json(&HistoryJson::new(&url, &versions));
     }

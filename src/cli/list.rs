@@ -5,10 +5,6 @@ use clap::Args;
 use super::Context;
 use super::output::print_json;
 use crate::api::{ArticleJson, ListJson, rfc3339};
-use crate::model::ArticleRecord;
-
-/// Page size when walking the whole store.
-const PAGE: usize = 1000;
 
 /// Arguments of `emend list`.
 #[derive(Debug, Args)]
@@ -19,18 +15,8 @@ pub struct ListArgs {
 }
 
 /// Runs `emend list`.
-pub fn run(ctx: &Context, args: &ListArgs) -> anyhow::Result<()> {
-    let store = ctx.open_store()?;
-    let mut all: Vec<ArticleRecord> = Vec::new();
-    loop {
-        let after = all.last().map(|a| a.url.clone());
-        let page = store.list(after.as_deref(), PAGE)?;
-        let done = page.len() < PAGE;
-        all.extend(page);
-        if done {
-            break;
-        }
-    }
+pub async fn run(ctx: &Context, args: &ListArgs) -> anyhow::Result<()> {
+    let all = ctx.reader()?.articles().await?;
     if args.json {
         return print_json(&ListJson {
             articles: all.iter().map(ArticleJson::from).collect(),

@@ -7,6 +7,7 @@ mod extract;
 mod history;
 mod list;
 mod output;
+mod read;
 mod render;
 mod snapshot;
 
@@ -77,10 +78,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let ctx = Context::new(cli.db, cli.config);
     match cli.command {
         Command::Snapshot(args) => snapshot::run(&ctx, &args).await,
-        Command::History(args) => history::run(&ctx, &args),
-        Command::Diff(args) => diff::run(&ctx, &args),
+        Command::History(args) => history::run(&ctx, &args).await,
+        Command::Diff(args) => diff::run(&ctx, &args).await,
         Command::Extract(args) => extract::run(&ctx, &args),
-        Command::List(args) => list::run(&ctx, &args),
+        Command::List(args) => list::run(&ctx, &args).await,
         Command::Daemon(args) => daemon::run(&ctx, &args).await,
         Command::CheckConfig(args) => check_config::run(&ctx, &args),
     }
@@ -121,27 +122,9 @@ impl Context {
 }
 
 impl Context {
-    /// Opens the store the global options point at.
-    pub fn open_store(&self) -> anyhow::Result<crate::store::Store> {
+    /// Read access to the database: directly, or through the daemon holding it.
+    pub fn reader(&self) -> anyhow::Result<read::Reader> {
         let config = self.config()?;
-        Ok(crate::store::Store::open(&self.db_path(&config))?)
+        Ok(read::Reader::open(&self.db_path(&config))?)
     }
-}
-
-/// The canonical URL and all versions of a tracked article, or [`Error::NotTracked`].
-fn tracked_versions(
-    store: &crate::store::Store,
-    url: &str,
-) -> anyhow::Result<(String, Vec<crate::model::Version>)> {
-    let canonical = store.resolve(url)?.ok_or_else(|| Error::NotTracked {
-        url: url.to_owned(),
-    })?;
-    let versions = store.versions(&canonical)?;
-    if versions.is_empty() {
-        return Err(Error::NotTracked {
-            url: url.to_owned(),
-        }
-        .into());
-    }
-    Ok((canonical, versions))
 }

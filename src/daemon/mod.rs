@@ -5,6 +5,7 @@
 //! signals to it.
 
 mod discovery;
+pub mod local_api;
 mod queue;
 mod recheck;
 
@@ -76,6 +77,7 @@ pub async fn run(
         tasks.spawn(discovery::run(shared.clone(), index, stop_rx.clone()));
     }
     tasks.spawn(queue::run(shared.clone(), stop_rx.clone()));
+    tasks.spawn(local_api::serve(store.clone(), stopped(stop_rx.clone())));
     if let Some(listener) = options.listener {
         let store = store.clone();
         let stop = stopped(stop_rx.clone());

@@ -7,6 +7,7 @@
 mod body;
 mod charset;
 mod client;
+pub mod local;
 mod redirect;
 mod robots;
 

@@ -1,0 +1,88 @@
+//! The daemon's local socket: while the daemon holds the database (sled allows one
+//! process), `emend history`, `diff` and `list` read through it instead.
+//!
+//! It serves raw model records on a Unix socket inside the database directory, so only
+//! users who can read the database can query it.
+
+use std::path::{Path, PathBuf};
+
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::{Json, Router, routing::get};
+use serde::Deserialize;
+
+use crate::error::Error;
+use crate::store::Store;
+
+/// File name of the socket inside the database directory.
+pub const SOCKET_NAME: &str = "daemon.sock";
+
+/// Where the daemon holding the database at `db` listens.
+pub fn socket_path(db: &Path) -> PathBuf {
+    db.join(SOCKET_NAME)
+}
+
+#[derive(Deserialize)]
+struct UrlQuery {
+    url: String,
+}
+
+#[derive(Deserialize)]
+struct PageQuery {
+    after: Option<String>,
+    limit: Option<usize>,
+}
+
+/// The routes: `/versions?url=` → `[canonical, [Version]]`, `/articles?after=&limit=` → `[ArticleRecord]`.
+pub fn router(store: Store) -> Router {
+    Router::new()
+        .route("/versions", get(versions))
+        .route("/articles", get(articles))
+        .with_state(store)
+}
+
+async fn versions(State(store): State<Store>, Query(q): Query<UrlQuery>) -> Response {
+    let found = store.resolve(&q.url).and_then(|key| match key {
+        Some(k) => store.versions(&k).map(|v| Some((k, v))),
+        None => Ok(None),
+    });
+    match found {
+        Ok(Some((key, versions))) if !versions.is_empty() => Json((key, versions)).into_response(),
+        Ok(_) => (StatusCode::NOT_FOUND, Error::NotTracked { url: q.url }.to_string()).into_response(),
+        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
+    }
+}
+
+async fn articles(State(store): State<Store>, Query(q): Query<PageQuery>) -> Response {
+    let limit = q.limit.unwrap_or(1000).min(10_000);
+    match store.list(q.after.as_deref(), limit) {
+        Ok(list) => Json(list).into_response(),
+        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
+    }
+}
+
+/// Serves [`router`] on the database's socket until `shutdown`, then removes the socket.
+#[cfg(unix)]
+pub async fn serve(store: Store, shutdown: impl std::future::Future<Output = ()> + Send + 'static) {
+    let path = socket_path(store.path());
+    // We hold the database lock, so a socket left here belongs to a daemon that died.
+    let _ = std::fs::remove_file(&path);
+    let listener = match tokio::net::UnixListener::bind(&path) {
+        Ok(l) => l,
+        Err(e) => {
+            tracing::warn!(path = %path.display(), error = %e, "no local socket: history/diff/list cannot read the db while the daemon runs");
+            return;
+        }
+    };
+    if let Err(e) = axum::serve(listener, router(store)).with_graceful_shutdown(shutdown).await {
+        tracing::warn!(error = %e, "local socket stopped");
+    }
+    let _ = std::fs::remove_file(&path);
+}
+
+/// Without Unix sockets there is no local API; readers get the "in use" error.
+#[cfg(not(unix))]
+pub async fn serve(_store: Store, shutdown: impl std::future::Future<Output = ()> + Send + 'static) {
+    shutdown.await;
+}
