@@ -17,12 +17,14 @@ pub mod cli;
 pub mod config;
 pub mod daemon;
 pub mod diff;
+pub mod discover;
 pub mod error;
 pub mod extract;
 pub mod fetch;
 pub mod model;
 pub mod pipeline;
 pub mod politeness;
+pub mod schedule;
 pub mod store;
 pub mod web;
 

@@ -33,7 +33,10 @@ fn invalid_configs_point_at_the_mistake() {
     let dir = tempfile::tempdir().unwrap();
     let expected = fixture_text("configs/expected.txt");
     let mut checked = 0;
-    for line in expected.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()) {
+    for line in expected
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+    {
         let mut parts = line.split('|');
         let file = parts.next().unwrap();
         let position = parts.next().unwrap();
@@ -49,7 +52,10 @@ fn invalid_configs_point_at_the_mistake() {
             stderr.contains(&format!("{file}:{position}")),
             "{file}: expected position {position} in: {stderr}"
         );
-        assert!(stderr.contains(needle), "{file}: expected {needle:?} in: {stderr}");
+        assert!(
+            stderr.contains(needle),
+            "{file}: expected {needle:?} in: {stderr}"
+        );
         assert!(!stderr.contains("panicked"), "{stderr}");
         checked += 1;
     }

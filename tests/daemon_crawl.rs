@@ -48,7 +48,9 @@ fn rss(items: &[String]) -> Route {
     Route::new(
         200,
         "application/rss+xml",
-        format!("<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>A</title><link>http://a/</link><description>d</description>{items}</channel></rss>"),
+        format!(
+            "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>A</title><link>http://a/</link><description>d</description>{items}</channel></rss>"
+        ),
     )
 }
 
@@ -77,15 +79,26 @@ async fn wait_for(what: &str, deadline: Duration, mut cond: impl FnMut() -> bool
 }
 
 fn kinds(store: &Store, url: &str) -> Vec<ChangeKind> {
-    let key = store.resolve(url).unwrap().unwrap_or_else(|| url.to_owned());
-    store.versions(&key).unwrap().iter().map(|v| v.change).collect()
+    let key = store
+        .resolve(url)
+        .unwrap()
+        .unwrap_or_else(|| url.to_owned());
+    store
+        .versions(&key)
+        .unwrap()
+        .iter()
+        .map(|v| v.change)
+        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn daemon_crawls_politely_and_classifies_changes() {
     let a = TestServer::start("127.0.0.2");
     let b = TestServer::start("127.0.0.3");
-    a.set("/robots.txt", Route::new(200, "text/plain", "User-agent: *\nDisallow: /private/\n"));
+    a.set(
+        "/robots.txt",
+        Route::new(200, "text/plain", "User-agent: *\nDisallow: /private/\n"),
+    );
     b.set("/robots.txt", Route::new(404, "text/plain", "none"));
 
     let a1 = a.url("/news/a1");
@@ -93,13 +106,32 @@ async fn daemon_crawls_politely_and_classifies_changes() {
     let old_a3 = a.url("/news/old-a3");
     let cyr = a.url("/news/cyr");
     let busy = a.url("/news/busy");
-    a.set("/feed.xml", rss(&[a1.clone(), old_a3.clone(), cyr.clone(), busy.clone(), a.url("/private/p1"), a.url("/about")]));
+    a.set(
+        "/feed.xml",
+        rss(&[
+            a1.clone(),
+            old_a3.clone(),
+            cyr.clone(),
+            busy.clone(),
+            a.url("/private/p1"),
+            a.url("/about"),
+        ]),
+    );
     a.set("/news/a1", article("v1-original", &a1, "\"a1-v1\""));
-    a.set("/news/old-a3", Route::new(301, "text/html", "").header("location", "/news/a3"));
+    a.set(
+        "/news/old-a3",
+        Route::new(301, "text/html", "").header("location", "/news/a3"),
+    );
     a.set("/news/a3", article("v1-original", &a3, "\"a3\""));
     a.set("/news/cyr", cyrillic_page(&cyr));
-    a.set("/news/busy", Route::new(429, "text/html", "slow down").header("retry-after", "2"));
-    a.set("/private/p1", article("v1-original", &a.url("/private/p1"), "\"p\""));
+    a.set(
+        "/news/busy",
+        Route::new(429, "text/html", "slow down").header("retry-after", "2"),
+    );
+    a.set(
+        "/private/p1",
+        article("v1-original", &a.url("/private/p1"), "\"p\""),
+    );
 
     let b1 = b.url("/news/b1");
     let b2 = b.url("/news/b2");
@@ -118,7 +150,11 @@ async fn daemon_crawls_politely_and_classifies_changes() {
         "[crawler]\nuser_agent = \"emend-test/1.0\"\nconcurrency = 4\n\n\
          [[site]]\nname = \"a\"\nfeeds = [\"{}\"]\narticle_pattern = '^http://127\\.0\\.0\\.2:{}/(news|private)/'\ninterval = \"1s\"\nmax_interval = \"2s\"\nrate = {RATE}\n\n\
          [[site]]\nname = \"b\"\nsitemaps = [\"{}\"]\nstart_urls = [\"{}\"]\narticle_pattern = '^http://127\\.0\\.0\\.3:{}/news/'\ninterval = \"1s\"\nmax_interval = \"2s\"\nrate = {RATE}\n",
-        a.url("/feed.xml"), a.addr.port(), b.url("/sitemap.xml"), b.url("/"), b.addr.port()
+        a.url("/feed.xml"),
+        a.addr.port(),
+        b.url("/sitemap.xml"),
+        b.url("/"),
+        b.addr.port()
     );
     let config_path = dir.path().join("sites.toml");
     std::fs::write(&config_path, &config_text).unwrap();
@@ -126,17 +162,27 @@ async fn daemon_crawls_politely_and_classifies_changes() {
     let store = Store::open(&dir.path().join("db")).unwrap();
 
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let daemon = tokio::spawn(daemon::run(config, store.clone(), DaemonOptions::default(), async {
-        let _ = stop_rx.await;
-    }));
+    let daemon = tokio::spawn(daemon::run(
+        config,
+        store.clone(),
+        DaemonOptions::default(),
+        async {
+            let _ = stop_rx.await;
+        },
+    ));
 
     // The busy article answers 429 once; after that it is an ordinary page.
-    wait_for("the 429", Duration::from_secs(20), || !a.hits("/news/busy").is_empty()).await;
+    wait_for("the 429", Duration::from_secs(20), || {
+        !a.hits("/news/busy").is_empty()
+    })
+    .await;
     a.set("/news/busy", article("v1-original", &busy, "\"busy\""));
     let all_new = [&a1, &a3, &cyr, &busy, &b1, &b2];
-    wait_for("every article's first version", Duration::from_secs(20), || {
-        all_new.iter().all(|u| kinds(&store, u).len() == 1)
-    })
+    wait_for(
+        "every article's first version",
+        Duration::from_secs(20),
+        || all_new.iter().all(|u| kinds(&store, u).len() == 1),
+    )
     .await;
 
     // The article evolves; each state must be classified as such.
@@ -146,14 +192,23 @@ async fn daemon_crawls_politely_and_classifies_changes() {
         ("v4-stamp-only", "\"a1-v4\"", 4),
     ] {
         a.set("/news/a1", article(state, &a1, etag));
-        wait_for(state, Duration::from_secs(15), || kinds(&store, &a1).len() == want).await;
+        wait_for(state, Duration::from_secs(15), || {
+            kinds(&store, &a1).len() == want
+        })
+        .await;
     }
     // Boilerplate-only changes (new ads, new page clock, comments) make no version.
     a.set("/news/a1", article("v5-boilerplate", &a1, "\"a1-v5\""));
     let hits = a.hits("/news/a1").len();
-    wait_for("two more checks of a1", Duration::from_secs(15), || a.hits("/news/a1").len() >= hits + 2).await;
+    wait_for("two more checks of a1", Duration::from_secs(15), || {
+        a.hits("/news/a1").len() >= hits + 2
+    })
+    .await;
     // The rotating page clock and ads on b1 never make versions either.
-    wait_for("re-checks of b1", Duration::from_secs(10), || b.hits("/news/b1").len() >= 3).await;
+    wait_for("re-checks of b1", Duration::from_secs(10), || {
+        b.hits("/news/b1").len() >= 3
+    })
+    .await;
 
     let _ = stop_tx.send(());
     tokio::time::timeout(Duration::from_secs(12), daemon)
@@ -164,17 +219,40 @@ async fn daemon_crawls_politely_and_classifies_changes() {
 
     assert_eq!(
         kinds(&store, &a1),
-        [ChangeKind::New, ChangeKind::DeclaredUpdate, ChangeKind::SilentEdit, ChangeKind::StampOnly]
+        [
+            ChangeKind::New,
+            ChangeKind::DeclaredUpdate,
+            ChangeKind::SilentEdit,
+            ChangeKind::StampOnly
+        ]
     );
-    assert_eq!(kinds(&store, &b1), [ChangeKind::New], "boilerplate made a version");
+    assert_eq!(
+        kinds(&store, &b1),
+        [ChangeKind::New],
+        "boilerplate made a version"
+    );
     // One article, one record: the redirecting alias answers for its target.
-    assert_eq!(store.resolve(&old_a3).unwrap().as_deref(), Some(a3.as_str()));
-    let listed: Vec<String> = store.list(None, 100).unwrap().into_iter().map(|r| r.url).collect();
-    let mut expected: Vec<String> = [&a1, &a3, &busy, &cyr, &b1, &b2].iter().map(|s| s.to_string()).collect();
+    assert_eq!(
+        store.resolve(&old_a3).unwrap().as_deref(),
+        Some(a3.as_str())
+    );
+    let listed: Vec<String> = store
+        .list(None, 100)
+        .unwrap()
+        .into_iter()
+        .map(|r| r.url)
+        .collect();
+    let mut expected: Vec<String> = [&a1, &a3, &busy, &cyr, &b1, &b2]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
     expected.sort();
     let mut listed_sorted = listed.clone();
     listed_sorted.sort();
-    assert_eq!(listed_sorted, expected, "each article discovered once; /about and /contact filtered out");
+    assert_eq!(
+        listed_sorted, expected,
+        "each article discovered once; /about and /contact filtered out"
+    );
     // windows-1251 without any declared charset decodes to Cyrillic.
     let cyr_text = store.latest(&cyr).unwrap().unwrap().article.text;
     assert!(cyr_text.contains("Лачинский район"), "{cyr_text}");
@@ -182,20 +260,32 @@ async fn daemon_crawls_politely_and_classifies_changes() {
     for (name, server) in [("a", &a), ("b", &b)] {
         let log = server.requests();
         assert_eq!(log[0].path, "/robots.txt", "{name}: robots.txt first");
-        assert_eq!(log.iter().filter(|r| r.path == "/robots.txt").count(), 1, "{name}: robots cached");
+        assert_eq!(
+            log.iter().filter(|r| r.path == "/robots.txt").count(),
+            1,
+            "{name}: robots cached"
+        );
         assert_rate(name, &log);
     }
     let log = a.requests();
-    assert!(log.iter().all(|r| !r.path.starts_with("/private/")), "disallowed path requested");
     assert!(
-        a.hits("/news/a1").iter().any(|r| r.headers.contains_key("if-none-match")),
+        log.iter().all(|r| !r.path.starts_with("/private/")),
+        "disallowed path requested"
+    );
+    assert!(
+        a.hits("/news/a1")
+            .iter()
+            .any(|r| r.headers.contains_key("if-none-match")),
         "re-checks are conditional"
     );
     // After the 429, the whole host waits out Retry-After.
     let first_429 = a.hits("/news/busy")[0].at;
     let during = log
         .iter()
-        .filter(|r| r.at > first_429 + Duration::from_millis(50) && r.at < first_429 + Duration::from_millis(1900))
+        .filter(|r| {
+            r.at > first_429 + Duration::from_millis(50)
+                && r.at < first_429 + Duration::from_millis(1900)
+        })
         .count();
     assert_eq!(during, 0, "host A was requested during Retry-After");
 }

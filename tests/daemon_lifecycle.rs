@@ -37,7 +37,10 @@ fn wait_exit(child: &mut Child, within: Duration) -> std::process::ExitStatus {
         if let Some(status) = child.try_wait().unwrap() {
             return status;
         }
-        assert!(start.elapsed() < within, "daemon did not exit within {within:?}");
+        assert!(
+            start.elapsed() < within,
+            "daemon did not exit within {within:?}"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
 }
@@ -53,12 +56,22 @@ fn wait_until(what: &str, within: Duration, mut cond: impl FnMut() -> bool) {
 #[test]
 fn sigkill_mid_crawl_loses_and_duplicates_nothing_and_sigterm_exits_cleanly() {
     let server = TestServer::start("127.0.0.1");
-    server.set("/robots.txt", Route::new(200, "text/plain", "User-agent: *\nAllow: /\n"));
+    server.set(
+        "/robots.txt",
+        Route::new(200, "text/plain", "User-agent: *\nAllow: /\n"),
+    );
     let urls: Vec<String> = (0..6).map(|i| server.url(&format!("/news/{i}"))).collect();
-    let items: String = urls.iter().map(|u| format!("<item><link>{u}</link></item>")).collect();
+    let items: String = urls
+        .iter()
+        .map(|u| format!("<item><link>{u}</link></item>"))
+        .collect();
     server.set(
         "/rss",
-        Route::new(200, "application/rss+xml", format!("<rss version=\"2.0\"><channel><title>t</title>{items}</channel></rss>")),
+        Route::new(
+            200,
+            "application/rss+xml",
+            format!("<rss version=\"2.0\"><channel><title>t</title>{items}</channel></rss>"),
+        ),
     );
     let serve_state = |state: &str| {
         for (i, u) in urls.iter().enumerate() {
@@ -80,7 +93,9 @@ fn sigkill_mid_crawl_loses_and_duplicates_nothing_and_sigterm_exits_cleanly() {
 
     let mut daemon = spawn_daemon(dir.path(), &config);
     wait_until("first checks", Duration::from_secs(20), || {
-        urls.iter().enumerate().all(|(i, _)| !server.hits(&format!("/news/{i}")).is_empty())
+        urls.iter()
+            .enumerate()
+            .all(|(i, _)| !server.hits(&format!("/news/{i}")).is_empty())
     });
     serve_state("v2-declared-update");
     // Kill while re-checks of the new state are under way.
@@ -93,32 +108,51 @@ fn sigkill_mid_crawl_loses_and_duplicates_nothing_and_sigterm_exits_cleanly() {
     let check_store = |dir: &std::path::Path| -> Vec<Vec<u64>> {
         urls.iter()
             .map(|u| {
-                let out = emend(dir).args(["--db", "db", "history", u, "--json"]).output().unwrap();
+                let out = emend(dir)
+                    .args(["--db", "db", "history", u, "--json"])
+                    .output()
+                    .unwrap();
                 if !out.status.success() {
                     return Vec::new(); // killed before its first version: nothing acknowledged
                 }
                 let h: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-                h["versions"].as_array().unwrap().iter().map(|v| v["version"].as_u64().unwrap()).collect()
+                h["versions"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|v| v["version"].as_u64().unwrap())
+                    .collect()
             })
             .collect()
     };
     let after_kill = check_store(dir.path());
-    assert!(after_kill.iter().any(|v| !v.is_empty()), "some versions were stored before the kill");
+    assert!(
+        after_kill.iter().any(|v| !v.is_empty()),
+        "some versions were stored before the kill"
+    );
     for v in &after_kill {
-        assert!(v.len() <= 2 && v.iter().copied().eq(1..=v.len() as u64), "versions {v:?}");
+        assert!(
+            v.len() <= 2 && v.iter().copied().eq(1..=v.len() as u64),
+            "versions {v:?}"
+        );
     }
 
     // Restart: the store opens, crawling resumes, nothing is stored twice.
     let mut daemon = spawn_daemon(dir.path(), &config);
     let hits = server.hits("/news/5").len();
-    wait_until("checks after restart", Duration::from_secs(20), || server.hits("/news/5").len() >= hits + 2);
+    wait_until("checks after restart", Duration::from_secs(20), || {
+        server.hits("/news/5").len() >= hits + 2
+    });
     // Users need not stop the daemon to look: reads go through its local socket.
     let live = emend_json(dir.path(), &["--db", "db", "list", "--json"]);
     assert_eq!(live["articles"].as_array().unwrap().len(), urls.len());
     let h = emend_json(dir.path(), &["--db", "db", "history", &urls[0], "--json"]);
     assert!(!h["versions"].as_array().unwrap().is_empty());
     // Writing needs the database itself: a clear "in use", not a panic.
-    let out = emend(dir.path()).args(["--db", "db", "snapshot", &urls[0]]).output().unwrap();
+    let out = emend(dir.path())
+        .args(["--db", "db", "snapshot", &urls[0]])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("in use"));
     terminate(&daemon);
@@ -126,7 +160,11 @@ fn sigkill_mid_crawl_loses_and_duplicates_nothing_and_sigterm_exits_cleanly() {
     assert!(status.success(), "SIGTERM exit status {status}");
     let after_restart = check_store(dir.path());
     for v in &after_restart {
-        assert_eq!(v, &[1, 2], "each article: original then its update, once each");
+        assert_eq!(
+            v,
+            &[1, 2],
+            "each article: original then its update, once each"
+        );
     }
     let list = emend_json(dir.path(), &["--db", "db", "list", "--json"]);
     assert_eq!(list["articles"].as_array().unwrap().len(), urls.len());
@@ -144,13 +182,22 @@ fn without_network_the_daemon_keeps_running_and_says_why() {
         .env("HTTPS_PROXY", "http://127.0.0.1:9")
         .env("HTTP_PROXY", "http://127.0.0.1:9")
         .current_dir(dir.path())
-        .args(["--config", shipped.to_str().unwrap(), "--db", "db", "daemon"])
+        .args([
+            "--config",
+            shipped.to_str().unwrap(),
+            "--db",
+            "db",
+            "daemon",
+        ])
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     std::thread::sleep(Duration::from_secs(8));
-    assert!(daemon.try_wait().unwrap().is_none(), "daemon exited without network");
+    assert!(
+        daemon.try_wait().unwrap().is_none(),
+        "daemon exited without network"
+    );
     terminate(&daemon);
     let status = wait_exit(&mut daemon, Duration::from_secs(11));
     assert!(status.success());
@@ -158,7 +205,9 @@ fn without_network_the_daemon_keeps_running_and_says_why() {
     std::io::Read::read_to_string(daemon.stderr.as_mut().unwrap(), &mut stderr).unwrap();
     for site in &config.sites {
         assert!(
-            stderr.lines().any(|l| l.contains(&format!("site={}", site.name)) && l.contains("failed")),
+            stderr
+                .lines()
+                .any(|l| l.contains(&format!("site={}", site.name)) && l.contains("failed")),
             "no failure logged for site {}:\n{stderr}",
             site.name
         );

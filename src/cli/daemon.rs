@@ -22,7 +22,10 @@ pub struct DaemonArgs {
 pub async fn run(ctx: &Context, args: &DaemonArgs) -> anyhow::Result<()> {
     let config = ctx.config()?;
     if config.sites.is_empty() {
-        let file = config.path.clone().unwrap_or_else(|| super::DEFAULT_CONFIG.into());
+        let file = config
+            .path
+            .clone()
+            .unwrap_or_else(|| super::DEFAULT_CONFIG.into());
         return Err(Error::Config {
             file,
             line: 1,

@@ -37,7 +37,9 @@ impl Reader {
 
     /// The canonical URL and all versions of a tracked article, or [`Error::NotTracked`].
     pub async fn versions(&self, url: &str) -> Result<(String, Vec<Version>), Error> {
-        let not_tracked = || Error::NotTracked { url: url.to_owned() };
+        let not_tracked = || Error::NotTracked {
+            url: url.to_owned(),
+        };
         match self {
             Reader::Store(store) => {
                 let key = store.resolve(url)?.ok_or_else(not_tracked)?;
@@ -66,7 +68,9 @@ impl Reader {
                     if let Some(a) = &after {
                         path.push_str(&format!("&after={}", encode(a)));
                     }
-                    client.get(&path, || Error::NotTracked { url: String::new() }).await?
+                    client
+                        .get(&path, || Error::NotTracked { url: String::new() })
+                        .await?
                 }
             };
             let done = page.len() < PAGE;

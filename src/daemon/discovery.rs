@@ -14,7 +14,9 @@ use super::queue::to_chrono;
 use crate::config::Site;
 use crate::discover::{self, Discovered};
 use crate::error::Result;
-use crate::fetch::{Conditional, FetchOptions, PageResponse, Resource, ResourceKind, ResourceResponse};
+use crate::fetch::{
+    Conditional, FetchOptions, PageResponse, Resource, ResourceKind, ResourceResponse,
+};
 use crate::politeness::host_key;
 use crate::schedule;
 use crate::store::ScheduleState;
@@ -30,7 +32,9 @@ pub(super) async fn run(shared: Arc<Shared>, index: usize, mut stop: watch::Rece
         return;
     };
     // Sites start at different moments, so a restart is not a burst on every host.
-    let first = START_SPREAD.min(site.interval).mul_f64(rand::random_range(0.0..1.0));
+    let first = START_SPREAD
+        .min(site.interval)
+        .mul_f64(rand::random_range(0.0..1.0));
     if wait_or_stop(&mut stop, first).await {
         return;
     }
@@ -79,7 +83,9 @@ async fn round(shared: &Shared, site: &Site, seen: &mut Validators) -> usize {
     for page in &site.start_urls {
         match read_index(shared, site, page).await {
             Ok(items) => new += offer_all(shared, site, items),
-            Err(e) => tracing::warn!(site = %site.name, url = %page, error = %e, "index page failed"),
+            Err(e) => {
+                tracing::warn!(site = %site.name, url = %page, error = %e, "index page failed")
+            }
         }
     }
     new
@@ -91,9 +97,19 @@ struct Validators(HashMap<Url, Conditional>);
 
 impl Validators {
     /// Fetches `url` conditionally; `None` when it has not changed since the last round.
-    async fn fetch(&mut self, shared: &Shared, url: &Url, kind: ResourceKind) -> Result<Option<Resource>> {
+    async fn fetch(
+        &mut self,
+        shared: &Shared,
+        url: &Url,
+        kind: ResourceKind,
+    ) -> Result<Option<Resource>> {
         let cond = self.0.get(url).cloned().unwrap_or_default();
-        match shared.pipeline.fetcher().fetch_resource(url, kind, &cond).await? {
+        match shared
+            .pipeline
+            .fetcher()
+            .fetch_resource(url, kind, &cond)
+            .await?
+        {
             ResourceResponse::NotModified { .. } => Ok(None),
             ResourceResponse::Resource(res) => {
                 self.0.insert(
@@ -116,7 +132,11 @@ async fn read_feed(shared: &Shared, seen: &mut Validators, url: &Url) -> Result<
     }
 }
 
-async fn read_sitemap(shared: &Shared, seen: &mut Validators, url: &Url) -> Result<discover::Sitemap> {
+async fn read_sitemap(
+    shared: &Shared,
+    seen: &mut Validators,
+    url: &Url,
+) -> Result<discover::Sitemap> {
     match seen.fetch(shared, url, ResourceKind::Sitemap).await? {
         Some(res) => discover::parse_sitemap(&res.body, &res.final_url),
         None => Ok(discover::Sitemap::default()),
@@ -150,7 +170,9 @@ fn offer_all(shared: &Shared, site: &Site, items: Vec<Discovered>) -> usize {
         match offer(shared, site, &item) {
             Ok(true) => new += 1,
             Ok(false) => {}
-            Err(e) => tracing::error!(url = %item.url, error = %e, "could not record a discovered article"),
+            Err(e) => {
+                tracing::error!(url = %item.url, error = %e, "could not record a discovered article")
+            }
         }
     }
     if new > 0 {
@@ -177,7 +199,9 @@ fn offer(shared: &Shared, site: &Site, item: &Discovered) -> Result<bool> {
             .fetcher()
             .politeness()
             .set_host_rate(&host_key(&url), site.rate);
-        let spread = START_SPREAD.min(site.interval).mul_f64(rand::random_range(0.0..0.1));
+        let spread = START_SPREAD
+            .min(site.interval)
+            .mul_f64(rand::random_range(0.0..0.1));
         store.set_schedule(
             url.as_str(),
             &ScheduleState {

@@ -49,7 +49,11 @@ async fn versions(State(store): State<Store>, Query(q): Query<UrlQuery>) -> Resp
     });
     match found {
         Ok(Some((key, versions))) if !versions.is_empty() => Json((key, versions)).into_response(),
-        Ok(_) => (StatusCode::NOT_FOUND, Error::NotTracked { url: q.url }.to_string()).into_response(),
+        Ok(_) => (
+            StatusCode::NOT_FOUND,
+            Error::NotTracked { url: q.url }.to_string(),
+        )
+            .into_response(),
         Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
     }
 }
@@ -75,7 +79,10 @@ pub async fn serve(store: Store, shutdown: impl std::future::Future<Output = ()>
             return;
         }
     };
-    if let Err(e) = axum::serve(listener, router(store)).with_graceful_shutdown(shutdown).await {
+    if let Err(e) = axum::serve(listener, router(store))
+        .with_graceful_shutdown(shutdown)
+        .await
+    {
         tracing::warn!(error = %e, "local socket stopped");
     }
     let _ = std::fs::remove_file(&path);
@@ -83,6 +90,9 @@ pub async fn serve(store: Store, shutdown: impl std::future::Future<Output = ()>
 
 /// Without Unix sockets there is no local API; readers get the "in use" error.
 #[cfg(not(unix))]
-pub async fn serve(_store: Store, shutdown: impl std::future::Future<Output = ()> + Send + 'static) {
+pub async fn serve(
+    _store: Store,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) {
     shutdown.await;
 }

@@ -59,7 +59,12 @@ pub async fn run(
 ) -> Result<()> {
     let fetcher = Fetcher::new(&config.crawler)?;
     for site in &config.sites {
-        for url in site.feeds.iter().chain(&site.sitemaps).chain(&site.start_urls) {
+        for url in site
+            .feeds
+            .iter()
+            .chain(&site.sitemaps)
+            .chain(&site.start_urls)
+        {
             fetcher
                 .politeness()
                 .set_host_rate(&host_key(url), site.rate);

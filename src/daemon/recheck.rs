@@ -50,7 +50,11 @@ pub(super) async fn check(shared: &Shared, url: &str, state: ScheduleState) {
                 fetch_url = v.fetched_url.clone();
             }
             next.failures = 0;
-            next.unchanged_streak = if changed { 0 } else { state.unchanged_streak.saturating_add(1) };
+            next.unchanged_streak = if changed {
+                0
+            } else {
+                state.unchanged_streak.saturating_add(1)
+            };
             let interval = schedule::next_interval(current, changed, base, max);
             next.interval_secs = interval.as_secs();
             interval

@@ -32,13 +32,22 @@ impl LocalClient {
     }
 
     /// GETs `path_and_query` and decodes the JSON answer; a 404 becomes `not_found`.
-    pub async fn get<T: DeserializeOwned>(&self, path_and_query: &str, not_found: impl FnOnce() -> Error) -> Result<T> {
+    pub async fn get<T: DeserializeOwned>(
+        &self,
+        path_and_query: &str,
+        not_found: impl FnOnce() -> Error,
+    ) -> Result<T> {
         let url = format!("http://daemon{path_and_query}");
         let failed = |message: String| Error::Network {
             url: format!("{} (daemon socket)", self.socket.display()),
             message,
         };
-        let resp = self.client.get(&url).send().await.map_err(|e| failed(e.to_string()))?;
+        let resp = self
+            .client
+            .get(&url)
+            .send()
+            .await
+            .map_err(|e| failed(e.to_string()))?;
         if resp.status() == reqwest::StatusCode::NOT_FOUND {
             return Err(not_found());
         }

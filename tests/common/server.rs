@@ -188,7 +188,13 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
         );
     }
     let body = if route.rotating {
-        let n = shared.log.lock().unwrap().iter().filter(|r| r.path == path).count();
+        let n = shared
+            .log
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|r| r.path == path)
+            .count();
         String::from_utf8_lossy(&route.body)
             .replace("{{REQ}}", &n.to_string())
             .into_bytes()
