@@ -1,6 +1,8 @@
 //! Bad input for `Fetcher::fetch_page`: every failure is the right `Error` variant, names the
 //! URL, and leaves nothing half-done.
 
+#![allow(clippy::unwrap_used)]
+
 mod fetch_support;
 
 use std::io::Write;
@@ -406,4 +408,39 @@ async fn non_http_urls_are_invalid() {
         .await
         .unwrap_err();
     assert!(matches!(err, Error::InvalidUrl { .. }), "{err:?}");
+}
+
+#[tokio::test]
+async fn a_server_slower_than_the_timeout_is_a_network_error() {
+    let s = serve(
+        "127.0.0.1",
+        Router::new().route(
+            "/hang",
+            get(|| async {
+                tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+                HTML
+            }),
+        ),
+    )
+    .await;
+    let mut cfg = crawler();
+    cfg.timeout = std::time::Duration::from_millis(300);
+    let f = fetcher_with(cfg, 200.0);
+    let started = std::time::Instant::now();
+    let err = f
+        .fetch_page(
+            &s.url("/hang"),
+            &none(),
+            FetchOptions {
+                ignore_robots: true,
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(started.elapsed() < std::time::Duration::from_secs(3));
+    let Error::Network { url, message } = &err else {
+        panic!("{err:?}")
+    };
+    assert!(url.ends_with("/hang"));
+    assert!(message.contains("timed out"), "{message}");
 }
