@@ -1,9 +1,13 @@
 //! Bad input for `Fetcher::fetch_page`: every failure is the right `Error` variant, names the
 //! URL, and leaves nothing half-done.
 
+#![allow(clippy::unwrap_used)]
+
 mod fetch_support;
 
 use std::io::Write;
+
+use futures_util::StreamExt;
 
 use axum::Router;
 use axum::http::{StatusCode, header};
@@ -182,10 +186,10 @@ async fn bodies_over_the_cap_fail_declared_or_streamed() {
 
 #[tokio::test]
 async fn gzip_bomb_is_body_too_large() {
-    // 64 MiB of zeros compress to ~64 KiB; the cap is 1 MiB.
+    // 16 MiB of zeros compress to ~16 KiB; the cap is 1 MiB.
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
     let zeros = vec![0u8; 1 << 20];
-    for _ in 0..64 {
+    for _ in 0..16 {
         gz.write_all(&zeros).unwrap();
     }
     let bomb = gz.finish().unwrap();
@@ -406,4 +410,124 @@ async fn non_http_urls_are_invalid() {
         .await
         .unwrap_err();
     assert!(matches!(err, Error::InvalidUrl { .. }), "{err:?}");
+}
+
+#[tokio::test]
+async fn a_server_slower_than_the_timeout_is_a_network_error() {
+    let s = serve(
+        "127.0.0.1",
+        Router::new().route(
+            "/hang",
+            get(|| async {
+                tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+                HTML
+            }),
+        ),
+    )
+    .await;
+    let mut cfg = crawler();
+    cfg.timeout = std::time::Duration::from_millis(300);
+    let f = fetcher_with(cfg, 200.0);
+    let started = std::time::Instant::now();
+    let err = f
+        .fetch_page(
+            &s.url("/hang"),
+            &none(),
+            FetchOptions {
+                ignore_robots: true,
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(started.elapsed() < std::time::Duration::from_secs(3));
+    let Error::Network { url, message } = &err else {
+        panic!("{err:?}")
+    };
+    assert!(url.ends_with("/hang"));
+    assert!(message.contains("timed out"), "{message}");
+}
+
+#[tokio::test]
+async fn a_content_length_over_the_cap_fails_before_the_body_arrives() {
+    let s = serve(
+        "127.0.0.1",
+        Router::new().route(
+            "/huge",
+            get(|| async {
+                // Announces 5 MiB, sends one chunk, then stalls: only an early check can end this quickly.
+                let stream = futures_util::stream::once(async {
+                    Ok::<_, std::io::Error>(bytes::Bytes::from_static(b"<html>"))
+                })
+                .chain(futures_util::stream::pending());
+                (
+                    [
+                        (header::CONTENT_TYPE, "text/html".to_owned()),
+                        (header::CONTENT_LENGTH, (5u64 << 20).to_string()),
+                    ],
+                    axum::body::Body::from_stream(stream),
+                )
+            }),
+        ),
+    )
+    .await;
+    let mut cfg = crawler();
+    cfg.max_body = 1 << 20;
+    let f = fetcher_with(cfg, 200.0);
+    let started = std::time::Instant::now();
+    let err = f
+        .fetch_page(
+            &s.url("/huge"),
+            &none(),
+            FetchOptions {
+                ignore_robots: true,
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::BodyTooLarge { .. }), "{err:?}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn a_redirect_to_another_host_obeys_that_hosts_robots_txt() {
+    let target = serve(
+        "127.0.0.3",
+        Router::new()
+            .route(
+                "/robots.txt",
+                get(|| async { "User-agent: *\nDisallow: /members\n" }),
+            )
+            .route(
+                "/members/x",
+                get(|| async { ([(header::CONTENT_TYPE, "text/html")], HTML) }),
+            ),
+    )
+    .await;
+    let to = target.url("/members/x").to_string();
+    let origin = serve(
+        "127.0.0.2",
+        Router::new().route(
+            "/story",
+            get(move || {
+                let to = to.clone();
+                async move { Redirect::permanent(&to) }
+            }),
+        ),
+    )
+    .await;
+    let f = fetcher();
+    let err = f
+        .fetch_page(&origin.url("/story"), &none(), FetchOptions::default())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::RobotsDisallowed { url } if url.contains("127.0.0.3") && url.ends_with("/members/x")),
+        "{err:?}"
+    );
+    assert_eq!(target.paths(), ["/robots.txt"]);
+    assert_eq!(origin.paths(), ["/robots.txt", "/story"]);
 }

@@ -104,10 +104,11 @@ pub(crate) fn sniff_html(body: &[u8]) -> bool {
             .is_none_or(|c| matches!(c, b' ' | b'>' | b'\t' | b'\n' | b'\r' | b'/' | b'!'))
     };
     for tag in TAGS {
-        if b.len() >= tag.len() && b[..tag.len()].eq_ignore_ascii_case(tag) {
-            if tag.starts_with(b"<!") || tag_ends(tag.len()) {
-                return true;
-            }
+        if b.len() >= tag.len()
+            && b[..tag.len()].eq_ignore_ascii_case(tag)
+            && (tag.starts_with(b"<!") || tag_ends(tag.len()))
+        {
+            return true;
         }
     }
     if b.starts_with(b"<?xml") {
@@ -118,6 +119,7 @@ pub(crate) fn sniff_html(body: &[u8]) -> bool {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -8,8 +8,14 @@ use crate::error::{Error, Result};
 use crate::politeness::{RobotsFetch, RobotsVerdict, host_key, robots_url};
 
 impl Fetcher {
-    /// Ok when robots.txt of `url`'s origin allows it, fetching robots.txt first if not cached.
-    pub(crate) async fn check_robots(&self, url: &Url) -> Result<()> {
+    /// Ok when robots.txt of `url`'s origin allows it, fetching robots.txt first if not cached
+    /// (that fetch counts against the host's rate like any other). Lets discovery drop
+    /// disallowed URLs before scheduling them.
+    ///
+    /// Errors: [`Error::RobotsDisallowed`]; [`Error::RobotsUnavailable`] while robots.txt is
+    /// 5xx/unreachable (re-asked after [`crate::politeness::ROBOTS_RETRY`]); [`Error::Network`]
+    /// when this very call found the host unreachable.
+    pub async fn check_robots(&self, url: &Url) -> Result<()> {
         let pol = self.politeness();
         let mut verdict = pol.allowed(url);
         if verdict == RobotsVerdict::Unknown {

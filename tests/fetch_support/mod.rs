@@ -1,7 +1,7 @@
 //! Shared helpers for the fetch tests: an in-process axum server on a chosen loopback address
 //! that logs every request it receives, and a fetcher configured for fast tests.
 
-#![allow(dead_code)]
+#![allow(dead_code, clippy::unwrap_used)]
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
