@@ -17,7 +17,7 @@ use crate::error::Result;
 use crate::fetch::{
     Conditional, FetchOptions, PageResponse, Resource, ResourceKind, ResourceResponse,
 };
-use crate::politeness::host_key;
+use crate::politeness::{RobotsVerdict, host_key};
 use crate::schedule;
 use crate::store::ScheduleState;
 
@@ -190,15 +190,17 @@ fn offer(shared: &Shared, site: &Site, item: &Discovered) -> Result<bool> {
     if !site.article_pattern.is_match(url.as_str()) {
         return Ok(false);
     }
+    // Known-disallowed URLs are not even recorded; unknown hosts are checked at fetch time.
+    let politeness = shared.pipeline.fetcher().politeness();
+    if politeness.allowed(&url) == RobotsVerdict::Disallowed {
+        tracing::debug!(url = %url, "discovered URL disallowed by robots.txt; skipped");
+        return Ok(false);
+    }
     let store = shared.store();
     let now = Utc::now();
     let (record, created) = store.ensure_article(url.as_str(), Some(&site.name), now)?;
     if created {
-        shared
-            .pipeline
-            .fetcher()
-            .politeness()
-            .set_host_rate(&host_key(&url), site.rate);
+        politeness.set_host_rate(&host_key(&url), site.rate);
         let spread = START_SPREAD
             .min(site.interval)
             .mul_f64(rand::random_range(0.0..0.1));
