@@ -1,29 +1,29 @@
-//! Temporary shim until the discovery branch lands.
-#![allow(missing_docs)]
+//! Discovery, pure: article URLs out of feeds, sitemaps and index pages, and the URL
+//! canonicalisation that makes one article one record however it was reached.
+//!
+//! Callers apply the site's `article_pattern` to every URL found here, whatever its source.
+
+mod canonical;
+mod feed;
+mod index;
+mod sitemap;
+
 use chrono::{DateTime, Utc};
-use regex::Regex;
 use url::Url;
+
+pub use canonical::canonicalize;
+pub use feed::parse_feed;
+pub use index::index_links;
+pub use sitemap::{MAX_SITEMAP_BYTES, MAX_SITEMAP_URLS, Sitemap, parse_sitemap};
+
+/// A URL found by discovery, with the dates its source gave.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Discovered {
+    /// Absolute, canonicalised URL.
     pub url: Url,
+    /// When the source says the entry last changed (feed `updated`, sitemap `lastmod`):
+    /// a hint to re-check early.
     pub updated: Option<DateTime<Utc>>,
+    /// When the source says it was published.
     pub published: Option<DateTime<Utc>>,
-}
-#[derive(Default)]
-pub struct Sitemap {
-    pub urls: Vec<Discovered>,
-    pub sitemaps: Vec<Url>,
-}
-pub fn canonicalize(u: &Url) -> Url {
-    let mut u = u.clone();
-    u.set_fragment(None);
-    u
-}
-pub fn parse_feed(_b: &[u8], _u: &Url) -> crate::Result<Vec<Discovered>> {
-    Ok(vec![])
-}
-pub fn parse_sitemap(_b: &[u8], _u: &Url) -> crate::Result<Sitemap> {
-    Ok(Sitemap::default())
-}
-pub fn index_links(_h: &str, _u: &Url, _p: &Regex) -> Vec<Url> {
-    vec![]
 }
