@@ -577,3 +577,8 @@ mod tests {
         assert_eq!(n("99999999999999999999-99-99"), None);
     }
 }
+
+/// Whether a word is a month name in one of the supported languages.
+pub(crate) fn is_month(word: &str) -> bool {
+    month(word).is_some()
+}

@@ -137,6 +137,8 @@ pub(crate) struct Node<'a> {
     pub end: u32,
     /// The node itself.
     pub kind: Kind<'a>,
+    /// The scraper node, to map CSS selector matches back into the arena.
+    pub id: ego_tree::NodeId,
 }
 
 /// The page as a pre-order arena: the subtree of node `i` is `i..nodes[i].end`.
@@ -159,6 +161,7 @@ impl<'a> Dom<'a> {
                             parent: stack.last().copied().unwrap_or(0),
                             end: idx + 1,
                             kind: Kind::Element(Tag::of(el.name()), el),
+                            id: n.id(),
                         });
                         stack.push(idx);
                     }
@@ -168,6 +171,7 @@ impl<'a> Dom<'a> {
                             parent: stack.last().copied().unwrap_or(0),
                             end: idx + 1,
                             kind: Kind::Text(t),
+                            id: n.id(),
                         });
                     }
                     _ => {}

@@ -263,15 +263,12 @@ pub(crate) fn render(dom: &Dom<'_>, roots: &[usize], removed: &[bool]) -> Vec<Bl
 }
 
 /// Drops link lists and furniture lines from rendered blocks.
-pub(crate) fn filter(blocks: Vec<Block>, title: Option<&str>) -> Vec<Block> {
+pub(crate) fn filter(blocks: Vec<Block>) -> Vec<Block> {
     blocks
         .into_iter()
         .filter(|b| {
             if b.kind != BlockKind::Pre && b.chars > 0 && b.link_chars as f32 > 0.5 * b.chars as f32
             {
-                return false;
-            }
-            if b.kind == BlockKind::Heading && title.is_some_and(|t| t == b.text) {
                 return false;
             }
             !is_junk_line(&b.text)
