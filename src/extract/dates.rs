@@ -368,12 +368,19 @@ pub(crate) fn parse(s: &str, hints: &Hints<'_>) -> Option<Stamp> {
                 .filter(|(n, l, _)| *l <= 2 && (1..=31).contains(n));
             let year_after = after.iter().find(|(_, l, _)| *l == 4);
             let year_before = before.iter().find(|(_, l, _)| *l == 4);
-            let found = match (day_before, day_after, year_after, year_before) {
-                (Some(d), _, Some(y), _) => date(y.0, m, d.0).map(|dt| (dt, y.2 + 1)),
-                (None, Some(d), Some(y), _) => date(y.0, m, d.0).map(|dt| (dt, y.2 + 1)),
-                (_, Some(d), None, Some(y)) => date(y.0, m, d.0).map(|dt| (dt, d.2 + 1)),
-                _ => None,
-            };
+            // "25 April 2024" (day right before the month) first, then "April 25, 2024", then "2024 April 25".
+            let adjacent_before = day_before.filter(|d| d.2 + 2 >= k);
+            let found = [
+                (adjacent_before, year_after),
+                (day_after, year_after),
+                (day_before, year_after),
+                (day_after, year_before),
+            ]
+            .into_iter()
+            .find_map(|(d, y)| {
+                let (d, y) = (d?, y?);
+                date(y.0, m, d.0).map(|dt| (dt, y.2.max(d.2) + 1))
+            });
             if found.is_some() {
                 date_at = found;
                 break;

@@ -24,7 +24,12 @@ const MAX_DEPTH: usize = 16;
 
 fn is_article_type(t: &str) -> bool {
     let t = t.rsplit(['/', ':']).next().unwrap_or(t);
-    t.ends_with("Article") || t == "BlogPosting" || t == "LiveBlogPosting" || t == "Report" || t == "SocialMediaPosting" || t == "Blog"
+    t.ends_with("Article")
+        || t == "BlogPosting"
+        || t == "LiveBlogPosting"
+        || t == "Report"
+        || t == "SocialMediaPosting"
+        || t == "Blog"
 }
 
 fn types(v: &Value) -> Vec<&str> {
@@ -56,7 +61,7 @@ fn collect<'v>(v: &'v Value, depth: usize, out: &mut Vec<&'v Value>) {
 fn string(v: Option<&Value>) -> Option<String> {
     match v? {
         Value::String(s) => {
-            let s = super::normalize::collapse(s);
+            let s = super::normalize::collapse(&super::normalize::decode_entities(s));
             (!s.is_empty()).then_some(s)
         }
         Value::Array(a) => a.iter().find_map(|x| string(Some(x))),
@@ -71,7 +76,9 @@ fn names(v: &Value, ids: &HashMap<&str, &Value>, out: &mut Vec<String>, depth: u
     }
     match v {
         Value::String(s) => {
-            let s = super::normalize::collapse(s);
+            let s = super::stamps::clean_byline(&super::normalize::collapse(
+                &super::normalize::decode_entities(s),
+            ));
             if !s.is_empty() && !s.starts_with("http") && !out.contains(&s) {
                 out.push(s);
             }
@@ -80,7 +87,11 @@ fn names(v: &Value, ids: &HashMap<&str, &Value>, out: &mut Vec<String>, depth: u
         Value::Object(o) => {
             if let Some(n) = o.get("name") {
                 names(n, ids, out, depth + 1);
-            } else if let Some(target) = o.get("@id").and_then(Value::as_str).and_then(|id| ids.get(id)) {
+            } else if let Some(target) = o
+                .get("@id")
+                .and_then(Value::as_str)
+                .and_then(|id| ids.get(id))
+            {
                 if let Some(n) = target.get("name") {
                     names(n, ids, out, depth + 1);
                 }
@@ -93,7 +104,10 @@ fn names(v: &Value, ids: &HashMap<&str, &Value>, out: &mut Vec<String>, depth: u
 /// Parses JSON-LD scripts, tolerating control characters that some sites leave in strings.
 fn parse_script(s: &str) -> Option<Value> {
     serde_json::from_str(s.trim()).ok().or_else(|| {
-        let cleaned: String = s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+        let cleaned: String = s
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
         serde_json::from_str(cleaned.trim().trim_end_matches(';')).ok()
     })
 }
@@ -105,12 +119,18 @@ pub(crate) fn parse<'s>(scripts: impl Iterator<Item = &'s str>) -> Option<LdArti
     for v in &values {
         collect(v, 0, &mut objects);
     }
-    let ids: HashMap<&str, &Value> =
-        objects.iter().filter_map(|o| o.get("@id").and_then(Value::as_str).map(|id| (id, *o))).collect();
+    let ids: HashMap<&str, &Value> = objects
+        .iter()
+        .filter_map(|o| o.get("@id").and_then(Value::as_str).map(|id| (id, *o)))
+        .collect();
     let article = objects
         .iter()
         .find(|o| types(o).iter().any(|t| is_article_type(t)))
-        .or_else(|| objects.iter().find(|o| o.get("headline").is_some() || o.get("datePublished").is_some()))?;
+        .or_else(|| {
+            objects
+                .iter()
+                .find(|o| o.get("headline").is_some() || o.get("datePublished").is_some())
+        })?;
     let mut authors = Vec::new();
     if let Some(a) = article.get("author").or_else(|| article.get("creator")) {
         names(a, &ids, &mut authors, 0);
@@ -118,7 +138,8 @@ pub(crate) fn parse<'s>(scripts: impl Iterator<Item = &'s str>) -> Option<LdArti
     Some(LdArticle {
         headline: string(article.get("headline")).or_else(|| string(article.get("name"))),
         authors,
-        published: string(article.get("datePublished")).or_else(|| string(article.get("dateCreated"))),
+        published: string(article.get("datePublished"))
+            .or_else(|| string(article.get("dateCreated"))),
         modified: string(article.get("dateModified")),
         body: string(article.get("articleBody")),
     })

@@ -71,20 +71,40 @@ pub fn extract(html: &str, opts: &Options<'_>) -> Article {
     let scope = metadata::scope(&dom, &roots, &raw.chars);
     let meta = metadata::collect(&dom, &scope, &plain, &hints, opts.url);
 
-    let mut article = Article { canonical: meta.canonical.clone(), ..Article::default() };
+    let mut article = Article {
+        canonical: meta.canonical.clone(),
+        ..Article::default()
+    };
     let set = |slot: &mut Option<String>, src: &mut Option<FieldSource>, v: metadata::Found| {
         if let Some((value, source)) = v {
             *slot = Some(value);
             *src = Some(source);
         }
     };
-    set(&mut article.title, &mut article.sources.title, site.title().or(meta.title));
-    set(&mut article.byline, &mut article.sources.byline, site.byline().or(meta.byline));
-    set(&mut article.published, &mut article.sources.published, meta.published);
-    set(&mut article.last_update, &mut article.sources.last_update, site.last_update(&hints).or(meta.last_update));
+    set(
+        &mut article.title,
+        &mut article.sources.title,
+        site.title().or(meta.title),
+    );
+    set(
+        &mut article.byline,
+        &mut article.sources.byline,
+        site.byline().or(meta.byline),
+    );
+    set(
+        &mut article.published,
+        &mut article.sources.published,
+        meta.published,
+    );
+    set(
+        &mut article.last_update,
+        &mut article.sources.last_update,
+        site.last_update(&hints).or(meta.last_update),
+    );
 
     let drop_heading = |b: &Block| {
-        b.kind == BlockKind::Heading && (Some(&b.text) == article.title.as_ref() || Some(&b.text) == meta.h1.as_ref())
+        b.kind == BlockKind::Heading
+            && (Some(&b.text) == article.title.as_ref() || Some(&b.text) == meta.h1.as_ref())
     };
     let kept: Vec<Block> = blocks.into_iter().filter(|b| !drop_heading(b)).collect();
     article.text = render::join(&kept);

@@ -19,7 +19,12 @@ fn warn_once(host: &str, field: &str, css: &str, why: &str) {
     let key = format!("{host}\u{0}{field}\u{0}{css}");
     let first = WARNED.lock().map(|mut w| w.insert(key)).unwrap_or(false);
     if first {
-        tracing::warn!(site = host, field, selector = css, "site selector {why}; using the generic extractor");
+        tracing::warn!(
+            site = host,
+            field,
+            selector = css,
+            "site selector {why}; using the generic extractor"
+        );
     }
 }
 
@@ -34,13 +39,39 @@ pub(crate) struct Site<'d, 'a> {
 
 impl<'d, 'a> Site<'d, 'a> {
     /// Prepares the lookups; cheap when the site has no selectors.
-    pub(crate) fn new(doc: &'a Html, dom: &'d Dom<'a>, sel: Option<&'d Selectors>, url: Option<&url::Url>) -> Self {
+    pub(crate) fn new(
+        doc: &'a Html,
+        dom: &'d Dom<'a>,
+        sel: Option<&'d Selectors>,
+        url: Option<&url::Url>,
+    ) -> Self {
         let any = sel.is_some_and(|s| {
-            s.content.is_some() || s.title.is_some() || s.byline.is_some() || s.last_update.is_some() || !s.exclude.is_empty()
+            s.content.is_some()
+                || s.title.is_some()
+                || s.byline.is_some()
+                || s.last_update.is_some()
+                || !s.exclude.is_empty()
         });
-        let index = if any { dom.nodes.iter().enumerate().map(|(i, n)| (n.id, i)).collect() } else { HashMap::new() };
-        let host = url.and_then(|u| u.host_str()).unwrap_or("(unknown site)").to_owned();
-        Site { doc, sel, index, dom, host }
+        let index = if any {
+            dom.nodes
+                .iter()
+                .enumerate()
+                .map(|(i, n)| (n.id, i))
+                .collect()
+        } else {
+            HashMap::new()
+        };
+        let host = url
+            .and_then(|u| u.host_str())
+            .unwrap_or("(unknown site)")
+            .to_owned();
+        Site {
+            doc,
+            sel,
+            index,
+            dom,
+            host,
+        }
     }
 
     fn matches(&self, field: &str, css: &str) -> Vec<usize> {
@@ -48,7 +79,11 @@ impl<'d, 'a> Site<'d, 'a> {
             warn_once(&self.host, field, css, "does not parse");
             return Vec::new();
         };
-        let found: Vec<usize> = self.doc.select(&selector).filter_map(|e| self.index.get(&e.id()).copied()).collect();
+        let found: Vec<usize> = self
+            .doc
+            .select(&selector)
+            .filter_map(|e| self.index.get(&e.id()).copied())
+            .collect();
         if found.is_empty() {
             warn_once(&self.host, field, css, "matches nothing");
         }
@@ -89,7 +124,8 @@ impl<'d, 'a> Site<'d, 'a> {
 
     /// The headline by selector.
     pub(crate) fn title(&self) -> Found {
-        self.first_text("title", self.sel?.title.as_deref()).map(|t| (t, FieldSource::Selector))
+        self.first_text("title", self.sel?.title.as_deref())
+            .map(|t| (t, FieldSource::Selector))
     }
 
     /// The byline by selector.
@@ -105,7 +141,11 @@ impl<'d, 'a> Site<'d, 'a> {
         let css = self.sel?.last_update.as_deref()?;
         let i = *self.matches("last_update", css).first()?;
         let el = self.dom.element(i)?;
-        let raw = el.attr("datetime").or_else(|| el.attr("content")).map(str::to_owned).unwrap_or_else(|| self.dom.text_of(i));
+        let raw = el
+            .attr("datetime")
+            .or_else(|| el.attr("content"))
+            .map(str::to_owned)
+            .unwrap_or_else(|| self.dom.text_of(i));
         let value = stamps::labelled(&raw, StampKind::Updated, hints)
             .map(|s| s.format(hints))
             .or_else(|| dates::normalize(&raw, hints))

@@ -70,7 +70,21 @@ pub(crate) fn clean_byline(s: &str) -> String {
         }
     }
     let mut end = s.len();
-    for sep in [" | ", "|", " - ", " – ", " — ", "\n", " • ", " · ", " on ", ", updated", " Updated", " Published", " published"] {
+    for sep in [
+        " | ",
+        "|",
+        " - ",
+        " – ",
+        " — ",
+        "\n",
+        " • ",
+        " · ",
+        " on ",
+        ", updated",
+        " Updated",
+        " Published",
+        " published",
+    ] {
         if let Some(i) = s.find(sep)
             && i > 0
         {
@@ -81,7 +95,10 @@ pub(crate) fn clean_byline(s: &str) -> String {
     let head = &s[..end];
     let words: Vec<&str> = head.split_whitespace().collect();
     for (k, w) in words.iter().enumerate() {
-        if k >= 2 && dates::parse(&words[k..].join(" "), &Hints::default()).is_some() && looks_like_month_or_num(w) {
+        if k >= 2
+            && dates::parse(&words[k..].join(" "), &Hints::default()).is_some()
+            && looks_like_month_or_num(w)
+        {
             return words[..k].join(" ").trim_end_matches([',', ';']).to_owned();
         }
     }
@@ -102,21 +119,51 @@ mod tests {
 
     #[test]
     fn update_labels_in_several_languages() {
-        assert_eq!(upd("Last update: April 25, 2024 16:32").as_deref(), Some("2024-04-25T16:32:00"));
-        assert_eq!(upd("Updated on 3 May 2024, 09:15 GMT").as_deref(), Some("2024-05-03T09:15:00+00:00"));
-        assert_eq!(upd("Aktualisiert am 25.04.2024, 16:32 Uhr").as_deref(), Some("2024-04-25T16:32:00"));
-        assert_eq!(upd("Mis à jour le 25 avril 2024 à 16:32").as_deref(), Some("2024-04-25T16:32:00"));
-        assert_eq!(upd("Actualizado el 25 de abril de 2024").as_deref(), Some("2024-04-25"));
-        assert_eq!(upd("Обновлено 25 апреля 2024, 16:32").as_deref(), Some("2024-04-25T16:32:00"));
-        assert_eq!(upd("Güncelleme: 25.04.2024 16:32").as_deref(), Some("2024-04-25T16:32:00"));
-        assert_eq!(upd("Son yenilənmə: 25 aprel 2024 16:32").as_deref(), Some("2024-04-25T16:32:00"));
+        assert_eq!(
+            upd("Last update: April 25, 2024 16:32").as_deref(),
+            Some("2024-04-25T16:32:00")
+        );
+        assert_eq!(
+            upd("Updated on 3 May 2024, 09:15 GMT").as_deref(),
+            Some("2024-05-03T09:15:00+00:00")
+        );
+        assert_eq!(
+            upd("Aktualisiert am 25.04.2024, 16:32 Uhr").as_deref(),
+            Some("2024-04-25T16:32:00")
+        );
+        assert_eq!(
+            upd("Mis à jour le 25 avril 2024 à 16:32").as_deref(),
+            Some("2024-04-25T16:32:00")
+        );
+        assert_eq!(
+            upd("Actualizado el 25 de abril de 2024").as_deref(),
+            Some("2024-04-25")
+        );
+        assert_eq!(
+            upd("Обновлено 25 апреля 2024, 16:32").as_deref(),
+            Some("2024-04-25T16:32:00")
+        );
+        assert_eq!(
+            upd("Güncelleme: 25.04.2024 16:32").as_deref(),
+            Some("2024-04-25T16:32:00")
+        );
+        assert_eq!(
+            upd("Son yenilənmə: 25 aprel 2024 16:32").as_deref(),
+            Some("2024-04-25T16:32:00")
+        );
         assert_eq!(upd("Published April 1, 2024"), None);
     }
 
     #[test]
     fn byline_drops_prefix_and_date() {
-        assert_eq!(byline_name("By Vusala Abbasova December 2, 2020").as_deref(), Some("Vusala Abbasova"));
-        assert_eq!(byline_name("by Jane Doe | Reuters").as_deref(), Some("Jane Doe"));
+        assert_eq!(
+            byline_name("By Vusala Abbasova December 2, 2020").as_deref(),
+            Some("Vusala Abbasova")
+        );
+        assert_eq!(
+            byline_name("by Jane Doe | Reuters").as_deref(),
+            Some("Jane Doe")
+        );
         assert_eq!(byline_name("Bylaws are important"), None);
     }
 }
