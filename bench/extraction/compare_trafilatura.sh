@@ -14,7 +14,7 @@ mkdir -p "$tmp/html"
 for f in "$bench"/html/*.html.gz; do gzip -dc "$f" > "$tmp/html/$(basename "$f" .gz)"; done
 n=$(ls "$tmp/html" | wc -l)
 python3 -m venv "$tmp/venv" >/dev/null
-"$tmp/venv/bin/pip" install --quiet --disable-pip-version-check "trafilatura${TRAFILATURA_VERSION:+==$TRAFILATURA_VERSION}" >/dev/null
+"$tmp/venv/bin/pip" install --quiet --disable-pip-version-check "trafilatura${TRAFILATURA_VERSION:+==$TRAFILATURA_VERSION}" lxml_html_clean >/dev/null
 traf_version=$("$tmp/venv/bin/python" -c 'import trafilatura; print(trafilatura.__version__)')
 
 best() { # best wall-clock seconds of $runs runs of the command
