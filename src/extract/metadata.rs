@@ -36,8 +36,9 @@ fn meta_tags<'a>(dom: &Dom<'a>) -> HashMap<String, &'a str> {
             continue;
         };
         for key in ["property", "name", "itemprop"] {
-            if let Some(k) = el.attr(key) {
-                m.entry(k.trim().to_ascii_lowercase()).or_insert(content);
+            // `property="og:title twitter:title"` names several keys at once.
+            for k in el.attr(key).unwrap_or("").split_whitespace() {
+                m.entry(k.to_ascii_lowercase()).or_insert(content);
             }
         }
     }
@@ -344,6 +345,15 @@ fn script_text(dom: &Dom<'_>, i: usize) -> String {
         .collect()
 }
 
+/// A class/id naming a byline or author element (not "authority", not an author's bio or avatar).
+fn names_author(ci: &str) -> bool {
+    if ci.contains("bio") || ci.contains("avatar") || ci.contains("image") || ci.contains("photo") {
+        return false;
+    }
+    ci.split(|c: char| !c.is_ascii_alphanumeric())
+        .any(|t| t.contains("byline") || t.ends_with("author") || t.ends_with("authors") || t == "author-name")
+}
+
 fn name_inside(dom: &Dom<'_>, i: usize) -> Option<String> {
     let end = dom.nodes[i].end as usize;
     (i + 1..end).find_map(|j| {
@@ -387,12 +397,12 @@ fn strip_site_name(t: &str) -> String {
     for sep in TITLE_SEPARATORS {
         if let Some(i) = t.rfind(sep) {
             let head = t[..i].trim();
-            if head.split_whitespace().count() >= 3 {
+            if headline_like(head) {
                 return head.to_owned();
             }
             if let Some(j) = t.find(sep) {
                 let tail = t[j + sep.len()..].trim();
-                if tail.split_whitespace().count() >= 3 && head.split_whitespace().count() < 3 {
+                if headline_like(tail) && !headline_like(head) {
                     return tail.to_owned();
                 }
             }
@@ -446,4 +456,9 @@ fn title(
         (Some((t, src)), _) if src == FieldSource::Meta => Some((strip_site_name(&t), src)),
         (f, _) => f,
     }
+}
+
+/// Three words, or ten characters of a script written without spaces.
+fn headline_like(s: &str) -> bool {
+    s.split_whitespace().count() >= 3 || (s.chars().count() >= 10 && s.chars().any(|c| c as u32 >= 0x2E80))
 }

@@ -91,6 +91,12 @@ pub(crate) fn clean_byline(s: &str) -> String {
             end = end.min(i);
         }
     }
+    // "Updated …"/"Published …" after (or instead of) the name is not part of it.
+    for re in [UPDATED.as_ref(), PUBLISHED.as_ref()].into_iter().flatten() {
+        if let Some(m) = re.find(&s[..end]) {
+            end = m.start();
+        }
+    }
     // A trailing date ("Jane Doe December 2, 2020") is not part of the name.
     let head = &s[..end];
     let words: Vec<&str> = head.split_whitespace().collect();
