@@ -1,0 +1,369 @@
+//! What counts as page furniture: class/id vocabulary, junk lines, and the elements dropped before scoring.
+
+/// Words in a class or id that mark furniture when found anywhere in it.
+const NEGATIVE_SUBSTR: &[&str] = &[
+    "share",
+    "social",
+    "related",
+    "newsletter",
+    "comment",
+    "sidebar",
+    "breadcrumb",
+    "cookie",
+    "subscri",
+    "trending",
+    "popular",
+    "promo",
+    "advert",
+    "outbrain",
+    "taboola",
+    "sponsor",
+    "disqus",
+    "recommend",
+    "widget",
+    "signup",
+    "sign-up",
+    "paywall",
+    "caption",
+    "byline",
+    "masthead",
+    "footer",
+    "navbar",
+    "navigation",
+    "skiplink",
+    "skip-link",
+    "mostread",
+    "most-read",
+    "most_read",
+    "morestories",
+    "more-stories",
+    "readmore",
+    "read-more",
+    "read-next",
+    "readnext",
+    "gdpr",
+    "consent",
+    "banner",
+    "shoutbox",
+    "skyscraper",
+    "shopping",
+    "tooltip",
+    "pagination",
+    "pager",
+    "author-bio",
+    "authorbio",
+    "author-info",
+    "about-author",
+    "tagline",
+    "tag-list",
+    "taglist",
+    "article-tags",
+    "post-tags",
+    "entry-tags",
+    "keywords",
+    "credit",
+    "copyright",
+    "disclaimer",
+    "donate",
+    "follow",
+    "print-only",
+    "visually-hidden",
+    "visuallyhidden",
+    "sr-only",
+    "screen-reader",
+    "hidden",
+    "modal",
+    "popup",
+    "overlay",
+    "toolbar",
+    "dateline",
+    "timestamp",
+    "published",
+    "updated",
+    "meta-data",
+    "post-meta",
+    "entry-meta",
+    "article-meta",
+    "metadata",
+    "rating",
+    "reaction",
+    "headline-list",
+    "teaser",
+    "topics",
+    "tweet",
+    "facebook",
+    "whatsapp",
+    "linkedin",
+    "pinterest",
+    "login",
+    "contact",
+    "jump",
+    "toc",
+    "alert",
+    "ticker",
+    "inline-list",
+    "adslot",
+    "ad-slot",
+    "ad-container",
+    "ad-wrapper",
+    "adunit",
+    "ad-unit",
+    "dfp",
+    "gpt-ad",
+    "more-from",
+];
+
+/// Whole tokens (class/id split on non-alphanumerics) that mark furniture.
+const NEGATIVE_TOKENS: &[&str] = &[
+    "ad",
+    "ads",
+    "adv",
+    "nav",
+    "menu",
+    "tags",
+    "tag",
+    "bio",
+    "meta",
+    "foot",
+    "header",
+    "hid",
+    "print",
+    "skip",
+    "date",
+    "time",
+    "author",
+    "authors",
+    "more",
+    "next",
+    "prev",
+    "previous",
+    "aside",
+    "extra",
+    "extras",
+    "links",
+    "utility",
+    "utilities",
+    "tools",
+    "topic",
+    "card",
+    "cards",
+    "rail",
+    "infobox",
+    "note",
+    "notice",
+    "sticky",
+    "embed",
+    "video",
+    "audio",
+    "photo",
+    "gallery",
+    "media",
+    "image",
+    "img",
+    "figure",
+    "thumbnail",
+    "thumb",
+    "icon",
+    "logo",
+    "btn",
+    "button",
+    "form",
+    "search",
+    "login",
+    "top",
+    "bottom",
+];
+
+/// Marks that a container is the article body, overriding furniture words (readability's list).
+const POSITIVE_SUBSTR: &[&str] = &[
+    "article", "body", "content", "entry", "hentry", "main", "post", "text", "blog", "story",
+];
+
+/// Strong body markers that keep an element even when a furniture word also appears.
+const BODY_SUBSTR: &[&str] = &[
+    "article-body",
+    "articlebody",
+    "article_body",
+    "article-content",
+    "articlecontent",
+    "article__body",
+    "article__content",
+    "entry-content",
+    "post-content",
+    "postcontent",
+    "post-body",
+    "postbody",
+    "story-body",
+    "storybody",
+    "story-content",
+    "main-content",
+    "maincontent",
+    "body-text",
+    "bodytext",
+    "article-text",
+    "articletext",
+    "content-body",
+    "text-content",
+    "rich-text",
+    "richtext",
+    "post__content",
+    "entry__content",
+    "c-entry",
+];
+
+/// The lowercased `class` and `id` of an element, space separated.
+pub(crate) fn class_id(el: &scraper::node::Element) -> String {
+    let mut s = String::new();
+    if let Some(c) = el.attr("class") {
+        s.push_str(c);
+    }
+    if let Some(i) = el.attr("id") {
+        s.push(' ');
+        s.push_str(i);
+    }
+    s.make_ascii_lowercase();
+    s
+}
+
+fn tokens(s: &str) -> impl Iterator<Item = &str> {
+    s.split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|t| !t.is_empty())
+}
+
+/// Whether a class/id string names furniture (share bars, related links, ads, comments...).
+pub(crate) fn is_negative(ci: &str) -> bool {
+    if ci.is_empty() || is_body(ci) {
+        return false;
+    }
+    NEGATIVE_SUBSTR.iter().any(|w| ci.contains(w))
+        || tokens(ci).any(|t| NEGATIVE_TOKENS.contains(&t))
+}
+
+/// Whether a class/id string strongly names the article body.
+pub(crate) fn is_body(ci: &str) -> bool {
+    BODY_SUBSTR.iter().any(|w| ci.contains(w))
+}
+
+/// Readability's class weight: +25 for body words, -25 for furniture words.
+pub(crate) fn class_weight(ci: &str) -> f32 {
+    let mut w = 0.0;
+    if ci.is_empty() {
+        return w;
+    }
+    if NEGATIVE_SUBSTR.iter().any(|x| ci.contains(x))
+        || tokens(ci).any(|t| NEGATIVE_TOKENS.contains(&t))
+    {
+        w -= 25.0;
+    }
+    if POSITIVE_SUBSTR.iter().any(|x| ci.contains(x)) {
+        w += 25.0;
+    }
+    w
+}
+
+/// Whether an element is hidden from readers by attributes or inline style.
+pub(crate) fn is_hidden(el: &scraper::node::Element) -> bool {
+    if el.attr("hidden").is_some() || el.attr("aria-hidden") == Some("true") {
+        return true;
+    }
+    if let Some(style) = el.attr("style") {
+        let s: String = style
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect::<String>()
+            .to_ascii_lowercase();
+        if s.contains("display:none") || s.contains("visibility:hidden") {
+            return true;
+        }
+    }
+    false
+}
+
+/// Short lines that are furniture whatever element holds them.
+pub(crate) fn is_junk_line(text: &str) -> bool {
+    let t = text
+        .trim()
+        .trim_end_matches([':', '.', '!', '»', '›', '>', '|', '-'])
+        .trim();
+    if t.len() > 80 {
+        return false;
+    }
+    let l = t.to_lowercase();
+    const EXACT: &[&str] = &[
+        "advertisement",
+        "advertisements",
+        "ad",
+        "ads",
+        "sponsored",
+        "sponsored content",
+        "share",
+        "share this",
+        "share this article",
+        "share this story",
+        "share on facebook",
+        "share on twitter",
+        "tweet",
+        "email",
+        "print",
+        "comments",
+        "comment",
+        "read more",
+        "read more",
+        "related",
+        "related articles",
+        "related stories",
+        "related content",
+        "more",
+        "continue reading",
+        "see also",
+        "click here",
+        "follow us",
+        "subscribe",
+        "sign up",
+        "log in",
+        "login",
+        "register",
+        "skip to content",
+        "skip to main content",
+        "back to top",
+        "close",
+        "menu",
+        "search",
+        "loading",
+        "loading...",
+        "share via",
+        "recommended",
+        "recommended for you",
+        "most read",
+        "most popular",
+        "trending",
+        "trending now",
+        "you may also like",
+        "you might also like",
+        "more from",
+        "top stories",
+        "watch",
+        "listen",
+        "story continues below",
+        "article continues below",
+        "story continues below advertisement",
+        "continue reading below",
+        "reklam",
+        "anzeige",
+        "werbung",
+        "publicité",
+        "publicidad",
+        "реклама",
+    ];
+    EXACT.contains(&l.as_str())
+        || l.starts_with("sign up for")
+        || l.starts_with("subscribe to")
+        || l.starts_with("follow us on")
+        || l.starts_with("share this")
+        || l.starts_with("click here to")
+        || l.starts_with("read more:")
+        || l.starts_with("also read:")
+        || l.starts_with("read also:")
+        || l.starts_with("related:")
+        || l.starts_with("advertisement")
+}

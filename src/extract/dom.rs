@@ -1,0 +1,264 @@
+//! A flat, pre-order arena over the parsed page, so every later pass is a loop over a slice (no recursion, no re-walks of the scraper tree).
+
+use scraper::node::Element;
+use scraper::{Html, Node as SNode};
+
+/// Element kinds the extractor reasons about; everything else is `Other`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Tag {
+    Html,
+    Head,
+    Body,
+    Title,
+    Meta,
+    Script,
+    Style,
+    /// Never visible or never text: noscript, template, svg, math, iframe, media, forms controls.
+    Invisible,
+    Form,
+    Nav,
+    Aside,
+    Footer,
+    Header,
+    Main,
+    Article,
+    Section,
+    Div,
+    P,
+    H(u8),
+    Ul,
+    Ol,
+    Li,
+    Dl,
+    Dt,
+    Dd,
+    Blockquote,
+    Pre,
+    Table,
+    /// thead, tbody, tfoot
+    TSection,
+    Tr,
+    Td,
+    Caption,
+    Figure,
+    Figcaption,
+    Br,
+    Hr,
+    A,
+    Time,
+    Img,
+    Address,
+    /// details, summary, dialog, menu, center, fieldset and other block containers
+    Block,
+    /// span, b, i, em, strong and anything unknown
+    Inline,
+}
+
+impl Tag {
+    fn of(name: &str) -> Tag {
+        match name {
+            "html" => Tag::Html,
+            "head" => Tag::Head,
+            "body" => Tag::Body,
+            "title" => Tag::Title,
+            "meta" => Tag::Meta,
+            "script" => Tag::Script,
+            "style" | "link" => Tag::Style,
+            "noscript" | "template" | "svg" | "math" | "iframe" | "object" | "embed" | "canvas"
+            | "video" | "audio" | "picture" | "source" | "button" | "input" | "select"
+            | "textarea" | "option" | "label" | "map" | "dialog" | "frame" | "frameset"
+            | "applet" | "marquee" | "rp" | "rt" => Tag::Invisible,
+            "form" => Tag::Form,
+            "nav" | "menu" => Tag::Nav,
+            "aside" => Tag::Aside,
+            "footer" => Tag::Footer,
+            "header" => Tag::Header,
+            "main" => Tag::Main,
+            "article" => Tag::Article,
+            "section" => Tag::Section,
+            "div" | "center" => Tag::Div,
+            "p" => Tag::P,
+            "h1" => Tag::H(1),
+            "h2" => Tag::H(2),
+            "h3" => Tag::H(3),
+            "h4" => Tag::H(4),
+            "h5" => Tag::H(5),
+            "h6" => Tag::H(6),
+            "ul" => Tag::Ul,
+            "ol" => Tag::Ol,
+            "li" => Tag::Li,
+            "dl" => Tag::Dl,
+            "dt" => Tag::Dt,
+            "dd" => Tag::Dd,
+            "blockquote" => Tag::Blockquote,
+            "pre" => Tag::Pre,
+            "table" => Tag::Table,
+            "thead" | "tbody" | "tfoot" => Tag::TSection,
+            "tr" => Tag::Tr,
+            "td" | "th" => Tag::Td,
+            "caption" => Tag::Caption,
+            "figure" => Tag::Figure,
+            "figcaption" => Tag::Figcaption,
+            "br" => Tag::Br,
+            "hr" => Tag::Hr,
+            "a" => Tag::A,
+            "time" => Tag::Time,
+            "img" => Tag::Img,
+            "address" => Tag::Address,
+            "details" | "summary" | "fieldset" | "hgroup" | "legend" => Tag::Block,
+            _ => Tag::Inline,
+        }
+    }
+
+    /// Starts a new line of text (HTML's block-level elements, roughly).
+    pub(crate) fn is_block(self) -> bool {
+        !matches!(
+            self,
+            Tag::Inline | Tag::A | Tag::Time | Tag::Img | Tag::Br | Tag::Invisible | Tag::Meta
+        )
+    }
+}
+
+/// What a node is.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Kind<'a> {
+    /// An element and its tag class.
+    Element(Tag, &'a Element),
+    /// A text node.
+    Text(&'a str),
+}
+
+/// One node of the arena; children are the nodes in `(index, end)`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Node<'a> {
+    /// Index of the parent element (0 for the roots).
+    pub parent: u32,
+    /// One past the last index of this node's subtree.
+    pub end: u32,
+    /// The node itself.
+    pub kind: Kind<'a>,
+    /// The scraper node, to map CSS selector matches back into the arena.
+    pub id: ego_tree::NodeId,
+}
+
+/// The page as a pre-order arena: the subtree of node `i` is `i..nodes[i].end`.
+pub(crate) struct Dom<'a> {
+    /// All elements and text nodes, in document order.
+    pub nodes: Vec<Node<'a>>,
+}
+
+impl<'a> Dom<'a> {
+    /// Flattens a parsed document; comments, doctypes and processing instructions are left out.
+    pub(crate) fn new(html: &'a Html) -> Dom<'a> {
+        let mut nodes: Vec<Node<'a>> = Vec::with_capacity(4096);
+        let mut stack: Vec<u32> = Vec::with_capacity(64);
+        for edge in html.tree.root().traverse() {
+            match edge {
+                ego_tree::iter::Edge::Open(n) => match n.value() {
+                    SNode::Element(el) => {
+                        let idx = nodes.len() as u32;
+                        nodes.push(Node {
+                            parent: stack.last().copied().unwrap_or(0),
+                            end: idx + 1,
+                            kind: Kind::Element(Tag::of(el.name()), el),
+                            id: n.id(),
+                        });
+                        stack.push(idx);
+                    }
+                    SNode::Text(t) => {
+                        let idx = nodes.len() as u32;
+                        nodes.push(Node {
+                            parent: stack.last().copied().unwrap_or(0),
+                            end: idx + 1,
+                            kind: Kind::Text(t),
+                            id: n.id(),
+                        });
+                    }
+                    _ => {}
+                },
+                ego_tree::iter::Edge::Close(n) => {
+                    if n.value().is_element()
+                        && let Some(idx) = stack.pop()
+                    {
+                        let end = nodes.len() as u32;
+                        if let Some(node) = nodes.get_mut(idx as usize) {
+                            node.end = end;
+                        }
+                    }
+                }
+            }
+        }
+        Dom { nodes }
+    }
+
+    /// The tag of node `i`, `None` for text.
+    pub(crate) fn tag(&self, i: usize) -> Option<Tag> {
+        match self.nodes.get(i)?.kind {
+            Kind::Element(t, _) => Some(t),
+            Kind::Text(_) => None,
+        }
+    }
+
+    /// The element of node `i`, `None` for text.
+    pub(crate) fn element(&self, i: usize) -> Option<&'a Element> {
+        match self.nodes.get(i)?.kind {
+            Kind::Element(_, e) => Some(e),
+            Kind::Text(_) => None,
+        }
+    }
+
+    /// Direct children of `i`, in order.
+    pub(crate) fn children(&self, i: usize) -> Children<'_, 'a> {
+        let end = self.nodes.get(i).map_or(0, |n| n.end as usize);
+        Children {
+            dom: self,
+            next: i + 1,
+            end,
+        }
+    }
+
+    /// Whether `anc` is `i` or one of its ancestors.
+    pub(crate) fn contains(&self, anc: usize, i: usize) -> bool {
+        anc <= i && i < self.nodes.get(anc).map_or(0, |n| n.end as usize)
+    }
+
+    /// Concatenated text of the subtree, whitespace collapsed, script/style skipped.
+    pub(crate) fn text_of(&self, i: usize) -> String {
+        let mut out = String::new();
+        let end = self.nodes.get(i).map_or(i, |n| n.end as usize);
+        let mut j = i;
+        while j < end {
+            let Some(n) = self.nodes.get(j) else { break };
+            match n.kind {
+                Kind::Element(Tag::Script | Tag::Style | Tag::Invisible, _) => {
+                    j = n.end as usize;
+                    continue;
+                }
+                Kind::Element(t, _) if t.is_block() || t == Tag::Br => out.push(' '),
+                Kind::Text(t) => out.push_str(t),
+                _ => {}
+            }
+            j += 1;
+        }
+        crate::extract::normalize::collapse(&out)
+    }
+}
+
+/// Iterator over the direct children of a node.
+pub(crate) struct Children<'d, 'a> {
+    dom: &'d Dom<'a>,
+    next: usize,
+    end: usize,
+}
+
+impl Iterator for Children<'_, '_> {
+    type Item = usize;
+    fn next(&mut self) -> Option<usize> {
+        if self.next >= self.end {
+            return None;
+        }
+        let i = self.next;
+        self.next = self.dom.nodes.get(i).map_or(self.end, |n| n.end as usize);
+        Some(i)
+    }
+}

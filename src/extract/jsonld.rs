@@ -1,0 +1,171 @@
+//! schema.org JSON-LD: finds the article object (through `@graph`, arrays and `mainEntity`) and reads headline, authors and dates.
+
+use std::collections::HashMap;
+
+use serde_json::Value;
+
+/// What the page's JSON-LD says about its article.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub(crate) struct LdArticle {
+    /// `headline`, else `name`.
+    pub headline: Option<String>,
+    /// Author names, in order.
+    pub authors: Vec<String>,
+    /// `datePublished`, verbatim.
+    pub published: Option<String>,
+    /// `dateModified`, verbatim.
+    pub modified: Option<String>,
+    /// `articleBody`, when present.
+    pub body: Option<String>,
+}
+
+/// Nesting we follow into JSON-LD; real pages stay far below it.
+const MAX_DEPTH: usize = 16;
+
+fn is_article_type(t: &str) -> bool {
+    let t = t.rsplit(['/', ':']).next().unwrap_or(t);
+    t.ends_with("Article")
+        || t == "BlogPosting"
+        || t == "LiveBlogPosting"
+        || t == "Report"
+        || t == "SocialMediaPosting"
+        || t == "Blog"
+}
+
+fn types(v: &Value) -> Vec<&str> {
+    match v.get("@type") {
+        Some(Value::String(s)) => vec![s.as_str()],
+        Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn collect<'v>(v: &'v Value, depth: usize, out: &mut Vec<&'v Value>) {
+    if depth > MAX_DEPTH {
+        return;
+    }
+    match v {
+        Value::Array(a) => a.iter().for_each(|x| collect(x, depth + 1, out)),
+        Value::Object(o) => {
+            out.push(v);
+            for key in ["@graph", "mainEntity", "itemListElement", "hasPart"] {
+                if let Some(x) = o.get(key) {
+                    collect(x, depth + 1, out);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+fn string(v: Option<&Value>) -> Option<String> {
+    match v? {
+        Value::String(s) => {
+            let s = super::normalize::collapse(&super::normalize::decode_entities(s));
+            (!s.is_empty()).then_some(s)
+        }
+        Value::Array(a) => a.iter().find_map(|x| string(Some(x))),
+        Value::Object(o) => string(o.get("@value")),
+        _ => None,
+    }
+}
+
+fn names(v: &Value, ids: &HashMap<&str, &Value>, out: &mut Vec<String>, depth: usize) {
+    if depth > 4 {
+        return;
+    }
+    match v {
+        Value::String(s) => {
+            let s = super::stamps::clean_byline(&super::normalize::collapse(
+                &super::normalize::decode_entities(s),
+            ));
+            if !s.is_empty() && !s.starts_with("http") && !out.contains(&s) {
+                out.push(s);
+            }
+        }
+        Value::Array(a) => a.iter().for_each(|x| names(x, ids, out, depth + 1)),
+        Value::Object(o) => {
+            if let Some(n) = o.get("name") {
+                names(n, ids, out, depth + 1);
+            } else if let Some(target) = o
+                .get("@id")
+                .and_then(Value::as_str)
+                .and_then(|id| ids.get(id))
+            {
+                if let Some(n) = target.get("name") {
+                    names(n, ids, out, depth + 1);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Parses JSON-LD scripts, tolerating control characters that some sites leave in strings.
+fn parse_script(s: &str) -> Option<Value> {
+    serde_json::from_str(s.trim()).ok().or_else(|| {
+        let cleaned: String = s
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
+        serde_json::from_str(cleaned.trim().trim_end_matches(';')).ok()
+    })
+}
+
+/// Reads the article object out of the page's `application/ld+json` scripts.
+pub(crate) fn parse<'s>(scripts: impl Iterator<Item = &'s str>) -> Option<LdArticle> {
+    let values: Vec<Value> = scripts.filter_map(parse_script).collect();
+    let mut objects = Vec::new();
+    for v in &values {
+        collect(v, 0, &mut objects);
+    }
+    let ids: HashMap<&str, &Value> = objects
+        .iter()
+        .filter_map(|o| o.get("@id").and_then(Value::as_str).map(|id| (id, *o)))
+        .collect();
+    let article = objects
+        .iter()
+        .find(|o| types(o).iter().any(|t| is_article_type(t)))
+        .or_else(|| {
+            objects
+                .iter()
+                .find(|o| o.get("headline").is_some() || o.get("datePublished").is_some())
+        })?;
+    let mut authors = Vec::new();
+    if let Some(a) = article.get("author").or_else(|| article.get("creator")) {
+        names(a, &ids, &mut authors, 0);
+    }
+    Some(LdArticle {
+        headline: string(article.get("headline")).or_else(|| string(article.get("name"))),
+        authors,
+        published: string(article.get("datePublished"))
+            .or_else(|| string(article.get("dateCreated"))),
+        modified: string(article.get("dateModified")),
+        body: string(article.get("articleBody")),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn graph_with_author_reference() {
+        let s = r##"{"@context":"https://schema.org","@graph":[
+            {"@type":"WebPage","@id":"#page","name":"Site"},
+            {"@type":["NewsArticle"],"headline":"Lachin returned","datePublished":"2020-12-02T10:00:00+04:00",
+             "dateModified":"2020-12-03T09:00:00+04:00","author":[{"@id":"#p1"},{"@type":"Person","name":"B. Writer"}]},
+            {"@type":"Person","@id":"#p1","name":"Vusala Abbasova"}]}"##;
+        let a = parse(std::iter::once(s)).unwrap();
+        assert_eq!(a.headline.as_deref(), Some("Lachin returned"));
+        assert_eq!(a.authors, vec!["Vusala Abbasova", "B. Writer"]);
+        assert_eq!(a.modified.as_deref(), Some("2020-12-03T09:00:00+04:00"));
+    }
+
+    #[test]
+    fn array_of_objects_and_broken_json() {
+        let s = r#"[{"@type":"Organization","name":"X"},{"@type":"BlogPosting","headline":"H","author":"Ann"}]"#;
+        let a = parse(["{not json", s].into_iter()).unwrap();
+        assert_eq!(a.authors, vec!["Ann"]);
+    }
+}

@@ -1,0 +1,295 @@
+//! Block HTML to reader text: paragraphs separated by blank lines, headings and list items on their own lines, tables as rows of cells.
+
+use super::boilerplate::is_junk_line;
+use super::dom::{Dom, Kind, Tag};
+use super::normalize;
+use super::stats::text_len;
+
+/// What kind of line a block becomes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum BlockKind {
+    Para,
+    Heading,
+    Item,
+    Row,
+    Pre,
+}
+
+/// One rendered block of text.
+#[derive(Debug, Clone)]
+pub(crate) struct Block {
+    pub text: String,
+    pub kind: BlockKind,
+    /// The list or table the block belongs to: consecutive members join with a single newline.
+    pub group: Option<usize>,
+    /// Visible characters, and of those inside links.
+    pub chars: u32,
+    pub link_chars: u32,
+}
+
+struct Open {
+    idx: usize,
+    end: usize,
+    tag: Tag,
+    data_table: bool,
+}
+
+struct Renderer<'d, 'a> {
+    dom: &'d Dom<'a>,
+    buf: String,
+    chars: u32,
+    link_chars: u32,
+    stack: Vec<Open>,
+    links: u32,
+    cells: u32,
+    blocks: Vec<Block>,
+}
+
+/// Whether a table holds data (rendered as rows) rather than page layout (rendered as blocks).
+fn is_data_table(dom: &Dom<'_>, t: usize) -> bool {
+    let end = dom.nodes[t].end as usize;
+    let mut cells = 0u32;
+    let mut chars = 0u32;
+    let mut blocks = 0u32;
+    for j in t + 1..end {
+        match dom.nodes[j].kind {
+            Kind::Element(Tag::Table, _) => return false,
+            Kind::Element(Tag::Td, _) => cells += 1,
+            Kind::Element(Tag::P | Tag::Div | Tag::Ul | Tag::Ol | Tag::H(_), _) => blocks += 1,
+            Kind::Text(s) => chars += text_len(s).0,
+            _ => {}
+        }
+    }
+    cells > 0 && chars / cells < 250 && blocks <= cells
+}
+
+impl Renderer<'_, '_> {
+    fn kind_and_group(&self) -> (BlockKind, Option<usize>) {
+        let mut kind = None;
+        let mut group = None;
+        for o in self.stack.iter().rev() {
+            match o.tag {
+                Tag::Li | Tag::Dt | Tag::Dd if kind.is_none() => kind = Some(BlockKind::Item),
+                Tag::H(_) if kind.is_none() => kind = Some(BlockKind::Heading),
+                Tag::Pre if kind.is_none() => kind = Some(BlockKind::Pre),
+                Tag::Tr if kind.is_none() && self.in_data_table() => kind = Some(BlockKind::Row),
+                Tag::Ul | Tag::Ol | Tag::Dl if group.is_none() => group = Some(o.idx),
+                Tag::Table if group.is_none() && o.data_table => group = Some(o.idx),
+                _ => {}
+            }
+        }
+        let kind = kind.unwrap_or(BlockKind::Para);
+        let group = if matches!(kind, BlockKind::Item | BlockKind::Row) {
+            group
+        } else {
+            None
+        };
+        (kind, group)
+    }
+
+    fn in_data_table(&self) -> bool {
+        self.stack
+            .iter()
+            .rev()
+            .find(|o| o.tag == Tag::Table)
+            .is_some_and(|o| o.data_table)
+    }
+
+    fn flush(&mut self) {
+        if self.buf.trim().is_empty() {
+            self.buf.clear();
+            self.chars = 0;
+            self.link_chars = 0;
+            return;
+        }
+        let (kind, group) = self.kind_and_group();
+        let text = if kind == BlockKind::Pre {
+            normalize::preformatted(&self.buf)
+        } else {
+            normalize::lines(&self.buf)
+        };
+        self.buf.clear();
+        if !text.is_empty() {
+            self.blocks.push(Block {
+                text,
+                kind,
+                group,
+                chars: self.chars,
+                link_chars: self.link_chars,
+            });
+        }
+        self.chars = 0;
+        self.link_chars = 0;
+    }
+
+    fn close_until(&mut self, i: usize) {
+        while let Some(top) = self.stack.last() {
+            if top.end > i {
+                break;
+            }
+            let Some(o) = self.stack.pop() else { break };
+            self.close(&o);
+        }
+    }
+
+    fn close(&mut self, o: &Open) {
+        match o.tag {
+            Tag::A => self.links = self.links.saturating_sub(1),
+            Tag::Td if self.cells > 0 => self.cells -= 1,
+            Tag::Tr if o.data_table => {
+                self.push_open(o);
+                self.flush();
+                self.stack.pop();
+            }
+            t if t.is_block() => {
+                if self.cells > 0 {
+                    self.buf.push(' ');
+                } else {
+                    // The closing block still names the kind of its text.
+                    self.push_open(o);
+                    self.flush();
+                    self.stack.pop();
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn push_open(&mut self, o: &Open) {
+        self.stack.push(Open {
+            idx: o.idx,
+            end: o.end,
+            tag: o.tag,
+            data_table: o.data_table,
+        });
+    }
+
+    fn open(&mut self, i: usize, tag: Tag) -> bool {
+        let end = self.dom.nodes[i].end as usize;
+        let mut data_table = false;
+        match tag {
+            Tag::Br => {
+                self.buf.push('\n');
+                return false;
+            }
+            Tag::A => self.links += 1,
+            Tag::Table => {
+                data_table = is_data_table(self.dom, i);
+                if self.cells == 0 {
+                    self.flush();
+                }
+            }
+            Tag::Tr => {
+                data_table = self.in_data_table();
+                if data_table {
+                    self.flush();
+                } else if self.cells == 0 {
+                    self.flush();
+                }
+            }
+            Tag::Td if self.in_data_table() => {
+                if !self.buf.trim().is_empty() {
+                    self.buf.push_str(" | ");
+                }
+                self.cells += 1;
+            }
+            t if t.is_block() => {
+                if self.cells > 0 {
+                    self.buf.push(' ');
+                } else {
+                    self.flush();
+                }
+            }
+            _ => {}
+        }
+        self.stack.push(Open {
+            idx: i,
+            end,
+            tag,
+            data_table,
+        });
+        true
+    }
+}
+
+/// Renders the subtrees at `roots` (skipping `removed`) into blocks.
+pub(crate) fn render(dom: &Dom<'_>, roots: &[usize], removed: &[bool]) -> Vec<Block> {
+    let mut r = Renderer {
+        dom,
+        buf: String::new(),
+        chars: 0,
+        link_chars: 0,
+        stack: Vec::new(),
+        links: 0,
+        cells: 0,
+        blocks: Vec::new(),
+    };
+    for &root in roots {
+        let end = dom.nodes.get(root).map_or(root, |n| n.end as usize);
+        let mut i = root;
+        while i < end {
+            r.close_until(i);
+            let node = dom.nodes[i];
+            if removed.get(i).copied().unwrap_or(false) {
+                i = node.end as usize;
+                continue;
+            }
+            match node.kind {
+                Kind::Text(t) => {
+                    let (len, _) = text_len(t);
+                    r.chars += len;
+                    if r.links > 0 {
+                        r.link_chars += len;
+                    }
+                    r.buf.push_str(t);
+                }
+                Kind::Element(tag, _) => {
+                    if matches!(
+                        tag,
+                        Tag::Script | Tag::Style | Tag::Invisible | Tag::Head | Tag::Title
+                    ) {
+                        i = node.end as usize;
+                        continue;
+                    }
+                    r.open(i, tag);
+                }
+            }
+            i += 1;
+        }
+        r.close_until(usize::MAX);
+        r.flush();
+    }
+    r.blocks
+}
+
+/// Drops link lists and furniture lines from rendered blocks.
+pub(crate) fn filter(blocks: Vec<Block>) -> Vec<Block> {
+    blocks
+        .into_iter()
+        .filter(|b| {
+            if b.kind != BlockKind::Pre && b.chars > 0 && b.link_chars as f32 > 0.5 * b.chars as f32
+            {
+                return false;
+            }
+            !is_junk_line(&b.text)
+        })
+        .collect()
+}
+
+/// Joins blocks: blank lines between paragraphs, single newlines inside a list or table.
+pub(crate) fn join(blocks: &[Block]) -> String {
+    let mut out = String::new();
+    let mut prev: Option<&Block> = None;
+    for b in blocks {
+        if let Some(p) = prev {
+            if p.group.is_some() && p.group == b.group {
+                out.push('\n');
+            } else {
+                out.push_str("\n\n");
+            }
+        }
+        out.push_str(&b.text);
+        prev = Some(b);
+    }
+    out
+}

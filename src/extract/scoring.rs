@@ -1,0 +1,319 @@
+//! Finding the article body: furniture pruning, readability-style paragraph scoring, sibling merging and conditional cleaning.
+
+use super::boilerplate::{class_id, class_weight, is_body, is_hidden, is_negative};
+use super::dom::{Dom, Tag};
+use super::stats::Stats;
+
+/// Whether to drop elements by their class/id vocabulary (turned off on the retry when that removed too much).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ClassRules {
+    On,
+    Off,
+}
+
+fn role_is_furniture(el: &scraper::node::Element) -> bool {
+    matches!(
+        el.attr("role"),
+        Some(
+            "navigation"
+                | "complementary"
+                | "banner"
+                | "contentinfo"
+                | "dialog"
+                | "alert"
+                | "search"
+                | "menu"
+                | "menubar"
+        )
+    )
+}
+
+/// Marks the roots of subtrees that are never article text.
+pub(crate) fn prune(dom: &Dom<'_>, raw: &Stats, rules: ClassRules, extra: &[bool]) -> Vec<bool> {
+    let n = dom.nodes.len();
+    let mut removed = vec![false; n];
+    let body = (0..n).find(|&i| dom.tag(i) == Some(Tag::Body)).unwrap_or(0);
+    let total = raw.chars.get(body).copied().unwrap_or(0).max(1) as f32;
+    let mut i = 0;
+    while i < n {
+        let end = dom.nodes[i].end as usize;
+        let Some(el) = dom.element(i) else {
+            i += 1;
+            continue;
+        };
+        let tag = dom.tag(i).unwrap_or(Tag::Inline);
+        let share = raw.chars[i] as f32 / total;
+        let drop = extra.get(i).copied().unwrap_or(false)
+            || match tag {
+                Tag::Head | Tag::Script | Tag::Style | Tag::Invisible | Tag::Title | Tag::Meta => {
+                    true
+                }
+                Tag::Nav | Tag::Aside | Tag::Footer | Tag::Figure | Tag::Figcaption => share < 0.5,
+                Tag::Header => share < 0.4,
+                Tag::Html | Tag::Body => false,
+                _ => false,
+            }
+            || (!matches!(tag, Tag::Html | Tag::Body)
+                && (is_hidden(el) || role_is_furniture(el))
+                && share < 0.5)
+            || (rules == ClassRules::On && !matches!(tag, Tag::Html | Tag::Body) && {
+                let ci = class_id(el);
+                is_negative(&ci) && (share < 0.5 || ci.contains("comment"))
+            });
+        if drop {
+            removed[i] = true;
+            i = end;
+        } else {
+            i += 1;
+        }
+    }
+    removed
+}
+
+fn initial_score(tag: Tag) -> f32 {
+    match tag {
+        Tag::Div | Tag::Article | Tag::Main | Tag::Section => 5.0,
+        Tag::Pre | Tag::Td | Tag::Blockquote => 3.0,
+        Tag::Address | Tag::Ol | Tag::Ul | Tag::Dl | Tag::Dd | Tag::Dt | Tag::Li | Tag::Form => {
+            -3.0
+        }
+        Tag::H(_) => -5.0,
+        _ => 0.0,
+    }
+}
+
+/// Picks the article body: the roots whose subtrees hold it, in document order.
+pub(crate) fn select(dom: &Dom<'_>, removed: &[bool], st: &Stats) -> Vec<usize> {
+    let n = dom.nodes.len();
+    let mut score = vec![0f32; n];
+    let mut scored = vec![false; n];
+    let mut i = 0;
+    while i < n {
+        if removed[i] {
+            i = dom.nodes[i].end as usize;
+            continue;
+        }
+        let Some(tag) = dom.tag(i) else {
+            i += 1;
+            continue;
+        };
+        let len = st.inline_chars[i];
+        let start = match tag {
+            Tag::P | Tag::Pre | Tag::Td | Tag::Blockquote => Some(dom.nodes[i].parent as usize),
+            Tag::Div | Tag::Section | Tag::Article | Tag::Main | Tag::Block | Tag::Form => Some(i),
+            _ => None,
+        };
+        if let Some(mut anc) = start
+            && len >= 25
+            && st.inline_link[i] * 2 < len
+        {
+            let s = 1.0 + st.inline_commas[i] as f32 + (len as f32 / 100.0).min(3.0);
+            for level in 0..5u32 {
+                let Some(t) = dom.tag(anc) else { break };
+                if matches!(t, Tag::Body | Tag::Html) || anc == 0 && level > 0 {
+                    break;
+                }
+                if !scored[anc] {
+                    scored[anc] = true;
+                    let ci = dom.element(anc).map(class_id).unwrap_or_default();
+                    score[anc] = initial_score(t) + class_weight(&ci);
+                }
+                let div = match level {
+                    0 => 1.0,
+                    1 => 2.0,
+                    l => l as f32 * 3.0,
+                };
+                score[anc] += s / div;
+                let p = dom.nodes[anc].parent as usize;
+                if p == anc {
+                    break;
+                }
+                anc = p;
+            }
+        }
+        i += 1;
+    }
+    let final_score = |c: usize| score[c] * (1.0 - st.link_density(c));
+    let mut cands: Vec<(usize, f32)> = (0..n)
+        .filter(|&c| scored[c])
+        .map(|c| (c, final_score(c)))
+        .collect();
+    cands.sort_by(|a, b| b.1.total_cmp(&a.1));
+    let Some(&(mut top, top_score)) = cands.first() else {
+        return (0..n)
+            .find(|&i| dom.tag(i) == Some(Tag::Body))
+            .into_iter()
+            .collect();
+    };
+    let is_root = |c: usize| matches!(dom.tag(c), Some(Tag::Body | Tag::Html)) || c == 0;
+    // Several strong candidates under one ancestor: the body is split, take the ancestor.
+    let strong: Vec<usize> = cands
+        .iter()
+        .skip(1)
+        .take(5)
+        .filter(|c| c.1 >= top_score * 0.75)
+        .map(|c| c.0)
+        .collect();
+    if strong.len() >= 3 {
+        let mut anc = dom.nodes[top].parent as usize;
+        while !is_root(anc) {
+            if strong.iter().filter(|&&s| dom.contains(anc, s)).count() >= 3 {
+                top = anc;
+                break;
+            }
+            anc = dom.nodes[anc].parent as usize;
+        }
+    }
+    // Climb while the parent scores higher (the body was split into sub-blocks).
+    let mut last = final_score(top);
+    let threshold = last / 3.0;
+    let mut p = dom.nodes[top].parent as usize;
+    while !is_root(p) {
+        if !scored[p] {
+            p = dom.nodes[p].parent as usize;
+            continue;
+        }
+        let ps = final_score(p);
+        if ps < threshold {
+            break;
+        }
+        if ps > last {
+            top = p;
+            break;
+        }
+        last = ps;
+        p = dom.nodes[p].parent as usize;
+    }
+    // An only child is no better than its parent.
+    loop {
+        let p = dom.nodes[top].parent as usize;
+        if is_root(p) || removed[p] {
+            break;
+        }
+        let live = dom
+            .children(p)
+            .filter(|&c| !removed[c] && dom.tag(c).is_some())
+            .count();
+        if live != 1 {
+            break;
+        }
+        top = p;
+    }
+    // Siblings that score well or read like paragraphs join the body.
+    let top_s = final_score(top);
+    let thr = (top_s * 0.2).max(10.0);
+    let parent = dom.nodes[top].parent as usize;
+    if is_root(parent) && top == parent {
+        return vec![top];
+    }
+    let top_class = dom.element(top).and_then(|e| e.attr("class")).unwrap_or("");
+    let mut roots = Vec::new();
+    for sib in dom.children(parent) {
+        if removed[sib] {
+            continue;
+        }
+        if sib == top {
+            roots.push(sib);
+            continue;
+        }
+        let Some(tag) = dom.tag(sib) else { continue };
+        let mut append = false;
+        if scored[sib] {
+            let bonus = match dom.element(sib).and_then(|e| e.attr("class")) {
+                Some(c) if !c.is_empty() && c == top_class => top_s * 0.2,
+                _ => 0.0,
+            };
+            append = final_score(sib) + bonus >= thr;
+        }
+        if !append && tag == Tag::P {
+            let len = st.chars[sib];
+            let ld = st.link_density(sib);
+            let text = dom.text_of(sib);
+            append = (len > 80 && ld < 0.25)
+                || (len < 80
+                    && len > 0
+                    && ld == 0.0
+                    && (text.contains(". ") || text.ends_with('.')));
+        }
+        if append {
+            roots.push(sib);
+        }
+    }
+    roots
+}
+
+/// Readability's conditional cleaning: drops containers inside the body that look like link lists, galleries or forms.
+pub(crate) fn clean(dom: &Dom<'_>, roots: &[usize], removed: &mut [bool], st: &Stats) {
+    for &root in roots {
+        let end = dom.nodes[root].end as usize;
+        let mut i = root + 1;
+        while i < end {
+            let node_end = dom.nodes[i].end as usize;
+            if removed[i] {
+                i = node_end;
+                continue;
+            }
+            let Some(tag) = dom.tag(i) else {
+                i += 1;
+                continue;
+            };
+            if should_clean(dom, i, tag, st) {
+                removed[i] = true;
+                i = node_end;
+            } else {
+                i += 1;
+            }
+        }
+    }
+}
+
+fn should_clean(dom: &Dom<'_>, i: usize, tag: Tag, st: &Stats) -> bool {
+    let ci = dom.element(i).map(class_id).unwrap_or_default();
+    let weight = class_weight(&ci);
+    let ld = st.link_density(i);
+    let chars = st.chars[i];
+    match tag {
+        Tag::H(_) => return weight < 0.0 || ld > 0.33,
+        Tag::Div
+        | Tag::Section
+        | Tag::Form
+        | Tag::Table
+        | Tag::Ul
+        | Tag::Ol
+        | Tag::Block
+        | Tag::Dl
+        | Tag::Article => {}
+        _ => return false,
+    }
+    if is_body(&ci) {
+        return false;
+    }
+    if weight < 0.0
+        && !(weight == 0.0)
+        && !ci.is_empty()
+        && class_weight(&ci) <= -25.0
+        && chars < 2000
+    {
+        return true;
+    }
+    if st.commas[i] >= 10 {
+        return false;
+    }
+    let is_list = matches!(tag, Tag::Ul | Tag::Ol | Tag::Dl);
+    let p = st.p[i] as f32;
+    let img = st.img[i] as f32;
+    let li = st.li[i] as f32;
+    let input = st.input[i] as f32;
+    if is_list {
+        return ld > 0.5;
+    }
+    if tag == Tag::Table {
+        return ld > 0.5;
+    }
+    (img > 1.0 && p / img < 0.5 && chars < 200)
+        || (li > p && li > 2.0 && ld > 0.3)
+        || (input > (p / 3.0).floor() && chars < 200)
+        || (chars < 25 && img > 2.0)
+        || (weight < 25.0 && ld > 0.3 && chars < 600)
+        || (weight >= 25.0 && ld > 0.5)
+}

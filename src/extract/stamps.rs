@@ -1,0 +1,175 @@
+//! Visible date stamps ("Last update: …", "Aktualisiert am …", "Обновлено …") and bylines ("By …") in page text.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::dates::{self, Hints, Stamp};
+
+/// Whether a stamp announces an update or the first publication.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum StampKind {
+    /// "Updated", "Last modified", and their translations.
+    Updated,
+    /// "Published", "Posted", and their translations.
+    Published,
+}
+
+static UPDATED: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)(?:\blast[\s-]+updated?(?:\s+(?:on|at))?|\bupdated(?:\s+(?:on|at))?|\blast\s+modified(?:\s+on)?|\bmodified(?:\s+on)?|\blast\s+edited|\bzuletzt\s+aktualisiert(?:\s+am)?|\baktualisiert(?:\s+am)?|\bletzte\s+aktualisierung|\bstand\s*:|\bge[äa]ndert(?:\s+am)?|derni[èe]re\s+mise\s+[àa]\s+jour(?:\s+le)?|\bmis\s+[àa]\s+jour(?:\s+le)?|\bmise\s+[àa]\s+jour(?:\s+le)?|\bmodifi[ée](?:\s+le)?|\bactualis[ée](?:\s+le)?|[úu]ltima\s+actualizaci[óo]n|\bactualizado(?:\s+(?:el|a\s+las))?|\bmodificado(?:\s+el)?|обновлено|обновлён|обновлен[оа]?|последнее\s+обновление|изменено|дата\s+обновления|son\s+g[üu]ncelle(?:me|nme)(?:\s+tarihi)?|g[üu]ncelle(?:me|nme)(?:\s+tarihi)?|g[üu]ncellendi|son\s+yenil[əe]nm[əe]|son\s+yenil[əe]m[əe]|yenil[əe]nib|yenil[əe]ndi|yenil[əe]nm[əe](?:\s+tarixi)?)\s*[:\-–—]?",
+    )
+    .ok()
+});
+
+static PUBLISHED: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)(?:\bpublished(?:\s+(?:on|at))?|\bposted(?:\s+(?:on|at))?|\bfirst\s+published(?:\s+on)?|\bver[öo]ffentlicht(?:\s+am)?|\bpubli[ée](?:\s+le)?|\bpublicado(?:\s+el)?|опубликовано|дата\s+публикации|yay[ıi]nlanma(?:\s+tarihi)?|yay[ıi]mlanma(?:\s+tarihi)?|d[əe]rc\s+(?:olunub|edilib)|d[əe]rc\s+tarixi)\s*[:\-–—]?",
+    )
+    .ok()
+});
+
+static BYLINE: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(r"(?i)^\s*(?:by|von|par|por|автор:?|yazar:?|müəllif:?)\s+(.+)$").ok()
+});
+
+/// Finds the first labelled stamp of `kind` in a short piece of text and parses its date.
+pub(crate) fn labelled(text: &str, kind: StampKind, hints: &Hints<'_>) -> Option<Stamp> {
+    let re = match kind {
+        StampKind::Updated => UPDATED.as_ref()?,
+        StampKind::Published => PUBLISHED.as_ref()?,
+    };
+    for m in re.find_iter(text) {
+        let rest = &text[m.end()..];
+        let cut = rest.char_indices().nth(80).map_or(rest.len(), |(i, _)| i);
+        if let Some(st) = dates::parse(&rest[..cut], hints) {
+            return Some(st);
+        }
+    }
+    None
+}
+
+/// Whether the text carries an update label at all (used to classify `<time>` elements).
+pub(crate) fn has_update_label(text: &str) -> bool {
+    UPDATED.as_ref().is_some_and(|re| re.is_match(text))
+}
+
+/// The name in a "By Jane Doe" line, with any trailing date or separator cut off.
+pub(crate) fn byline_name(text: &str) -> Option<String> {
+    let caps = BYLINE.as_ref()?.captures(text)?;
+    let rest = caps.get(1)?.as_str();
+    Some(clean_byline(rest))
+}
+
+/// Cuts dates, separators and role suffixes from a byline.
+pub(crate) fn clean_byline(s: &str) -> String {
+    let mut s = s.trim();
+    for prefix in ["By ", "by ", "BY ", "Von ", "Par ", "Por "] {
+        if let Some(r) = s.strip_prefix(prefix) {
+            s = r.trim();
+        }
+    }
+    let mut end = s.len();
+    for sep in [
+        " | ",
+        "|",
+        " - ",
+        " – ",
+        " — ",
+        "\n",
+        " • ",
+        " · ",
+        " on ",
+        ", updated",
+        " Updated",
+        " Published",
+        " published",
+    ] {
+        if let Some(i) = s.find(sep)
+            && i > 0
+        {
+            end = end.min(i);
+        }
+    }
+    // "Updated …"/"Published …" after (or instead of) the name is not part of it.
+    for re in [UPDATED.as_ref(), PUBLISHED.as_ref()].into_iter().flatten() {
+        if let Some(m) = re.find(&s[..end]) {
+            end = m.start();
+        }
+    }
+    // A trailing date ("Jane Doe December 2, 2020") is not part of the name.
+    let head = &s[..end];
+    let words: Vec<&str> = head.split_whitespace().collect();
+    for (k, w) in words.iter().enumerate() {
+        if k >= 2
+            && dates::parse(&words[k..].join(" "), &Hints::default()).is_some()
+            && looks_like_month_or_num(w)
+        {
+            return words[..k].join(" ").trim_end_matches([',', ';']).to_owned();
+        }
+    }
+    head.trim().trim_end_matches([',', ';']).to_owned()
+}
+
+fn looks_like_month_or_num(w: &str) -> bool {
+    w.chars().next().is_some_and(|c| c.is_ascii_digit()) || dates::is_month(w)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn upd(s: &str) -> Option<String> {
+        labelled(s, StampKind::Updated, &Hints::default()).map(|s| s.format(&Hints::default()))
+    }
+
+    #[test]
+    fn update_labels_in_several_languages() {
+        assert_eq!(
+            upd("Last update: April 25, 2024 16:32").as_deref(),
+            Some("2024-04-25T16:32:00")
+        );
+        assert_eq!(
+            upd("Updated on 3 May 2024, 09:15 GMT").as_deref(),
+            Some("2024-05-03T09:15:00+00:00")
+        );
+        assert_eq!(
+            upd("Aktualisiert am 25.04.2024, 16:32 Uhr").as_deref(),
+            Some("2024-04-25T16:32:00")
+        );
+        assert_eq!(
+            upd("Mis à jour le 25 avril 2024 à 16:32").as_deref(),
+            Some("2024-04-25T16:32:00")
+        );
+        assert_eq!(
+            upd("Actualizado el 25 de abril de 2024").as_deref(),
+            Some("2024-04-25")
+        );
+        assert_eq!(
+            upd("Обновлено 25 апреля 2024, 16:32").as_deref(),
+            Some("2024-04-25T16:32:00")
+        );
+        assert_eq!(
+            upd("Güncelleme: 25.04.2024 16:32").as_deref(),
+            Some("2024-04-25T16:32:00")
+        );
+        assert_eq!(
+            upd("Son yenilənmə: 25 aprel 2024 16:32").as_deref(),
+            Some("2024-04-25T16:32:00")
+        );
+        assert_eq!(upd("Published April 1, 2024"), None);
+    }
+
+    #[test]
+    fn byline_drops_prefix_and_date() {
+        assert_eq!(
+            byline_name("By Vusala Abbasova December 2, 2020").as_deref(),
+            Some("Vusala Abbasova")
+        );
+        assert_eq!(
+            byline_name("by Jane Doe | Reuters").as_deref(),
+            Some("Jane Doe")
+        );
+        assert_eq!(byline_name("Bylaws are important"), None);
+    }
+}

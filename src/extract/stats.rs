@@ -1,0 +1,151 @@
+//! Per-node text statistics, computed bottom-up in one reverse pass over the arena.
+
+use super::dom::{Dom, Kind, Tag};
+
+/// Counts for every node's subtree, skipping removed subtrees.
+pub(crate) struct Stats {
+    /// Visible characters (whitespace runs count one).
+    pub chars: Vec<u32>,
+    /// Characters inside links.
+    pub link_chars: Vec<u32>,
+    /// Commas.
+    pub commas: Vec<u32>,
+    /// For block elements: characters of the text directly in them (not in block children).
+    pub inline_chars: Vec<u32>,
+    /// For block elements: of `inline_chars`, those inside links.
+    pub inline_link: Vec<u32>,
+    /// For block elements: commas of the direct text.
+    pub inline_commas: Vec<u32>,
+    /// Paragraph elements.
+    pub p: Vec<u32>,
+    /// Images.
+    pub img: Vec<u32>,
+    /// List items.
+    pub li: Vec<u32>,
+    /// Form controls and embeds.
+    pub input: Vec<u32>,
+    /// Headings.
+    pub heads: Vec<u32>,
+}
+
+/// Visible length of a text node: non-space characters plus one per whitespace run between words.
+pub(crate) fn text_len(t: &str) -> (u32, u32) {
+    let mut n = 0u32;
+    let mut commas = 0u32;
+    let mut in_space = true;
+    for c in t.chars() {
+        if c.is_whitespace() {
+            if !in_space {
+                n += 1;
+                in_space = true;
+            }
+        } else {
+            if c == ',' || c == '，' || c == '、' {
+                commas += 1;
+            }
+            n += 1;
+            in_space = false;
+        }
+    }
+    (n, commas)
+}
+
+impl Stats {
+    /// Computes the counts; `removed[i]` drops node `i` with its subtree.
+    pub(crate) fn new(dom: &Dom<'_>, removed: &[bool]) -> Stats {
+        let n = dom.nodes.len();
+        let mut s = Stats {
+            chars: vec![0; n],
+            link_chars: vec![0; n],
+            commas: vec![0; n],
+            inline_chars: vec![0; n],
+            inline_link: vec![0; n],
+            inline_commas: vec![0; n],
+            p: vec![0; n],
+            img: vec![0; n],
+            li: vec![0; n],
+            input: vec![0; n],
+            heads: vec![0; n],
+        };
+        // Forward: nearest block ancestor and whether inside a link, skipping removed subtrees.
+        let mut block_anc = vec![0u32; n];
+        let mut in_link = vec![false; n];
+        let mut alive = vec![false; n];
+        let mut i = 0;
+        while i < n {
+            let node = &dom.nodes[i];
+            if removed.get(i).copied().unwrap_or(false) {
+                i = node.end as usize;
+                continue;
+            }
+            alive[i] = true;
+            let p = node.parent as usize;
+            if i > 0 {
+                let parent_block = matches!(dom.tag(p), Some(t) if t.is_block());
+                block_anc[i] = if parent_block { p as u32 } else { block_anc[p] };
+                in_link[i] = in_link[p] || dom.tag(p) == Some(Tag::A);
+            }
+            match node.kind {
+                Kind::Text(t) => {
+                    let (len, commas) = text_len(t);
+                    s.chars[i] = len;
+                    s.commas[i] = commas;
+                    if in_link[i] {
+                        s.link_chars[i] = len;
+                    }
+                    let b = block_anc[i] as usize;
+                    s.inline_chars[b] += len;
+                    s.inline_commas[b] += commas;
+                    if in_link[i] {
+                        s.inline_link[b] += len;
+                    }
+                }
+                Kind::Element(tag, _) => match tag {
+                    Tag::P => s.p[i] = 1,
+                    Tag::Img => s.img[i] = 1,
+                    Tag::Li => s.li[i] = 1,
+                    Tag::H(_) => s.heads[i] = 1,
+                    Tag::Invisible => {
+                        s.input[i] = 1;
+                        i = node.end as usize;
+                        continue;
+                    }
+                    Tag::Script | Tag::Style | Tag::Head | Tag::Title => {
+                        i = node.end as usize;
+                        continue;
+                    }
+                    _ => {}
+                },
+            }
+            i += 1;
+        }
+        // Reverse: add each live node's totals into its parent.
+        for i in (1..n).rev() {
+            if !alive[i] {
+                continue;
+            }
+            let p = dom.nodes[i].parent as usize;
+            if p == i {
+                continue;
+            }
+            s.chars[p] += s.chars[i];
+            s.link_chars[p] += s.link_chars[i];
+            s.commas[p] += s.commas[i];
+            s.p[p] += s.p[i];
+            s.img[p] += s.img[i];
+            s.li[p] += s.li[i];
+            s.input[p] += s.input[i];
+            s.heads[p] += s.heads[i];
+        }
+        s
+    }
+
+    /// Share of the subtree's text inside links.
+    pub(crate) fn link_density(&self, i: usize) -> f32 {
+        let c = self.chars.get(i).copied().unwrap_or(0);
+        if c == 0 {
+            return 0.0;
+        }
+        self.link_chars.get(i).copied().unwrap_or(0) as f32 / c as f32
+    }
+}
