@@ -31,6 +31,7 @@ fn scale_open_and_pick_next_due() {
         let next = store.next_due_time().unwrap();
         let first = store.due(Utc::now() + Duration::days(3650), 1).unwrap();
         let pick = started.elapsed();
+        let rss_open = rss_kib();
         let started = Instant::now();
         let mut picks = 0;
         // Pick-and-reschedule loop, as the daemon does.
@@ -50,11 +51,12 @@ fn scale_open_and_pick_next_due() {
         let search = started.elapsed();
         let stats = store.stats().unwrap();
         println!(
-            "articles {} scheduled {}: open {opened:?}, next_due {next:?} + due(1) {pick:?} (got {}), pick+reschedule {per_pick:?} each, full-scan search {search:?} ({hits} hits), RSS before open {} MiB, after {} MiB, disk {} MiB",
+            "articles {} scheduled {}: open {opened:?}, next_due {next:?} + due(1) {pick:?} (got {}), pick+reschedule {per_pick:?} each, full-scan search {search:?} ({hits} hits), RSS before open {} MiB, after open+pick {} MiB, after search {} MiB, disk {} MiB",
             stats.articles,
             stats.scheduled,
             first.len(),
             before / 1024,
+            rss_open / 1024,
             rss_kib() / 1024,
             store.size_on_disk().unwrap() / (1 << 20),
         );
