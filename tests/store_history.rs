@@ -455,3 +455,29 @@ fn everything_survives_drop_and_reopen() {
     );
     let _ = Duration::zero();
 }
+
+#[test]
+fn a_discovered_url_that_redirects_folds_into_its_target() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = emend::store::Store::open(&dir.path().join("db")).unwrap();
+    let now = chrono::Utc::now();
+    let (_, created) = store
+        .ensure_article("https://a.test/old", Some("a"), now)
+        .unwrap();
+    assert!(created);
+    assert!(
+        store
+            .add_alias("https://a.test/old", "https://a.test/new")
+            .unwrap()
+    );
+    assert_eq!(
+        store.resolve("https://a.test/old").unwrap().as_deref(),
+        Some("https://a.test/new")
+    );
+    assert!(
+        store.list(None, 10).unwrap().is_empty(),
+        "the placeholder record is gone"
+    );
+    assert!(store.list_site("a", None, 10).unwrap().is_empty());
+    assert_eq!(store.stats().unwrap().articles, 0);
+}

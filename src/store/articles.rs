@@ -44,6 +44,8 @@ impl Store {
 
     /// Records that `alias` (a redirecting or non-canonical URL) means `canonical`.
     ///
+    /// An article record under `alias` that has no versions yet (a discovered URL that
+    /// turned out to redirect) is folded into the alias, so one article stays one record.
     /// Returns false, changing nothing, when `alias` is `canonical` or has a history of its
     /// own (its versions are kept under it rather than silently hidden).
     pub fn add_alias(&self, alias: &str, canonical: &str) -> Result<bool> {
@@ -52,11 +54,8 @@ impl Store {
         if alias == canonical {
             return Ok(false);
         }
-        (&self.articles, &self.aliases, &self.meta)
-            .transaction(|(articles, aliases, meta)| {
-                if articles.get(alias)?.is_some() {
-                    return Ok(false);
-                }
+        (&self.articles, &self.aliases, &self.by_site, &self.meta)
+            .transaction(|(articles, aliases, by_site, meta)| {
                 // Point straight at the final target so resolution is one lookup.
                 let target = match resolve_in(articles, aliases, canonical)? {
                     Some(t) => t,
@@ -64,6 +63,16 @@ impl Store {
                 };
                 if target == alias {
                     return Ok(false);
+                }
+                if let Some(placeholder) = record_in(articles, alias)? {
+                    if placeholder.versions > 0 {
+                        return Ok(false);
+                    }
+                    articles.remove(alias.as_bytes())?;
+                    if let Some(site) = &placeholder.site {
+                        by_site.remove(keys::by_site(site, alias))?;
+                    }
+                    bump(meta, keys::meta::ARTICLES, -1)?;
                 }
                 let old = aliases.insert(alias, target.as_bytes())?;
                 if old.is_none() {
