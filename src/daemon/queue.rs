@@ -21,9 +21,10 @@ const PULL: usize = 512;
 const HOST_QUEUE: usize = 8;
 /// Checks in flight per host at once (the host's rate limiter spaces them further).
 const HOST_IN_FLIGHT: usize = 2;
-/// A pulled entry is leased this far ahead in the store, so a crash re-checks it later
-/// instead of losing it, and the next pull does not see it again.
-const LEASE: Duration = Duration::from_secs(15 * 60);
+/// A pulled entry is leased in the store for the time its host needs to drain its queue
+/// plus this margin: the next pull does not see it again, and after a crash it falls due
+/// again soon instead of being lost.
+const LEASE_MARGIN: Duration = Duration::from_secs(10);
 /// Upper bound on one idle wait, so schedule changes by other writers are noticed.
 const MAX_IDLE: Duration = Duration::from_secs(30);
 
@@ -158,14 +159,15 @@ fn pull(shared: &Shared, queues: &mut Queues) -> crate::Result<()> {
         };
         let host = host_key(&parsed);
         let waiting = queues.len(&host);
+        let per_request = shared.pipeline.fetcher().politeness().host_interval(&host);
         let mut leased = state.clone();
         if waiting < HOST_QUEUE {
-            leased.next_due = Some(now + to_chrono(LEASE));
+            let drain = per_request.saturating_mul(HOST_QUEUE as u32);
+            leased.next_due = Some(now + to_chrono(drain + LEASE_MARGIN));
             store.set_schedule(&url, &leased)?;
             queues.push(host, Leased { url, state });
         } else {
-            let per_request = shared.pipeline.fetcher().politeness().host_interval(&host);
-            let backlog = per_request * u32::try_from(waiting).unwrap_or(u32::MAX);
+            let backlog = per_request.saturating_mul(u32::try_from(waiting).unwrap_or(u32::MAX));
             leased.next_due = Some(now + to_chrono(backlog + Duration::from_secs(1)));
             store.set_schedule(&url, &leased)?;
         }
