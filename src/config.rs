@@ -510,7 +510,7 @@ impl Validator<'_> {
             );
             ok = false;
         }
-        ok.then(|| Selectors {
+        ok.then_some(Selectors {
             content: raw.content,
             title: raw.title,
             byline: raw.byline,

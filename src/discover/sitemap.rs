@@ -82,32 +82,26 @@ pub fn parse_sitemap(bytes: &[u8], sitemap_url: &Url) -> Result<Sitemap> {
                 }
                 text.clear();
             }
-            Event::Text(t) => {
-                if field.is_some() {
-                    text.push_str(&t.decode().map_err(|e| err(e.to_string()))?);
-                }
+            Event::Text(t) if field.is_some() => {
+                text.push_str(&t.decode().map_err(|e| err(e.to_string()))?);
             }
-            Event::CData(t) => {
-                if field.is_some() {
-                    text.push_str(&String::from_utf8_lossy(&t));
-                }
+            Event::CData(t) if field.is_some() => {
+                text.push_str(&String::from_utf8_lossy(&t));
             }
-            Event::GeneralRef(r) => {
-                if field.is_some() {
-                    let resolved = match r.resolve_char_ref() {
-                        Ok(Some(c)) => Some(c),
-                        _ => match &*r {
-                            b"amp" => Some('&'),
-                            b"lt" => Some('<'),
-                            b"gt" => Some('>'),
-                            b"quot" => Some('"'),
-                            b"apos" => Some('\''),
-                            _ => None,
-                        },
-                    };
-                    if let Some(c) = resolved {
-                        text.push(c);
-                    }
+            Event::GeneralRef(r) if field.is_some() => {
+                let resolved = match r.resolve_char_ref() {
+                    Ok(Some(c)) => Some(c),
+                    _ => match &*r {
+                        b"amp" => Some('&'),
+                        b"lt" => Some('<'),
+                        b"gt" => Some('>'),
+                        b"quot" => Some('"'),
+                        b"apos" => Some('\''),
+                        _ => None,
+                    },
+                };
+                if let Some(c) = resolved {
+                    text.push(c);
                 }
             }
             Event::End(e) => {
