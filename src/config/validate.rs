@@ -1,0 +1,258 @@
+//! Validation of the raw config into [`Config`] types, collecting every error with its position.
+
+use std::num::NonZeroUsize;
+use std::ops::Range;
+use std::path::Path;
+use std::time::Duration;
+
+use regex::Regex;
+use toml::Spanned;
+use url::Url;
+
+use super::raw::{RawCrawler, RawSelectors, RawSite};
+use super::{Crawler, Selectors, Site, located};
+use crate::error::Error;
+
+pub(super) struct Validator<'a> {
+    pub(super) path: &'a Path,
+    pub(super) text: &'a str,
+    pub(super) errors: Vec<Error>,
+}
+
+impl Validator<'_> {
+    pub(super) fn err(&mut self, span: Range<usize>, message: String) {
+        self.errors
+            .push(located(self.path, self.text, span, message));
+    }
+
+    pub(super) fn crawler(&mut self, raw: RawCrawler) -> Crawler {
+        let mut c = Crawler::default();
+        if let Some(ua) = raw.user_agent {
+            if ua.get_ref().trim().is_empty() {
+                self.err(ua.span(), "[crawler] user_agent must not be empty".into());
+            } else {
+                c.user_agent = ua.into_inner();
+            }
+        }
+        c.db = raw.db;
+        if let Some(n) = raw.concurrency {
+            match usize::try_from(*n.get_ref())
+                .ok()
+                .and_then(NonZeroUsize::new)
+            {
+                Some(n) => c.concurrency = n,
+                None => self.err(n.span(), "[crawler] concurrency must be at least 1".into()),
+            }
+        }
+        if let Some(d) = raw
+            .timeout
+            .and_then(|d| self.duration("[crawler] timeout", d))
+        {
+            c.timeout = d;
+        }
+        if let Some(d) = raw
+            .connect_timeout
+            .and_then(|d| self.duration("[crawler] connect_timeout", d))
+        {
+            c.connect_timeout = d;
+        }
+        if let Some(n) = raw.max_body {
+            match u64::try_from(*n.get_ref()) {
+                Ok(b) if b >= 1024 => c.max_body = b,
+                _ => self.err(
+                    n.span(),
+                    "[crawler] max_body must be at least 1024 bytes".into(),
+                ),
+            }
+        }
+        if let Some(l) = raw.listen {
+            match l.get_ref().parse() {
+                Ok(a) => c.listen = Some(a),
+                Err(e) => self.err(l.span(), format!("[crawler] listen {:?}: {e}", l.get_ref())),
+            }
+        }
+        c
+    }
+
+    fn duration(&mut self, what: &str, raw: Spanned<String>) -> Option<Duration> {
+        match humantime::parse_duration(raw.get_ref()) {
+            Ok(d) if !d.is_zero() => Some(d),
+            Ok(_) => {
+                self.err(raw.span(), format!("{what} must be longer than zero"));
+                None
+            }
+            Err(e) => {
+                self.err(
+                    raw.span(),
+                    format!(
+                        "{what} {:?}: {e} (write e.g. \"90s\", \"15m\", \"1d\")",
+                        raw.get_ref()
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    fn urls(&mut self, site: &str, key: &str, raw: Vec<Spanned<String>>) -> Vec<Url> {
+        let mut out = Vec::with_capacity(raw.len());
+        for u in raw {
+            match Url::parse(u.get_ref()) {
+                Ok(url) if matches!(url.scheme(), "http" | "https") && url.has_host() => {
+                    out.push(url)
+                }
+                Ok(_) => self.err(
+                    u.span(),
+                    format!(
+                        "site {site:?}: {key} entry {:?} is not an http(s) URL",
+                        u.get_ref()
+                    ),
+                ),
+                Err(e) => self.err(
+                    u.span(),
+                    format!("site {site:?}: {key} entry {:?}: {e}", u.get_ref()),
+                ),
+            }
+        }
+        out
+    }
+
+    pub(super) fn site(&mut self, raw: RawSite) -> Option<Site> {
+        let name_span = raw.name.span();
+        let name = raw.name.into_inner();
+        if name.trim().is_empty() {
+            self.err(name_span.clone(), "site name must not be empty".into());
+        }
+        let feeds = self.urls(&name, "feeds", raw.feeds);
+        let sitemaps = self.urls(&name, "sitemaps", raw.sitemaps);
+        let start_urls = self.urls(&name, "start_urls", raw.start_urls);
+        if feeds.is_empty() && sitemaps.is_empty() && start_urls.is_empty() {
+            self.err(
+                name_span.clone(),
+                format!("site {name:?}: needs at least one of feeds, sitemaps or start_urls"),
+            );
+        }
+        let article_pattern = match raw.article_pattern {
+            Some(p) => match Regex::new(p.get_ref()) {
+                Ok(r) => Some(r),
+                Err(e) => {
+                    let msg = e.to_string().replace('\n', " ");
+                    self.err(p.span(), format!("site {name:?}: article_pattern: {msg}"));
+                    None
+                }
+            },
+            None => {
+                self.err(
+                    name_span.clone(),
+                    format!("site {name:?}: article_pattern is required"),
+                );
+                None
+            }
+        };
+        let what = |k: &str| format!("site {name:?}: {k}");
+        let interval = match raw.interval {
+            Some(d) => self.duration(&what("interval"), d),
+            None => Some(Duration::from_secs(15 * 60)),
+        };
+        let max_span = raw.max_interval.as_ref().map(Spanned::span);
+        let max_interval = match raw.max_interval {
+            Some(d) => self.duration(&what("max_interval"), d),
+            None => interval.map(|i| i.max(Duration::from_secs(24 * 3600))),
+        };
+        if let (Some(i), Some(m), Some(span)) = (interval, max_interval, max_span)
+            && m < i
+        {
+            self.err(
+                span,
+                format!("site {name:?}: max_interval must not be shorter than interval"),
+            );
+        }
+        let track_for = match raw.track_for {
+            Some(d) => self.duration(&what("track_for"), d),
+            None => Some(Duration::from_secs(30 * 24 * 3600)),
+        };
+        let rate = match raw.rate {
+            Some(r) if r.get_ref().is_finite() && *r.get_ref() > 0.0 && *r.get_ref() <= 1000.0 => {
+                Some(*r.get_ref())
+            }
+            Some(r) => {
+                self.err(
+                    r.span(),
+                    format!(
+                        "site {name:?}: rate must be a number of requests per second in (0, 1000]"
+                    ),
+                );
+                None
+            }
+            None => Some(1.0),
+        };
+        let selectors = match raw.selectors {
+            Some(s) => {
+                let span = s.span();
+                self.selectors(&name, span, s.into_inner())
+            }
+            None => Some(Selectors::default()),
+        };
+        Some(Site {
+            name,
+            feeds,
+            sitemaps,
+            start_urls,
+            article_pattern: article_pattern?,
+            interval: interval?,
+            max_interval: max_interval?,
+            rate: rate?,
+            track_for: track_for?,
+            selectors: selectors?,
+        })
+    }
+
+    fn selectors(
+        &mut self,
+        site: &str,
+        span: Range<usize>,
+        raw: RawSelectors,
+    ) -> Option<Selectors> {
+        let mut ok = true;
+        let fields = [
+            ("content", &raw.content),
+            ("title", &raw.title),
+            ("byline", &raw.byline),
+            ("last_update", &raw.last_update),
+        ];
+        let all = fields
+            .iter()
+            .filter_map(|(k, v)| v.as_ref().map(|v| (*k, v)))
+            .chain(raw.exclude.iter().map(|v| ("exclude", v)));
+        for (key, css) in all {
+            if let Err(e) = scraper::Selector::parse(css) {
+                self.err(
+                    span.clone(),
+                    format!(
+                        "site {site:?}: selectors.{key} {css:?} is not a valid CSS selector: {e}"
+                    ),
+                );
+                ok = false;
+            }
+        }
+        if let Some(tz) = &raw.timezone
+            && tz.parse::<chrono_tz::Tz>().is_err()
+            && tz.parse::<chrono::FixedOffset>().is_err()
+        {
+            self.err(
+                span.clone(),
+                format!("site {site:?}: selectors.timezone {tz:?} is neither an IANA zone nor an offset like +04:00"),
+            );
+            ok = false;
+        }
+        ok.then_some(Selectors {
+            content: raw.content,
+            title: raw.title,
+            byline: raw.byline,
+            last_update: raw.last_update,
+            format: raw.format,
+            timezone: raw.timezone,
+            exclude: raw.exclude,
+        })
+    }
+}
