@@ -11,6 +11,7 @@
 //! - [`daemon`], [`web`]: the long-running crawler and the read-only web UI.
 //! - [`cli`]: the subcommands, driven by the thin `emend` binary.
 
+pub mod api;
 pub mod cli;
 pub mod config;
 pub mod daemon;

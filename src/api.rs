@@ -1,0 +1,166 @@
+//! The JSON shapes of history, diff, list and recent changes, shared by the CLI's `--json` and the web API.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::diff::DiffOp;
+use crate::model::{ArticleRecord, Version};
+
+/// RFC 3339 with second precision and `Z`, the form every JSON output uses.
+pub fn rfc3339(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// `emend history --json` output; also the web API's shape.
+#[derive(Debug, Serialize)]
+pub struct HistoryJson<'a> {
+    /// Canonical URL of the article.
+    pub url: &'a str,
+    /// Versions, oldest first.
+    pub versions: Vec<VersionJson<'a>>,
+}
+
+/// One version in [`HistoryJson`].
+#[derive(Debug, Serialize)]
+pub struct VersionJson<'a> {
+    /// 1-based version number.
+    pub version: u32,
+    /// RFC 3339 fetch time.
+    pub fetched_at: String,
+    /// The article's own stamp.
+    pub last_update: Option<&'a str>,
+    /// Change kind relative to the previous version.
+    pub change: &'static str,
+    /// Headline.
+    pub title: Option<&'a str>,
+    /// Main text.
+    pub text: &'a str,
+    /// Words inserted relative to the previous version.
+    pub words_added: u32,
+    /// Words deleted relative to the previous version.
+    pub words_removed: u32,
+}
+
+impl<'a> HistoryJson<'a> {
+    /// Builds the JSON shape from stored versions.
+    pub fn new(url: &'a str, versions: &'a [Version]) -> Self {
+        HistoryJson {
+            url,
+            versions: versions.iter().map(VersionJson::from).collect(),
+        }
+    }
+}
+
+impl<'a> From<&'a Version> for VersionJson<'a> {
+    fn from(v: &'a Version) -> Self {
+        VersionJson {
+            version: v.number,
+            fetched_at: rfc3339(v.fetched_at),
+            last_update: v.article.last_update.as_deref(),
+            change: v.change.as_str(),
+            title: v.article.title.as_deref(),
+            text: &v.article.text,
+            words_added: v.words_added,
+            words_removed: v.words_removed,
+        }
+    }
+}
+
+/// `emend diff --json` output; also the web API's shape.
+#[derive(Debug, Serialize)]
+pub struct DiffJson<'a> {
+    /// Canonical URL of the article.
+    pub url: &'a str,
+    /// Older version number (0 = empty, when the newer one is the first).
+    pub from: u32,
+    /// Newer version number.
+    pub to: u32,
+    /// Word-level operations; concatenating equal+insert gives the new text.
+    pub ops: &'a [DiffOp],
+}
+
+/// `emend list --json` output; also the web API's shape.
+#[derive(Debug, Serialize)]
+pub struct ListJson<'a> {
+    /// Tracked articles, by URL.
+    pub articles: Vec<ArticleJson<'a>>,
+}
+
+/// One article in [`ListJson`].
+#[derive(Debug, Serialize)]
+pub struct ArticleJson<'a> {
+    /// Canonical URL.
+    pub url: &'a str,
+    /// Site name from sites.toml, if discovered through one.
+    pub site: Option<&'a str>,
+    /// Title of the latest version.
+    pub title: Option<&'a str>,
+    /// Stored versions.
+    pub versions: u32,
+    /// RFC 3339 time of the last check.
+    pub last_checked: Option<String>,
+    /// RFC 3339 time of the last stored version.
+    pub last_changed: Option<String>,
+}
+
+impl<'a> From<&'a ArticleRecord> for ArticleJson<'a> {
+    fn from(a: &'a ArticleRecord) -> Self {
+        ArticleJson {
+            url: &a.url,
+            site: a.site.as_deref(),
+            title: a.title.as_deref(),
+            versions: a.versions,
+            last_checked: a.last_checked.map(rfc3339),
+            last_changed: a.last_changed.map(rfc3339),
+        }
+    }
+}
+
+/// The web API's recent-changes shape: changes newest first, with the cursor of the next page.
+#[derive(Debug, Serialize)]
+pub struct RecentJson<'a> {
+    /// Changes across articles, newest first.
+    pub changes: Vec<ChangeJson<'a>>,
+    /// Opaque cursor for the next (older) page, `None` on the last page.
+    pub next: Option<String>,
+}
+
+/// One change in [`RecentJson`]: a version of an article.
+#[derive(Debug, Serialize)]
+pub struct ChangeJson<'a> {
+    /// Canonical URL of the article.
+    pub url: &'a str,
+    /// Site name from sites.toml, if discovered through one.
+    pub site: Option<&'a str>,
+    /// 1-based version number.
+    pub version: u32,
+    /// RFC 3339 fetch time.
+    pub fetched_at: String,
+    /// The article's own stamp.
+    pub last_update: Option<&'a str>,
+    /// Change kind relative to the previous version.
+    pub change: &'static str,
+    /// Headline of this version.
+    pub title: Option<&'a str>,
+    /// Words inserted relative to the previous version.
+    pub words_added: u32,
+    /// Words deleted relative to the previous version.
+    pub words_removed: u32,
+}
+
+impl<'a> ChangeJson<'a> {
+    /// Builds the JSON shape of `version` of `url`.
+    pub fn new(url: &'a str, site: Option<&'a str>, v: &'a Version) -> Self {
+        ChangeJson {
+            url,
+            site,
+            version: v.number,
+            fetched_at: rfc3339(v.fetched_at),
+            last_update: v.article.last_update.as_deref(),
+            change: v.change.as_str(),
+            title: v.article.title.as_deref(),
+            words_added: v.words_added,
+            words_removed: v.words_removed,
+        }
+    }
+}
