@@ -1,1 +1,133 @@
-//! The sled-backed history of articles, versions, checks and raw bodies: the only sled user.
+//! The sled-backed history of articles, versions, checks, raw bodies and the re-check
+//! schedule: the only sled user. Its API speaks of articles and versions, so another engine
+//! could replace sled without touching callers.
+//!
+//! Layout (one sled tree each, key layouts in [`keys`]): `articles` (url → record),
+//! `aliases` (alias → canonical url), `versions` (url, number → version), `bodies` (blake3 →
+//! zstd body), `checks` (url, seq → check), `recent` (time-ordered change indexes),
+//! `by_site` (site, url), `schedule` (url → state), `due` (time, url), `meta` (schema
+//! version and counters).
+
+mod articles;
+mod bodies;
+mod codec;
+mod keys;
+mod open;
+mod recent;
+mod schedule;
+mod tx;
+mod versions;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::error::{Error, Result};
+
+pub use articles::NewArticle;
+pub use recent::{ChangeCursor, ChangeFilter};
+pub use schedule::ScheduleState;
+pub use versions::NewVersion;
+
+/// Version of the on-disk layout; [`Store::open`] refuses any other.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Handle on an emend database. Cheap to clone (all clones share one database), and
+/// usable from many threads at once.
+#[derive(Clone)]
+pub struct Store {
+    path: Arc<PathBuf>,
+    db: sled::Db,
+    meta: sled::Tree,
+    articles: sled::Tree,
+    aliases: sled::Tree,
+    versions: sled::Tree,
+    bodies: sled::Tree,
+    checks: sled::Tree,
+    recent: sled::Tree,
+    by_site: sled::Tree,
+    schedule: sled::Tree,
+    due: sled::Tree,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("path", &self.path).finish()
+    }
+}
+
+/// Counts kept alongside the data (never computed by scanning).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct StoreStats {
+    /// Article records.
+    pub articles: u64,
+    /// Stored versions across all articles.
+    pub versions: u64,
+    /// Distinct raw bodies stored.
+    pub bodies: u64,
+    /// Compressed bytes of all stored bodies.
+    pub body_bytes: u64,
+    /// Check-log entries.
+    pub checks: u64,
+    /// Alias URLs pointing at a canonical article.
+    pub aliases: u64,
+    /// Articles with a pending next check in the schedule.
+    pub scheduled: u64,
+}
+
+impl Store {
+    /// Opens the database at `path`, creating it if missing.
+    ///
+    /// A database held by another process (or another open handle) is
+    /// [`Error::StoreInUse`]; an unreadable or damaged one is [`Error::Store`].
+    pub fn open(path: &Path) -> Result<Store> {
+        open::open(path)
+    }
+
+    /// The database directory.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Makes every write so far durable.
+    pub fn flush(&self) -> Result<()> {
+        self.db.flush().map(drop).map_err(|e| self.sled_err(e))
+    }
+
+    /// Record, version, body and check counts.
+    pub fn stats(&self) -> Result<StoreStats> {
+        let read = |key: &[u8]| -> Result<u64> {
+            let v = self.meta.get(key).map_err(|e| self.sled_err(e))?;
+            codec::counter(&keys::show(keys::tree::META, key), v.as_deref())
+        };
+        Ok(StoreStats {
+            articles: read(keys::meta::ARTICLES)?,
+            versions: read(keys::meta::VERSIONS)?,
+            bodies: read(keys::meta::BODIES)?,
+            body_bytes: read(keys::meta::BODY_BYTES)?,
+            checks: read(keys::meta::CHECKS)?,
+            aliases: read(keys::meta::ALIASES)?,
+            scheduled: read(keys::meta::SCHEDULED)?,
+        })
+    }
+
+    /// Bytes the database occupies on disk.
+    pub fn size_on_disk(&self) -> Result<u64> {
+        self.db.size_on_disk().map_err(|e| self.sled_err(e))
+    }
+
+    /// Wraps a sled error with the database path.
+    fn sled_err(&self, e: sled::Error) -> Error {
+        open::sled_error(&self.path, e)
+    }
+
+    /// Maps a transaction failure to the library error.
+    fn tx_err(&self, e: sled::transaction::TransactionError<Error>) -> Error {
+        match e {
+            sled::transaction::TransactionError::Abort(e) => e,
+            sled::transaction::TransactionError::Storage(e) => self.sled_err(e),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

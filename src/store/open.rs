@@ -1,0 +1,119 @@
+//! Opening a database: sled configuration, lock-failure mapping, schema version check.
+
+use std::panic::AssertUnwindSafe;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use super::keys::{meta, tree};
+use super::{SCHEMA_VERSION, Store};
+use crate::error::{Error, Result};
+
+/// sled's page cache. Its default (1 GiB) would let a large store grow the daemon's
+/// resident memory far past the 300 MB goal; 64 MiB keeps the hot index pages resident.
+const CACHE_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Opens or creates the store at `path`.
+pub(crate) fn open(path: &Path) -> Result<Store> {
+    let config = sled::Config::new()
+        .path(path)
+        .cache_capacity(CACHE_BYTES)
+        .mode(sled::Mode::LowSpace);
+    // sled 0.34 panics on some damaged files instead of returning an error; a user pointing
+    // --db at the wrong directory deserves a message, not a crash.
+    let db = match std::panic::catch_unwind(AssertUnwindSafe(|| config.open())) {
+        Ok(Ok(db)) => db,
+        Ok(Err(e)) => return Err(sled_error(path, e)),
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<String>()
+                .map(String::as_str)
+                .or_else(|| panic.downcast_ref::<&str>().copied())
+                .unwrap_or("unknown cause");
+            return Err(Error::Store {
+                path: path.to_owned(),
+                message: format!("cannot open (damaged database?): {what}"),
+            });
+        }
+    };
+    let t = |name: &str| db.open_tree(name).map_err(|e| sled_error(path, e));
+    let store = Store {
+        path: Arc::new(path.to_owned()),
+        meta: t(tree::META)?,
+        articles: t(tree::ARTICLES)?,
+        aliases: t(tree::ALIASES)?,
+        versions: t(tree::VERSIONS)?,
+        bodies: t(tree::BODIES)?,
+        checks: t(tree::CHECKS)?,
+        recent: t(tree::RECENT)?,
+        by_site: t(tree::BY_SITE)?,
+        schedule: t(tree::SCHEDULE)?,
+        due: t(tree::DUE)?,
+        db,
+    };
+    check_schema(&store)?;
+    Ok(store)
+}
+
+/// Writes the schema version into a new database, or checks an existing one's.
+fn check_schema(store: &Store) -> Result<()> {
+    let path = store.path.as_path();
+    match store
+        .meta
+        .get(meta::SCHEMA)
+        .map_err(|e| sled_error(path, e))?
+    {
+        Some(v) => {
+            let found = <[u8; 4]>::try_from(v.as_ref())
+                .map(u32::from_be_bytes)
+                .map_err(|_| Error::Store {
+                    path: path.to_owned(),
+                    message: "schema version key is malformed".into(),
+                })?;
+            if found != SCHEMA_VERSION {
+                return Err(Error::Store {
+                    path: path.to_owned(),
+                    message: format!(
+                        "database schema version {found}, this emend reads version {SCHEMA_VERSION}"
+                    ),
+                });
+            }
+        }
+        None => {
+            let populated = !store.articles.is_empty() || !store.versions.is_empty();
+            if populated {
+                return Err(Error::Store {
+                    path: path.to_owned(),
+                    message: "not an emend database (no schema version)".into(),
+                });
+            }
+            store
+                .meta
+                .insert(meta::SCHEMA, &SCHEMA_VERSION.to_be_bytes())
+                .map_err(|e| sled_error(path, e))?;
+            store.flush()?;
+        }
+    }
+    Ok(())
+}
+
+/// Maps a sled error, recognising the lock failure sled reports as a plain io error.
+pub(crate) fn sled_error(path: &Path, e: sled::Error) -> Error {
+    let path: PathBuf = path.to_owned();
+    match e {
+        sled::Error::Io(io) if io.to_string().contains("could not acquire lock") => {
+            Error::StoreInUse { path }
+        }
+        sled::Error::Io(io) => Error::Store {
+            path,
+            message: io.to_string(),
+        },
+        sled::Error::Corruption { at, .. } => Error::Store {
+            path,
+            message: format!("database file is corrupt (at {at:?})"),
+        },
+        other => Error::Store {
+            path,
+            message: other.to_string(),
+        },
+    }
+}

@@ -1,0 +1,127 @@
+//! The re-check schedule: per-URL state plus a next-check index keyed by (due time, URL),
+//! so picking the next due article is one ordered-tree lookup however many are tracked,
+//! and a restarted daemon resumes where it stopped.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sled::Transactional;
+use sled::transaction::TransactionalTree;
+
+use super::tx::{TxResult, abort, bump};
+use super::{Store, codec, keys};
+use crate::error::Result;
+
+/// Where an article stands in the re-check schedule.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScheduleState {
+    /// When to check next; `None` when no longer re-checked (tracking ended).
+    pub next_due: Option<DateTime<Utc>>,
+    /// The current gap between checks, seconds (widens while the article is unchanged).
+    pub interval_secs: u64,
+    /// Consecutive checks that found nothing new.
+    pub unchanged_streak: u32,
+    /// Consecutive failed fetches, for per-URL back-off.
+    #[serde(default)]
+    pub failures: u32,
+    /// Stop re-checking after this time (the site's `track_for` after first seen).
+    pub track_until: Option<DateTime<Utc>>,
+}
+
+impl Store {
+    /// Replaces the schedule of `url` (as given, no alias resolution), moving its entry in
+    /// the next-check index atomically.
+    pub fn set_schedule(&self, url: &str, state: &ScheduleState) -> Result<()> {
+        keys::check_key_text("URL", url)?;
+        (&self.schedule, &self.due, &self.meta)
+            .transaction(|(schedule, due, meta)| set_in(schedule, due, meta, url, state))
+            .map_err(|e| self.tx_err(e))
+    }
+
+    /// Removes `url` from the schedule entirely.
+    pub fn clear_schedule(&self, url: &str) -> Result<()> {
+        (&self.schedule, &self.due, &self.meta)
+            .transaction(|(schedule, due, meta)| {
+                if let Some(old) = schedule.remove(url.as_bytes())? {
+                    let old: ScheduleState = abort(decode(url, &old))?;
+                    if let Some(at) = old.next_due {
+                        due.remove(keys::due(at, url))?;
+                        bump(meta, keys::meta::SCHEDULED, -1)?;
+                    }
+                }
+                Ok(())
+            })
+            .map_err(|e| self.tx_err(e))
+    }
+
+    /// The schedule of `url`, if it has one.
+    pub fn schedule(&self, url: &str) -> Result<Option<ScheduleState>> {
+        let v = self.schedule.get(url).map_err(|e| self.sled_err(e))?;
+        v.map(|v| decode(url, &v)).transpose()
+    }
+
+    /// Up to `limit` articles due at or before `now`, earliest first, with their due time.
+    /// Reading does not remove them: the caller reschedules each one it takes.
+    pub fn due(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<(DateTime<Utc>, String)>> {
+        let end = codec::time_key(now);
+        let mut out = Vec::new();
+        for item in self.due.iter() {
+            if out.len() >= limit {
+                break;
+            }
+            let (k, _) = item.map_err(|e| self.sled_err(e))?;
+            if k.get(..8).is_none_or(|t| t > &end[..]) {
+                break;
+            }
+            out.push(parse_due(&k)?);
+        }
+        Ok(out)
+    }
+
+    /// The earliest pending check, if any article is scheduled.
+    pub fn next_due_time(&self) -> Result<Option<DateTime<Utc>>> {
+        match self.due.first().map_err(|e| self.sled_err(e))? {
+            Some((k, _)) => Ok(Some(parse_due(&k)?.0)),
+            None => Ok(None),
+        }
+    }
+}
+
+/// Decodes a schedule record.
+fn decode(url: &str, v: &[u8]) -> Result<ScheduleState> {
+    codec::decode(&keys::show(keys::tree::SCHEDULE, url.as_bytes()), v)
+}
+
+/// Splits a next-check index key.
+fn parse_due(k: &[u8]) -> Result<(DateTime<Utc>, String)> {
+    let name = keys::show(keys::tree::DUE, k);
+    let at = codec::time_from_key(&name, k)?;
+    let url = std::str::from_utf8(&k[8..]).map_err(|e| codec::corrupt(&name, e))?;
+    Ok((at, url.to_owned()))
+}
+
+/// [`Store::set_schedule`] inside a transaction.
+pub(crate) fn set_in(
+    schedule: &TransactionalTree,
+    due: &TransactionalTree,
+    meta: &TransactionalTree,
+    url: &str,
+    state: &ScheduleState,
+) -> TxResult<()> {
+    let name = keys::show(keys::tree::SCHEDULE, url.as_bytes());
+    let old = schedule.insert(url.as_bytes(), abort(codec::encode(&name, state))?)?;
+    let old_due = match old {
+        Some(v) => abort(decode(url, &v))?.next_due,
+        None => None,
+    };
+    if old_due == state.next_due {
+        return Ok(());
+    }
+    if let Some(at) = old_due {
+        due.remove(keys::due(at, url))?;
+    }
+    if let Some(at) = state.next_due {
+        due.insert(keys::due(at, url), &[])?;
+    }
+    let delta = i64::from(state.next_due.is_some()) - i64::from(old_due.is_some());
+    bump(meta, keys::meta::SCHEDULED, delta)
+}

@@ -1,0 +1,223 @@
+//! Versions and the check log: committing a new version atomically with its body, record
+//! update, check entry and change indexes, and reading histories back.
+
+use chrono::{DateTime, Utc};
+use sled::Transactional;
+use sled::transaction::{ConflictableTransactionError, TransactionalTree};
+
+use super::articles::{adopt_site, new_record, put_in as put_record, record_in, resolve_in};
+use super::tx::{TxResult, abort, bump};
+use super::{Store, bodies, codec, keys, recent};
+use crate::error::{Error, Result};
+use crate::model::{Article, ChangeKind, Check, CheckOutcome, Version};
+
+/// What the pipeline knows about a new version; the store assigns its number and body hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewVersion {
+    /// When the response was received.
+    pub fetched_at: DateTime<Utc>,
+    /// How it differs from the previous version.
+    pub change: ChangeKind,
+    /// Extracted article and metadata.
+    pub article: Article,
+    /// blake3 of the normalised title + text, hex.
+    pub text_hash: String,
+    /// Words inserted relative to the previous version.
+    pub words_added: u32,
+    /// Words deleted relative to the previous version.
+    pub words_removed: u32,
+    /// Extractor version that produced `article`.
+    pub extractor_version: u32,
+    /// The URL that answered (after redirects).
+    pub fetched_url: String,
+}
+
+impl Store {
+    /// Stores a new version of `url` (or of the article it is an alias of), creating the
+    /// article if needed, and returns it with its number. In one transaction: the version,
+    /// the raw body (compressed, stored once per distinct content), the article record
+    /// (count, times, title, validators `etag`/`last_modified` of this response), the check
+    /// (its outcome's version number filled in) and the recent-changes indexes. Flushed
+    /// before returning: an acknowledged version survives a crash.
+    #[allow(clippy::too_many_arguments)]
+    pub fn commit_version(
+        &self,
+        url: &str,
+        site: Option<&str>,
+        new: NewVersion,
+        raw_body: &[u8],
+        check: Check,
+        etag: Option<&str>,
+        last_modified: Option<&str>,
+    ) -> Result<Version> {
+        keys::check_key_text("URL", url)?;
+        if let Some(s) = site {
+            keys::check_key_text("site name", s)?;
+        }
+        let seq = self.db.generate_id().map_err(|e| self.sled_err(e))?;
+        let body = self.prepare_body(raw_body)?;
+        let version = (
+            &self.articles,
+            &self.aliases,
+            &self.by_site,
+            &self.versions,
+            &self.bodies,
+            &self.checks,
+            &self.recent,
+            &self.meta,
+        )
+            .transaction(
+                |(articles, aliases, by_site, versions, bodies_t, checks, recent_t, meta)| {
+                    let canonical =
+                        resolve_in(articles, aliases, url)?.unwrap_or_else(|| url.to_owned());
+                    let mut rec = match record_in(articles, &canonical)? {
+                        Some(r) => r,
+                        None => {
+                            bump(meta, keys::meta::ARTICLES, 1)?;
+                            new_record(&canonical, None, new.fetched_at)
+                        }
+                    };
+                    adopt_site(by_site, &mut rec, site)?;
+                    bodies::put_in(bodies_t, meta, &body)?;
+                    let version = Version {
+                        number: rec.versions + 1,
+                        fetched_at: new.fetched_at,
+                        change: new.change,
+                        article: new.article.clone(),
+                        text_hash: new.text_hash.clone(),
+                        words_added: new.words_added,
+                        words_removed: new.words_removed,
+                        extractor_version: new.extractor_version,
+                        body_hash: Some(body.hash.clone()),
+                        fetched_url: new.fetched_url.clone(),
+                    };
+                    let vkey = keys::version(&canonical, version.number);
+                    let name = keys::show(keys::tree::VERSIONS, &vkey);
+                    versions.insert(vkey, abort(codec::encode_compressed(&name, &version))?)?;
+
+                    let mut check = check.clone();
+                    if let CheckOutcome::Checked { version: v, .. } = &mut check.outcome {
+                        *v = Some(version.number);
+                    }
+                    put_check(checks, &canonical, seq, &check)?;
+
+                    rec.versions = version.number;
+                    rec.last_checked = Some(rec.last_checked.map_or(check.at, |t| t.max(check.at)));
+                    rec.last_changed = Some(version.fetched_at);
+                    rec.title = version.article.title.clone();
+                    rec.etag = etag.map(str::to_owned);
+                    rec.last_modified = last_modified.map(str::to_owned);
+                    put_record(articles, &rec)?;
+
+                    recent::index_in(recent_t, rec.site.as_deref(), &version, &canonical)?;
+                    bump(meta, keys::meta::VERSIONS, 1)?;
+                    bump(meta, keys::meta::CHECKS, 1)?;
+                    Ok(version)
+                },
+            )
+            .map_err(|e| self.tx_err(e))?;
+        self.flush()?;
+        Ok(version)
+    }
+
+    /// Appends a check that made no version (unchanged, 304, failure) to the log of `url`
+    /// (resolving aliases), and updates the record's last-checked time and, when given,
+    /// its validators. Not flushed: losing the last check in a crash is harmless.
+    pub fn record_check(
+        &self,
+        url: &str,
+        check: &Check,
+        etag: Option<&str>,
+        last_modified: Option<&str>,
+    ) -> Result<()> {
+        let seq = self.db.generate_id().map_err(|e| self.sled_err(e))?;
+        (&self.articles, &self.aliases, &self.checks, &self.meta)
+            .transaction(|(articles, aliases, checks, meta)| {
+                let not_tracked = || {
+                    ConflictableTransactionError::Abort(Error::NotTracked {
+                        url: url.to_owned(),
+                    })
+                };
+                let canonical = resolve_in(articles, aliases, url)?.ok_or_else(not_tracked)?;
+                let mut rec = record_in(articles, &canonical)?.ok_or_else(not_tracked)?;
+                rec.last_checked = Some(rec.last_checked.map_or(check.at, |t| t.max(check.at)));
+                if let Some(e) = etag {
+                    rec.etag = Some(e.to_owned());
+                }
+                if let Some(m) = last_modified {
+                    rec.last_modified = Some(m.to_owned());
+                }
+                put_record(articles, &rec)?;
+                put_check(checks, &canonical, seq, check)?;
+                bump(meta, keys::meta::CHECKS, 1)
+            })
+            .map_err(|e| self.tx_err(e))
+    }
+
+    /// The last `limit` checks of `url` (resolving aliases), newest first.
+    pub fn checks(&self, url: &str, limit: usize) -> Result<Vec<Check>> {
+        let Some(canonical) = self.resolve(url)? else {
+            return Ok(Vec::new());
+        };
+        let mut out = Vec::new();
+        for item in self
+            .checks
+            .scan_prefix(keys::url_prefix(&canonical))
+            .rev()
+            .take(limit)
+        {
+            let (k, v) = item.map_err(|e| self.sled_err(e))?;
+            out.push(codec::decode(&keys::show(keys::tree::CHECKS, &k), &v)?);
+        }
+        Ok(out)
+    }
+
+    /// All versions of `url` (resolving aliases), oldest first.
+    /// [`Error::NotTracked`] when the URL is unknown.
+    pub fn versions(&self, url: &str) -> Result<Vec<Version>> {
+        let canonical = self.resolve(url)?.ok_or_else(|| Error::NotTracked {
+            url: url.to_owned(),
+        })?;
+        let mut out = Vec::new();
+        for item in self.versions.scan_prefix(keys::url_prefix(&canonical)) {
+            let (k, v) = item.map_err(|e| self.sled_err(e))?;
+            out.push(codec::decode(&keys::show(keys::tree::VERSIONS, &k), &v)?);
+        }
+        Ok(out)
+    }
+
+    /// Version `number` (1-based) of `url`, resolving aliases.
+    pub fn version(&self, url: &str, number: u32) -> Result<Option<Version>> {
+        match self.resolve(url)? {
+            Some(canonical) => self.version_exact(&canonical, number),
+            None => Ok(None),
+        }
+    }
+
+    /// The newest version of `url`, resolving aliases.
+    pub fn latest(&self, url: &str) -> Result<Option<Version>> {
+        let Some(rec) = self.article(url)? else {
+            return Ok(None);
+        };
+        if rec.versions == 0 {
+            return Ok(None);
+        }
+        self.version_exact(&rec.url, rec.versions)
+    }
+
+    /// Version `number` stored under exactly `url`.
+    pub(crate) fn version_exact(&self, url: &str, number: u32) -> Result<Option<Version>> {
+        let key = keys::version(url, number);
+        let v = self.versions.get(&key).map_err(|e| self.sled_err(e))?;
+        v.map(|v| codec::decode(&keys::show(keys::tree::VERSIONS, &key), &v))
+            .transpose()
+    }
+}
+
+/// Writes a check-log entry inside a transaction.
+fn put_check(checks: &TransactionalTree, url: &str, seq: u64, check: &Check) -> TxResult<()> {
+    let key = keys::check(url, seq);
+    let bytes = abort(codec::encode(&keys::show(keys::tree::CHECKS, &key), check))?;
+    checks.insert(key, bytes)?;
+    Ok(())
+}

@@ -1,0 +1,118 @@
+//! The re-check schedule: due ordering, rescheduling moves the index entry, bulk creation,
+//! and a restart resumes the schedule.
+#![allow(clippy::unwrap_used)]
+
+use chrono::{DateTime, TimeZone, Utc};
+use emend::store::{NewArticle, ScheduleState, Store};
+
+fn t(secs: i64) -> DateTime<Utc> {
+    Utc.timestamp_opt(1_800_000_000 + secs, 0).unwrap()
+}
+
+fn due_at(secs: i64) -> ScheduleState {
+    ScheduleState {
+        next_due: Some(t(secs)),
+        interval_secs: 900,
+        unchanged_streak: 0,
+        failures: 0,
+        track_until: Some(t(30 * 86_400)),
+    }
+}
+
+#[test]
+fn due_lists_earliest_first_up_to_now() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    assert_eq!(store.next_due_time().unwrap(), None);
+    store
+        .set_schedule("https://a.test/late", &due_at(300))
+        .unwrap();
+    store
+        .set_schedule("https://a.test/early", &due_at(-50))
+        .unwrap();
+    store
+        .set_schedule("https://a.test/mid", &due_at(100))
+        .unwrap();
+    store
+        .set_schedule("https://a.test/also-mid", &due_at(100))
+        .unwrap();
+
+    assert_eq!(store.next_due_time().unwrap(), Some(t(-50)));
+    let due = store.due(t(100), 10).unwrap();
+    assert_eq!(
+        due,
+        [
+            (t(-50), "https://a.test/early".to_owned()),
+            (t(100), "https://a.test/also-mid".to_owned()),
+            (t(100), "https://a.test/mid".to_owned()),
+        ]
+    );
+    assert_eq!(store.due(t(100), 1).unwrap().len(), 1);
+    assert!(store.due(t(-51), 10).unwrap().is_empty());
+    assert_eq!(store.stats().unwrap().scheduled, 4);
+}
+
+#[test]
+fn rescheduling_moves_the_entry_and_stopping_removes_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let url = "https://a.test/x";
+    store.set_schedule(url, &due_at(0)).unwrap();
+    store.set_schedule("https://a.test/y", &due_at(50)).unwrap();
+
+    let mut later = due_at(1_000);
+    later.unchanged_streak = 3;
+    later.interval_secs = 1_350;
+    store.set_schedule(url, &later).unwrap();
+    assert_eq!(store.schedule(url).unwrap(), Some(later));
+    // The old index entry is gone: the URL is listed once, at its new time.
+    let due = store.due(t(10_000), 10).unwrap();
+    assert_eq!(
+        due,
+        [
+            (t(50), "https://a.test/y".to_owned()),
+            (t(1_000), url.to_owned())
+        ]
+    );
+
+    let mut ended = due_at(0);
+    ended.next_due = None;
+    store.set_schedule(url, &ended).unwrap();
+    assert_eq!(store.due(t(10_000), 10).unwrap().len(), 1);
+    assert_eq!(store.schedule(url).unwrap().unwrap().next_due, None);
+    assert_eq!(store.stats().unwrap().scheduled, 1);
+
+    store.clear_schedule("https://a.test/y").unwrap();
+    assert_eq!(store.next_due_time().unwrap(), None);
+    assert_eq!(store.schedule("https://a.test/y").unwrap(), None);
+    assert_eq!(store.stats().unwrap().scheduled, 0);
+}
+
+#[test]
+fn bulk_creation_schedules_new_articles_and_a_restart_resumes() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let store = Store::open(dir.path()).unwrap();
+        store
+            .ensure_article("https://a.test/0", Some("a"), t(0))
+            .unwrap();
+        let items = (0..7_000).map(|i| NewArticle {
+            url: format!("https://a.test/{i}"),
+            site: Some("a".to_owned()),
+            schedule: Some(due_at(i)),
+        });
+        // 7,000 spans two internal chunks; /0 already existed and is left alone.
+        assert_eq!(store.ensure_articles_bulk(items, t(0)).unwrap(), 6_999);
+        assert_eq!(store.schedule("https://a.test/0").unwrap(), None);
+    }
+    let store = Store::open(dir.path()).unwrap();
+    let stats = store.stats().unwrap();
+    assert_eq!((stats.articles, stats.scheduled), (7_000, 6_999));
+    assert_eq!(store.next_due_time().unwrap(), Some(t(1)));
+    let due = store.due(t(3), 10).unwrap();
+    assert_eq!(
+        due.iter().map(|(_, u)| u.as_str()).collect::<Vec<_>>(),
+        ["https://a.test/1", "https://a.test/2", "https://a.test/3"]
+    );
+    assert_eq!(store.list_site("a", None, 20_000).unwrap().len(), 7_000);
+}
