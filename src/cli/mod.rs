@@ -6,6 +6,7 @@ mod extract;
 mod history;
 mod list;
 mod output;
+pub mod serve;
 mod snapshot;
 
 use std::path::{Path, PathBuf};
@@ -64,6 +65,8 @@ pub enum Command {
     Extract(extract::ExtractArgs),
     /// List tracked articles with their version count and last check
     List(list::ListArgs),
+    /// Serve the read-only web interface (history, diffs, feeds, Memento) over the database
+    Serve(serve::ServeArgs),
     /// Validate a config file and print the effective configuration
     CheckConfig(check_config::CheckConfigArgs),
 }
@@ -77,6 +80,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Diff(args) => diff::run(&ctx, &args),
         Command::Extract(args) => extract::run(&ctx, &args),
         Command::List(args) => list::run(&ctx, &args),
+        Command::Serve(args) => serve::run(&ctx, &args).await,
         Command::CheckConfig(args) => check_config::run(&ctx, &args),
     }
 }
