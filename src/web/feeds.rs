@@ -24,7 +24,7 @@ use crate::store::Store;
 /// Entries per feed.
 const ENTRIES: usize = 50;
 /// Changed phrases quoted in an entry.
-const SUMMARY_PHRASES: usize = 6;
+const SUMMARY_PHRASES: usize = 10;
 /// Atom's media type.
 pub const ATOM: &str = "application/atom+xml; charset=utf-8";
 /// Fixed authority and date of every `tag:` URI, so ids never change.
