@@ -39,12 +39,17 @@ pub async fn run(ctx: &Context, args: &ServeArgs) -> anyhow::Result<()> {
         url: format!("http://{}/", args.listen),
         message: format!("cannot read the bound address: {e}"),
     })?;
-    let base_url = args.base_url.clone().or_else(|| {
-        (!addr.ip().is_unspecified()).then(|| format!("http://{addr}"))
-    });
+    let base_url = args
+        .base_url
+        .clone()
+        .or_else(|| (!addr.ip().is_unspecified()).then(|| format!("http://{addr}")));
     // Tests and scripts read the bound port from this first line.
     let mut out = std::io::stdout().lock();
-    writeln!(out, "listening on http://{addr}/ (database {})", db.display())?;
+    writeln!(
+        out,
+        "listening on http://{addr}/ (database {})",
+        db.display()
+    )?;
     out.flush()?;
     drop(out);
     let router = web::router(
