@@ -62,7 +62,8 @@ pub struct DiffView {
 }
 
 /// Groups `ops` into paragraph rows: a row ends at a paragraph break inside an unchanged
-/// run, so both sides of a changed row start and end at the same paragraph.
+/// run, so both sides of a changed row start and end at the same paragraph. Breaks between
+/// rows are dropped (blocks are separate elements); breaks inside a row are kept.
 pub fn build(ops: &[DiffOp]) -> DiffView {
     let mut rows: Vec<Vec<Span>> = vec![Vec::new()];
     for op in ops {
@@ -72,9 +73,9 @@ pub fn build(ops: &[DiffOp]) -> DiffView {
             continue;
         }
         while let Some(pos) = rest.find("\n\n") {
-            // Keep the whole run of newlines with the paragraph it ends.
+            // The paragraph break itself is not shown: blocks are already separate.
             let end = pos + rest[pos..].chars().take_while(|c| *c == '\n').count();
-            push_span(rows.last_mut(), Op::Equal, &rest[..end]);
+            push_span(rows.last_mut(), Op::Equal, &rest[..pos]);
             rows.push(Vec::new());
             rest = &rest[end..];
         }
@@ -87,6 +88,9 @@ pub fn build(ops: &[DiffOp]) -> DiffView {
     let mut same_count = 0;
     for row in rows {
         if row.iter().all(|s| s.op == Op::Equal) {
+            if same_count > 0 {
+                same_text.push_str("\n\n");
+            }
             same_count += 1;
             row.iter().for_each(|s| same_text.push_str(&s.text));
             continue;
@@ -179,7 +183,7 @@ mod tests {
             } => {
                 assert_eq!(*paragraphs, 3);
                 assert!(*collapsed);
-                assert_eq!(text, "One.\n\nTwo.\n\nThree.\n\n");
+                assert_eq!(text, "One.\n\nTwo.\n\nThree.");
             }
             b => panic!("expected unchanged run first, got {b:?}"),
         }
@@ -187,8 +191,8 @@ mod tests {
             unreachable!()
         };
         let side = |s: &[Span]| s.iter().map(|s| s.text.as_str()).collect::<String>();
-        assert_eq!(side(o), "Four cats.\n\n");
-        assert_eq!(side(n), "Four dogs.\n\n");
+        assert_eq!(side(o), "Four cats.");
+        assert_eq!(side(n), "Four dogs.");
         assert!(o.iter().any(|s| s.is_delete() && s.text.contains("cats")));
         assert!(n.iter().any(|s| s.is_insert() && s.text.contains("dogs")));
         match view.blocks.last() {
@@ -202,12 +206,14 @@ mod tests {
     }
 
     #[test]
-    fn every_byte_of_both_texts_is_in_the_view() {
+    fn every_word_and_paragraph_of_both_texts_is_in_the_view() {
         let old = "A b c.\n\nD e f.\n\n\nG h.";
         let new = "A c.\n\nNew para.\n\nD e f g.\n\n\nG h.";
         let view = build(&word_diff(old, new));
         let (mut o, mut n) = (String::new(), String::new());
         for b in &view.blocks {
+            o.push(' ');
+            n.push(' ');
             match b {
                 Block::Same { text, .. } => {
                     o.push_str(text);
@@ -219,8 +225,21 @@ mod tests {
                 }
             }
         }
-        assert_eq!(o, old);
-        assert_eq!(n, new);
+        let words = |s: &str| s.split_whitespace().map(str::to_owned).collect::<Vec<_>>();
+        assert_eq!(words(&o), words(old));
+        assert_eq!(words(&n), words(new));
+        let paragraphs = |s: &str| s.split("\n\n").filter(|p| !p.trim().is_empty()).count();
+        let blocks_paragraphs: usize = view
+            .blocks
+            .iter()
+            .map(|b| match b {
+                Block::Same { paragraphs, .. } => *paragraphs,
+                Block::Changed { new, .. } => {
+                    paragraphs(&new.iter().map(|s| s.text.as_str()).collect::<String>())
+                }
+            })
+            .sum();
+        assert_eq!(blocks_paragraphs, paragraphs(new));
     }
 
     #[test]
