@@ -167,6 +167,7 @@ pub struct Server {
     pub base: String,
     /// The daemon-style metrics it reports.
     pub metrics: Arc<SharedMetrics>,
+    client: reqwest::Client,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<emend::Result<()>>>,
     _dir: tempfile::TempDir,
@@ -178,6 +179,15 @@ impl Server {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).unwrap();
         build(&store);
+        Server::serve(store, dir).await
+    }
+
+    /// Serves an already built store.
+    pub async fn start_with(store: Store) -> Server {
+        Server::serve(store, tempfile::tempdir().unwrap()).await
+    }
+
+    async fn serve(store: Store, dir: tempfile::TempDir) -> Server {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let metrics = Arc::new(SharedMetrics::default());
@@ -194,9 +204,14 @@ impl Server {
         let task = tokio::spawn(emend::web::serve_router(listener, router, async {
             let _ = rx.await;
         }));
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
         Server {
             base,
             metrics,
+            client,
             stop: Some(tx),
             task: Some(task),
             _dir: dir,
@@ -210,11 +225,7 @@ impl Server {
 
     /// GET `path` with extra headers, without following redirects.
     pub async fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> reqwest::Response {
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap();
-        let mut req = client.get(format!("{}{path}", self.base));
+        let mut req = self.client.get(format!("{}{path}", self.base));
         for (k, v) in headers {
             req = req.header(*k, *v);
         }
