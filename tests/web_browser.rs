@@ -135,6 +135,32 @@ fn chromium_renders_the_diff_with_insertions_and_deletions() {
     );
     println!("screenshot: {}", shot.display());
 
+    // The side-by-side view on a phone-sized window: kept for people to look at.
+    let phone = out_dir.join("diff-side-phone.png");
+    run_chromium(
+        &bin,
+        &dir.path().join("profile3"),
+        &[
+            format!("--screenshot={}", phone.display()),
+            "--window-size=390,1200".to_owned(),
+        ],
+        &format!("{url}&view=side"),
+    );
+    assert!(phone.is_file(), "{}", phone.display());
+    println!("screenshot: {}", phone.display());
+    let recent = out_dir.join("recent-phone.png");
+    run_chromium(
+        &bin,
+        &dir.path().join("profile4"),
+        &[
+            format!("--screenshot={}", recent.display()),
+            "--window-size=390,1200".to_owned(),
+        ],
+        &format!("http://{addr}/"),
+    );
+    assert!(recent.is_file(), "{}", recent.display());
+    println!("screenshot: {}", recent.display());
+
     let _ = child.kill();
     let _ = child.wait();
 }
