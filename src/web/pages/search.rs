@@ -1,4 +1,5 @@
-//! Search by URL or title: an exact (or alias) URL first, then substring matches.
+//! Search by URL or title: a whole tracked URL (or alias) answers with its article, anything
+//! else with the articles whose URL or title contains it.
 
 use askama::Template;
 use axum::extract::{Query, State};
@@ -39,12 +40,17 @@ pub async fn page(
                 Some(url) => state.store.article(&url)?,
                 None => None,
             };
-            let exact_url = exact.as_ref().map(|a| a.url.clone());
-            rows.extend(exact.iter().map(ArticleRow::from));
-            for a in state.store.search(&query, view::PAGE)? {
-                if Some(&a.url) != exact_url.as_ref() {
-                    rows.push(ArticleRow::from(&a));
-                }
+            match exact {
+                // A whole tracked URL (or alias) names its article: answer in one lookup
+                // instead of scanning every record for substrings.
+                Some(a) => rows.push(ArticleRow::from(&a)),
+                None => rows.extend(
+                    state
+                        .store
+                        .search(&query, view::PAGE)?
+                        .iter()
+                        .map(ArticleRow::from),
+                ),
             }
         }
         render(&SearchPage {
