@@ -115,3 +115,52 @@ impl<'a> From<&'a ArticleRecord> for ArticleJson<'a> {
         }
     }
 }
+
+/// The web API's recent-changes shape: changes newest first, with the cursor of the next page.
+#[derive(Debug, Serialize)]
+pub struct RecentJson<'a> {
+    /// Changes across articles, newest first.
+    pub changes: Vec<ChangeJson<'a>>,
+    /// Opaque cursor for the next (older) page, `None` on the last page.
+    pub next: Option<String>,
+}
+
+/// One change in [`RecentJson`]: a version of an article.
+#[derive(Debug, Serialize)]
+pub struct ChangeJson<'a> {
+    /// Canonical URL of the article.
+    pub url: &'a str,
+    /// Site name from sites.toml, if discovered through one.
+    pub site: Option<&'a str>,
+    /// 1-based version number.
+    pub version: u32,
+    /// RFC 3339 fetch time.
+    pub fetched_at: String,
+    /// The article's own stamp.
+    pub last_update: Option<&'a str>,
+    /// Change kind relative to the previous version.
+    pub change: &'static str,
+    /// Headline of this version.
+    pub title: Option<&'a str>,
+    /// Words inserted relative to the previous version.
+    pub words_added: u32,
+    /// Words deleted relative to the previous version.
+    pub words_removed: u32,
+}
+
+impl<'a> ChangeJson<'a> {
+    /// Builds the JSON shape of `version` of `url`.
+    pub fn new(url: &'a str, site: Option<&'a str>, v: &'a Version) -> Self {
+        ChangeJson {
+            url,
+            site,
+            version: v.number,
+            fetched_at: rfc3339(v.fetched_at),
+            last_update: v.article.last_update.as_deref(),
+            change: v.change.as_str(),
+            title: v.article.title.as_deref(),
+            words_added: v.words_added,
+            words_removed: v.words_removed,
+        }
+    }
+}

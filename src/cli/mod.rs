@@ -9,6 +9,7 @@ mod list;
 mod output;
 mod read;
 mod render;
+mod serve;
 mod snapshot;
 
 use std::path::{Path, PathBuf};
@@ -69,6 +70,8 @@ pub enum Command {
     List(list::ListArgs),
     /// Crawl the configured sites until stopped (SIGINT/SIGTERM)
     Daemon(daemon::DaemonArgs),
+    /// Serve the read-only web interface (history, diffs, feeds, Memento) over the database
+    Serve(serve::ServeArgs),
     /// Validate a config file and print the effective configuration
     CheckConfig(check_config::CheckConfigArgs),
 }
@@ -83,6 +86,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Extract(args) => extract::run(&ctx, &args),
         Command::List(args) => list::run(&ctx, &args).await,
         Command::Daemon(args) => daemon::run(&ctx, &args).await,
+        Command::Serve(args) => serve::run(&ctx, &args).await,
         Command::CheckConfig(args) => check_config::run(&ctx, &args),
     }
 }

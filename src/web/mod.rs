@@ -1,17 +1,122 @@
-//! The read-only web UI, JSON API, Atom feeds and Memento endpoints (issue 5).
+//! The read-only web UI, JSON API, Atom feeds and Memento endpoints (issue 5): one axum
+//! router over a [`Store`], served by `emend serve` and by the daemon's `--listen`.
+
+pub mod diff_view;
+pub mod feeds;
+mod json;
+pub mod links;
+pub mod memento;
+pub mod metrics;
+mod pages;
+mod respond;
+pub mod security;
+mod view;
 
 use std::future::Future;
+use std::sync::Arc;
 
-use crate::error::Result;
+use axum::Router;
+use axum::routing::get;
+
+use crate::error::{Error, Result};
 use crate::store::Store;
 
-/// Serves the web UI on `listener` until `shutdown` completes.
+pub use metrics::{MetricsSource, SharedMetrics};
+
+/// How the router is set up beyond its store.
+#[derive(Clone, Default)]
+pub struct WebOptions {
+    /// Live figures for `/metrics` (the daemon's per-host queues and errors).
+    pub metrics: Option<Arc<dyn MetricsSource>>,
+    /// Absolute base (`http://host:port`, no trailing slash) for links in feeds and Memento
+    /// headers; relative links when `None`.
+    pub base_url: Option<String>,
+}
+
+impl std::fmt::Debug for WebOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebOptions")
+            .field("metrics", &self.metrics.is_some())
+            .field("base_url", &self.base_url)
+            .finish()
+    }
+}
+
+/// What every handler shares.
+#[derive(Clone)]
+pub(crate) struct AppState {
+    store: Store,
+    metrics: Option<Arc<dyn MetricsSource>>,
+    /// Prefix for absolute links ("" for relative ones).
+    base: Arc<str>,
+}
+
+/// The whole web interface. Only GET and HEAD are answered; nothing mutates the store or
+/// makes emend fetch anything.
+pub fn router(store: Store, options: WebOptions) -> Router {
+    let base = options
+        .base_url
+        .map(|b| b.trim_end_matches('/').to_owned())
+        .unwrap_or_default();
+    let state = AppState {
+        store,
+        metrics: options.metrics,
+        base: base.into(),
+    };
+    Router::new()
+        .route("/", get(pages::recent::page))
+        .route("/articles", get(pages::articles::all))
+        .route("/site", get(pages::articles::site))
+        .route("/search", get(pages::search::page))
+        .route("/article", get(pages::article::page))
+        .route("/version", get(pages::version::page))
+        .route("/diff", get(pages::diff::page))
+        .route("/api/history", get(json::history))
+        .route("/api/diff", get(json::diff))
+        .route("/api/list", get(json::list))
+        .route("/api/recent", get(json::recent))
+        .route("/feed.atom", get(feeds::all))
+        .route("/feed/site.atom", get(feeds::site))
+        .route("/feed/article.atom", get(feeds::article))
+        .route("/timegate/{*url}", get(pages::memento::timegate))
+        .route("/timemap/link/{*url}", get(pages::memento::timemap))
+        .route("/metrics", get(pages::ops::metrics))
+        .route("/healthz", get(pages::ops::healthz))
+        .route("/style.css", get(pages::ops::style))
+        .fallback(not_found)
+        .layer(axum::middleware::from_fn(security::harden))
+        .with_state(state)
+}
+
+/// Answers unknown paths.
+async fn not_found() -> respond::WebError {
+    respond::WebError::NotFound("no such page".to_owned())
+}
+
+/// Serves the web interface on `listener` until `shutdown` completes.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     store: Store,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<()> {
-    let _ = (listener, store);
-    shutdown.await;
-    Ok(())
+    serve_router(listener, router(store, WebOptions::default()), shutdown).await
+}
+
+/// Serves an already built router (the daemon's, with its metrics) until `shutdown`.
+pub async fn serve_router(
+    listener: tokio::net::TcpListener,
+    router: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<()> {
+    let addr = listener
+        .local_addr()
+        .map(|a| a.to_string())
+        .unwrap_or_else(|_| "listener".to_owned());
+    axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown)
+        .await
+        .map_err(|e| Error::Network {
+            url: format!("http://{addr}/"),
+            message: format!("web server failed: {e}"),
+        })
 }

@@ -1,0 +1,89 @@
+//! `emend serve` as a process: prints its address, answers, stops on SIGTERM, and refuses a
+//! database another process holds with the store's "in use" error pointing at `--listen`.
+#![allow(clippy::unwrap_used)]
+
+mod web_support;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Starts `emend serve` on `db`, returning the child and its base URL.
+pub fn spawn_serve(db: &std::path::Path, cwd: &std::path::Path) -> (Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_emend"))
+        .arg("--db")
+        .arg(db)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .current_dir(cwd)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let addr = line
+        .strip_prefix("listening on ")
+        .and_then(|r| r.split('/').nth(2))
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"));
+    (child, format!("http://{addr}"))
+}
+
+fn wait(child: &mut Child, limit: Duration) -> Option<std::process::ExitStatus> {
+    let start = Instant::now();
+    while start.elapsed() < limit {
+        if let Some(status) = child.try_wait().unwrap() {
+            return Some(status);
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    None
+}
+
+#[test]
+fn serve_answers_refuses_a_held_db_and_stops_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    {
+        let store = emend::store::Store::open(&db).unwrap();
+        web_support::build(&store);
+        store.flush().unwrap();
+    }
+    let (mut child, base) = spawn_serve(&db, dir.path());
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let health = rt.block_on(async {
+        reqwest::get(format!("{base}/healthz"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    });
+    assert_eq!(health, "ok\n");
+
+    // A second process on the same database: clear error, exit 1, pointing at --listen.
+    let second = Command::new(env!("CARGO_BIN_EXE_emend"))
+        .arg("--db")
+        .arg(&db)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&second.stderr);
+    assert_eq!(second.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("in use"), "{stderr}");
+    assert!(stderr.contains("--listen"), "{stderr}");
+    assert!(stderr.contains(&db.display().to_string()), "{stderr}");
+
+    let pid = child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let status = wait(&mut child, Duration::from_secs(10)).expect("serve stops on SIGTERM");
+    assert!(status.success(), "{status:?}");
+}
