@@ -6,6 +6,8 @@
 //! - [`config`]: sites.toml, validated.
 //! - [`extract`], [`diff`], [`store`], [`politeness`]: pure extraction, pure diffing,
 //!   the sled-backed history, robots.txt and per-host rate limits.
+//! - [`discover`], [`schedule`]: pure parsing of feeds, sitemaps and index pages into canonical
+//!   article URLs, and the pure maths of when to check each one next.
 //! - [`fetch`]: the only user of reqwest.
 //! - [`pipeline`]: one check of one URL: fetch → extract → compare → store.
 //! - [`daemon`], [`web`]: the long-running crawler and the read-only web UI.
@@ -15,12 +17,14 @@ pub mod cli;
 pub mod config;
 pub mod daemon;
 pub mod diff;
+pub mod discover;
 pub mod error;
 pub mod extract;
 pub mod fetch;
 pub mod model;
 pub mod pipeline;
 pub mod politeness;
+pub mod schedule;
 pub mod store;
 pub mod web;
 
