@@ -180,13 +180,13 @@ fn parse_xml(text: &str, sitemap_url: &Url) -> std::result::Result<Sitemap, Stri
                 stack.push((ns, name));
                 buf.clear();
             }
-            Event::Empty(e) => {
-                if stack.is_empty() {
-                    return Err(format!(
-                        "root element <{}> is not a sitemap",
-                        e.local_name().into_inner()
-                    ));
-                }
+            Event::Empty(e) if stack.is_empty() => {
+                let name = e.local_name().into_inner();
+                return match (classify(&ns), name) {
+                    // `<urlset/>`: legal, and lists nothing.
+                    (Ns::Sitemap, "urlset" | "sitemapindex") => Ok(map),
+                    _ => Err(format!("root element <{name}> is not a sitemap")),
+                };
             }
             Event::Text(t) => buf.push_str(&t.xml10_content()),
             Event::CData(t) => buf.push_str(&t.xml10_content()),
