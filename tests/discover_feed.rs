@@ -1,5 +1,7 @@
 //! Feeds → article URLs and dates: RSS 2.0 with content:encoded, Atom, JSON Feed, malformed input.
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+
 use chrono::{DateTime, Utc};
 use emend::Error;
 use emend::discover::{Discovered, parse_feed};
@@ -17,7 +19,10 @@ fn at(s: &str) -> Option<DateTime<Utc>> {
     Some(DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc))
 }
 
-fn found(items: &[Discovered]) -> Vec<(&str, Option<DateTime<Utc>>, Option<DateTime<Utc>>)> {
+/// (url, updated, published)
+type Found<'a> = (&'a str, Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+
+fn found(items: &[Discovered]) -> Vec<Found<'_>> {
     items
         .iter()
         .map(|d| (d.url.as_str(), d.updated, d.published))

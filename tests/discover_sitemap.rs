@@ -1,5 +1,7 @@
 //! Sitemaps → article URLs: indexes, Google News urlsets, gzip, text sitemaps, bombs and garbage.
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+
 use std::io::Write;
 
 use chrono::{DateTime, Utc};
