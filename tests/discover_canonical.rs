@@ -112,3 +112,39 @@ fn index_page_without_base_and_with_broken_markup() {
     );
     assert!(index_links("", &page, &everything).is_empty());
 }
+
+proptest::proptest! {
+    /// Whatever the query, the canonical form is a fixed point and carries no tracking parameter,
+    /// and every non-tracking parameter survives in order.
+    #[test]
+    fn canonical_form_is_stable(
+        path in "[a-zA-Z0-9/_-]{0,20}",
+        params in proptest::collection::vec(
+            ("(utm_[a-z]{1,6}|fbclid|gclid|page|id|q|[a-z]{1,5})", "[a-zA-Z0-9%+.-]{0,8}"),
+            0..6,
+        ),
+        fragment in proptest::option::of("[a-z]{0,5}"),
+    ) {
+        let query: Vec<String> = params.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let mut input = format!("https://Example.org:443/{path}?{}", query.join("&"));
+        if let Some(f) = fragment {
+            input.push('#');
+            input.push_str(&f);
+        }
+        let url = Url::parse(&input).unwrap();
+        let once = canonicalize(&url);
+        proptest::prop_assert_eq!(canonicalize(&once), once.clone());
+        proptest::prop_assert!(once.fragment().is_none());
+        proptest::prop_assert_eq!(once.host_str(), Some("example.org"));
+        let kept: Vec<String> = once
+            .query_pairs()
+            .map(|(k, _)| k.into_owned())
+            .collect();
+        let want: Vec<String> = params
+            .iter()
+            .map(|(k, _)| k.clone())
+            .filter(|k| !emend::discover::is_tracking_param(k))
+            .collect();
+        proptest::prop_assert_eq!(kept, want);
+    }
+}
