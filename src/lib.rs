@@ -6,6 +6,8 @@
 //! - [`config`]: sites.toml, validated.
 //! - [`extract`], [`diff`], [`store`], [`politeness`]: pure extraction, pure diffing,
 //!   the sled-backed history, robots.txt and per-host rate limits.
+//! - [`discover`], [`schedule`]: pure parsing of feeds, sitemaps and index pages into canonical
+//!   article URLs, and the pure maths of when to check each one next.
 //! - [`fetch`]: the only user of reqwest.
 //! - [`api`]: the JSON shapes shared by the CLI and the web API.
 //! - [`pipeline`]: one check of one URL: fetch → extract → compare → store.

@@ -75,7 +75,7 @@ async fn round(shared: &Shared, site: &Site, seen: &mut Validators) -> usize {
         match read_sitemap(shared, seen, &url).await {
             Ok(map) => {
                 new += offer_all(shared, site, map.urls);
-                sitemaps.extend(map.sitemaps);
+                sitemaps.extend(map.sitemaps.into_iter().map(|d| d.url));
             }
             Err(e) => tracing::warn!(site = %site.name, url = %url, error = %e, "sitemap failed"),
         }
@@ -166,7 +166,8 @@ async fn read_index(shared: &Shared, site: &Site, url: &Url) -> Result<Vec<Disco
 
 fn offer_all(shared: &Shared, site: &Site, items: Vec<Discovered>) -> usize {
     let mut new = 0;
-    for item in items {
+    // One entry per article (a URL listed twice keeps its latest date), pattern applied.
+    for item in discover::filter(items, &site.article_pattern) {
         match offer(shared, site, &item) {
             Ok(true) => new += 1,
             Ok(false) => {}

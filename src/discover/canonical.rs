@@ -1,80 +1,91 @@
-//! URL canonicalisation: one article, one key, however it was linked.
+//! URL canonicalisation: one article is one record however it was reached (feed, share link, index).
 
 use url::Url;
+use url::form_urlencoded;
 
-/// Query parameters that only track where a click came from.
+/// Query parameters that only say how a reader arrived, never which page they see.
+///
+/// Deliberately conservative: dropping a parameter that selects content would merge distinct
+/// pages into one record, which is worse than a duplicate, so generic names like `ref` or `id`
+/// are not here.
 const TRACKING_PARAMS: &[&str] = &[
     "fbclid",
     "gclid",
-    "dclid",
+    "gclsrc",
     "gbraid",
     "wbraid",
+    "dclid",
     "msclkid",
-    "yclid",
     "mc_cid",
     "mc_eid",
-    "igshid",
+    "yclid",
+    "ysclid",
     "_ga",
     "_gl",
     "ref_src",
     "ref_url",
-    "cmpid",
-    "ocid",
-    "smid",
-    "smtyp",
+    "igshid",
+    "igsh",
+    "twclid",
+    "ttclid",
+    "li_fat_id",
+    "mkt_tok",
+    "_hsenc",
+    "_hsmi",
+    "oly_anon_id",
+    "oly_enc_id",
+    "vero_id",
+    "xtor",
     "at_medium",
     "at_campaign",
-    "__twitter_impression",
+    "at_platform",
+    "at_link",
+    "at_ptr_name",
+    "ocid",
+    "smid",
+    "cmpid",
+    "ns_mchannel",
+    "ns_source",
+    "ns_campaign",
+    "ns_linkname",
+    "ns_fee",
 ];
 
-fn is_tracking(name: &str) -> bool {
-    let lower = name.to_ascii_lowercase();
-    lower.starts_with("utm_") || TRACKING_PARAMS.contains(&lower.as_str())
+/// True when a query parameter name is a tracking parameter (`utm_*` and the known click ids).
+///
+/// Compared case-insensitively, since campaign tools are not consistent about case.
+pub fn is_tracking_param(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    name.starts_with("utm_") || TRACKING_PARAMS.contains(&name.as_str())
 }
 
-/// Drops the fragment and tracking parameters (`utm_*`, `fbclid`, …), keeping the other
-/// parameters in their order; scheme and host are already lower-cased and default ports
-/// dropped by [`Url`]'s parser. The path keeps its case: servers may treat it as significant.
+/// The canonical form of `url`, used as the article's key.
+///
+/// Scheme and host are lower-cased and default ports dropped (the `url` crate already does both
+/// when parsing), the fragment is removed, and tracking parameters are dropped while the other
+/// parameters keep their order and exact encoding (re-encoding could turn one page's URL into
+/// another's). An empty query (`?`) is dropped. Path case is kept: servers may treat it as
+/// significant.
 pub fn canonicalize(url: &Url) -> Url {
     let mut out = url.clone();
     out.set_fragment(None);
-    if url.query().is_some() {
-        let kept: Vec<(String, String)> = url
-            .query_pairs()
-            .filter(|(k, _)| !is_tracking(k))
-            .map(|(k, v)| (k.into_owned(), v.into_owned()))
-            .collect();
-        if kept.is_empty() {
-            out.set_query(None);
-        } else {
-            out.query_pairs_mut().clear().extend_pairs(kept);
-        }
+    let kept: Option<String> = url.query().map(|query| {
+        query
+            .split('&')
+            .filter(|piece| !piece.is_empty())
+            .filter(|piece| {
+                let name = form_urlencoded::parse(piece.as_bytes())
+                    .next()
+                    .map(|(name, _)| name.into_owned())
+                    .unwrap_or_default();
+                !is_tracking_param(&name)
+            })
+            .collect::<Vec<_>>()
+            .join("&")
+    });
+    match kept {
+        Some(q) if !q.is_empty() => out.set_query(Some(&q)),
+        _ => out.set_query(None),
     }
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn canonical_forms() {
-        let cases = [
-            (
-                "HTTPS://Example.ORG:443/News/A?utm_source=x&id=3#top",
-                "https://example.org/News/A?id=3",
-            ),
-            ("http://example.org:80/a?fbclid=abc", "http://example.org/a"),
-            ("https://example.org/a?", "https://example.org/a"),
-            (
-                "https://example.org/a?b=2&a=1&UTM_medium=m",
-                "https://example.org/a?b=2&a=1",
-            ),
-            ("https://example.org:8443/a", "https://example.org:8443/a"),
-        ];
-        for (input, want) in cases {
-            let got = canonicalize(&Url::parse(input).unwrap());
-            assert_eq!(got.as_str(), want, "{input}");
-        }
-    }
 }

@@ -1,4 +1,4 @@
-//! Index pages: the links of a front or section page that match a site's article pattern.
+//! Index pages (home pages, section fronts): their `<a href>` links that match the article pattern.
 
 use std::collections::HashSet;
 
@@ -6,38 +6,29 @@ use regex::Regex;
 use scraper::{Html, Selector};
 use url::Url;
 
-use super::canonicalize;
+use super::resolve_http;
 
-/// Absolute, canonicalised http(s) links of `html` (resolved against `<base href>` or
-/// `page_url`) that match `pattern`, in page order, each once.
+/// Article links of an index page, in page order, without duplicates.
+///
+/// Each `<a href>` is resolved against the page's first `<base href>` (itself resolved against
+/// `page_url`) or else `page_url`, canonicalised, kept only if it is http(s), then matched
+/// against `pattern` on its absolute canonical form.
 pub fn index_links(html: &str, page_url: &Url, pattern: &Regex) -> Vec<Url> {
     let doc = Html::parse_document(html);
-    let (Ok(base_sel), Ok(a_sel)) = (Selector::parse("base[href]"), Selector::parse("a[href]"))
-    else {
+    let base = Selector::parse("base[href]")
+        .ok()
+        .and_then(|sel| doc.select(&sel).next())
+        .and_then(|el| el.value().attr("href"))
+        .and_then(|href| page_url.join(href.trim()).ok())
+        .unwrap_or_else(|| page_url.clone());
+    let Ok(anchors) = Selector::parse("a[href]") else {
         return Vec::new();
     };
-    let base = doc
-        .select(&base_sel)
-        .next()
-        .and_then(|b| b.value().attr("href"))
-        .and_then(|h| page_url.join(h.trim()).ok())
-        .unwrap_or_else(|| page_url.clone());
     let mut seen = HashSet::new();
-    let mut out = Vec::new();
-    for a in doc.select(&a_sel) {
-        let Some(href) = a.value().attr("href") else {
-            continue;
-        };
-        let Ok(url) = base.join(href.trim()) else {
-            continue;
-        };
-        if !matches!(url.scheme(), "http" | "https") {
-            continue;
-        }
-        let url = canonicalize(&url);
-        if pattern.is_match(url.as_str()) && seen.insert(url.clone()) {
-            out.push(url);
-        }
-    }
-    out
+    doc.select(&anchors)
+        .filter_map(|a| a.value().attr("href"))
+        .filter_map(|href| resolve_http(&base, href))
+        .filter(|url| pattern.is_match(url.as_str()))
+        .filter(|url| seen.insert(url.clone()))
+        .collect()
 }

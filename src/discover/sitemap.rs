@@ -1,30 +1,46 @@
-//! Sitemaps (sitemaps.org): `urlset` with `lastmod` and Google News `publication_date`,
-//! `sitemapindex` children, gzip detected by its magic bytes.
+//! Sitemaps (urlset, sitemapindex, gzip, Google News, plain-text and feed sitemaps) to article URLs.
 
 use std::io::Read;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use flate2::read::MultiGzDecoder;
+use quick_xml::NsReader;
+use quick_xml::escape::resolve_predefined_entity;
 use quick_xml::events::Event;
+use quick_xml::name::ResolveResult;
 use url::Url;
 
-use super::{Discovered, canonicalize};
+use super::{Discovered, parse_feed, resolve_http};
 use crate::error::{Error, Result};
 
-/// Decompressed size above which a sitemap is refused (the protocol allows 50 MB).
+/// Largest sitemap accepted, after decompression: the sitemap protocol's 50 MB, with room for
+/// MiB rounding. A gzip file inflating past it is rejected as a bomb.
 pub const MAX_SITEMAP_BYTES: u64 = 50 * 1024 * 1024;
-/// Entries read from one sitemap (the protocol's limit).
-pub const MAX_SITEMAP_URLS: usize = 50_000;
 
-/// What one sitemap file lists.
+/// Most entries read from one sitemap, per the sitemap protocol; the rest are ignored.
+pub const MAX_SITEMAP_ENTRIES: usize = 50_000;
+
+/// What one sitemap document lists.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Sitemap {
-    /// Pages of a `urlset`.
+    /// Pages of a `<urlset>` (or of a text or feed sitemap), canonicalised, in document order.
+    /// `updated` is `<lastmod>`, `published` is Google News `<news:publication_date>`.
     pub urls: Vec<Discovered>,
-    /// Child sitemaps of a `sitemapindex`.
-    pub sitemaps: Vec<Url>,
+    /// Child sitemaps of a `<sitemapindex>`, with their `<lastmod>` in `updated` so the caller
+    /// can skip children that have not moved since its last read.
+    pub sitemaps: Vec<Discovered>,
+    /// True when the document had more than [`MAX_SITEMAP_ENTRIES`] entries and the rest were
+    /// ignored.
+    pub truncated: bool,
 }
 
-/// Parses a sitemap or sitemap index, gzipped or not; relative `loc`s resolve against `sitemap_url`.
+/// Parses a sitemap document fetched from `sitemap_url`.
+///
+/// Gzip is recognised by its magic bytes, whatever the URL or content type says. XML elements
+/// are matched by namespace, so an `<image:loc>` inside a `<url>` is never taken for the page's
+/// `<loc>`; sitemaps that omit the namespace are accepted too. The protocol also allows RSS/Atom
+/// feeds and plain-text lists of URLs as sitemaps; both are read. Malformed documents, gzip
+/// bombs and documents over [`MAX_SITEMAP_BYTES`] give [`Error::Parse`] with kind `"sitemap"`.
 pub fn parse_sitemap(bytes: &[u8], sitemap_url: &Url) -> Result<Sitemap> {
     let err = |message: String| Error::Parse {
         url: sitemap_url.to_string(),
@@ -32,147 +48,270 @@ pub fn parse_sitemap(bytes: &[u8], sitemap_url: &Url) -> Result<Sitemap> {
         message,
     };
     let inflated;
-    let xml: &[u8] = if bytes.starts_with(&[0x1f, 0x8b]) {
-        let mut out = Vec::new();
-        flate2::read::GzDecoder::new(bytes)
-            .take(MAX_SITEMAP_BYTES + 1)
-            .read_to_end(&mut out)
-            .map_err(|e| err(format!("bad gzip: {e}")))?;
-        if out.len() as u64 > MAX_SITEMAP_BYTES {
-            return Err(err(format!(
-                "more than {MAX_SITEMAP_BYTES} bytes uncompressed"
-            )));
-        }
-        inflated = out;
-        &inflated
+    let bytes = if bytes.starts_with(&[0x1f, 0x8b]) {
+        inflated = gunzip(bytes, MAX_SITEMAP_BYTES).map_err(err)?;
+        &inflated[..]
+    } else if bytes.len() as u64 > MAX_SITEMAP_BYTES {
+        return Err(err(format!(
+            "document exceeds the {MAX_SITEMAP_BYTES}-byte limit"
+        )));
     } else {
         bytes
     };
-
-    let mut reader = quick_xml::Reader::from_reader(xml);
-    let mut buf = Vec::new();
-    let mut map = Sitemap::default();
-    let mut root: Option<Vec<u8>> = None;
-    let mut entry = Entry::default();
-    let mut field: Option<Field> = None;
-    let mut text = String::new();
-    loop {
-        let event = reader
-            .read_event_into(&mut buf)
-            .map_err(|e| err(format!("at byte {}: {e}", reader.buffer_position())))?;
-        match event {
-            Event::Start(e) => {
-                let name = e.local_name().as_ref().to_vec();
-                if root.is_none() {
-                    if name != b"urlset" && name != b"sitemapindex" {
-                        return Err(err(format!(
-                            "root element <{}> is neither <urlset> nor <sitemapindex>",
-                            String::from_utf8_lossy(&name)
-                        )));
-                    }
-                    root = Some(name);
-                    continue;
-                }
-                match name.as_slice() {
-                    b"url" | b"sitemap" => entry = Entry::default(),
-                    b"loc" => field = Some(Field::Loc),
-                    b"lastmod" => field = Some(Field::Lastmod),
-                    b"publication_date" => field = Some(Field::Published),
-                    _ => field = None,
-                }
-                text.clear();
-            }
-            Event::Text(t) if field.is_some() => {
-                text.push_str(&t.decode().map_err(|e| err(e.to_string()))?);
-            }
-            Event::CData(t) if field.is_some() => {
-                text.push_str(&String::from_utf8_lossy(&t));
-            }
-            Event::GeneralRef(r) if field.is_some() => {
-                let resolved = match r.resolve_char_ref() {
-                    Ok(Some(c)) => Some(c),
-                    _ => match &*r {
-                        b"amp" => Some('&'),
-                        b"lt" => Some('<'),
-                        b"gt" => Some('>'),
-                        b"quot" => Some('"'),
-                        b"apos" => Some('\''),
-                        _ => None,
-                    },
-                };
-                if let Some(c) = resolved {
-                    text.push(c);
-                }
-            }
-            Event::End(e) => {
-                let name = e.local_name();
-                match (name.as_ref(), field.take()) {
-                    (_, Some(Field::Loc)) => entry.loc = Some(text.trim().to_owned()),
-                    (_, Some(Field::Lastmod)) => entry.lastmod = parse_date(text.trim()),
-                    (_, Some(Field::Published)) => entry.published = parse_date(text.trim()),
-                    (b"url", None) => {
-                        if let Some(url) = entry.url(sitemap_url) {
-                            map.urls.push(Discovered {
-                                url: canonicalize(&url),
-                                updated: entry.lastmod.or(entry.published),
-                                published: entry.published,
-                            });
-                        }
-                    }
-                    (b"sitemap", None) => {
-                        if let Some(url) = entry.url(sitemap_url) {
-                            map.sitemaps.push(url);
-                        }
-                    }
-                    _ => {}
-                }
-                text.clear();
-                if map.urls.len() + map.sitemaps.len() >= MAX_SITEMAP_URLS {
-                    break;
-                }
-            }
-            Event::Eof => break,
-            _ => {}
-        }
-        buf.clear();
+    // The protocol mandates UTF-8; a stray byte elsewhere should not lose every URL.
+    let text = String::from_utf8_lossy(bytes);
+    let text = text.trim_start_matches('\u{feff}').trim_start();
+    if text.starts_with('<') {
+        parse_xml(text, sitemap_url).map_err(err)
+    } else {
+        parse_text(text).map_err(err)
     }
-    if root.is_none() {
-        return Err(err("no <urlset> or <sitemapindex> element".into()));
+}
+
+/// Inflates gzip data, refusing to produce more than `limit` bytes.
+fn gunzip(bytes: &[u8], limit: u64) -> std::result::Result<Vec<u8>, String> {
+    let mut out = Vec::new();
+    MultiGzDecoder::new(bytes)
+        .take(limit + 1)
+        .read_to_end(&mut out)
+        .map_err(|e| format!("gzip: {e}"))?;
+    if out.len() as u64 > limit {
+        return Err(format!(
+            "gzip data inflates past the {limit}-byte limit (a compression bomb?)"
+        ));
+    }
+    Ok(out)
+}
+
+/// A plain-text sitemap: one absolute URL per line.
+fn parse_text(text: &str) -> std::result::Result<Sitemap, String> {
+    let mut map = Sitemap::default();
+    for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        let Some(url) = Url::parse(line).ok().and_then(|u| resolve_http(&u, line)) else {
+            continue;
+        };
+        if map.urls.len() == MAX_SITEMAP_ENTRIES {
+            map.truncated = true;
+            break;
+        }
+        map.urls.push(Discovered::new(&url));
+    }
+    if map.urls.is_empty() && !text.trim().is_empty() {
+        return Err(format!(
+            "neither XML nor a list of URLs (starts with {:?})",
+            text.chars().take(40).collect::<String>()
+        ));
     }
     Ok(map)
 }
 
-enum Field {
-    Loc,
-    Lastmod,
-    Published,
+/// Which vocabulary an element belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ns {
+    /// The sitemap protocol's (any version, or no namespace at all).
+    Sitemap,
+    /// Google News' extension.
+    News,
+    /// Anything else (images, video, xhtml links...): ignored.
+    Other,
 }
 
-#[derive(Default)]
-struct Entry {
-    loc: Option<String>,
-    lastmod: Option<DateTime<Utc>>,
-    published: Option<DateTime<Utc>>,
-}
-
-impl Entry {
-    fn url(&self, base: &Url) -> Option<Url> {
-        let url = base.join(self.loc.as_deref()?).ok()?;
-        matches!(url.scheme(), "http" | "https").then_some(url)
+fn classify(ns: &ResolveResult<'_>) -> Ns {
+    match ns {
+        ResolveResult::Unbound => Ns::Sitemap,
+        ResolveResult::Bound(ns) => {
+            let ns = ns.into_inner();
+            if ns.contains("/schemas/sitemap-news/") {
+                Ns::News
+            } else if ns.contains("/schemas/sitemap/") {
+                // sitemaps.org 0.9, Google's legacy 0.84, and their https spellings.
+                Ns::Sitemap
+            } else {
+                Ns::Other
+            }
+        }
+        ResolveResult::Unknown(_) => Ns::Other,
     }
 }
 
-/// W3C datetime as sitemaps use it: a full RFC 3339 stamp or a bare date (taken as midnight UTC).
-fn parse_date(s: &str) -> Option<DateTime<Utc>> {
+/// The entry being read (`<url>` or `<sitemap>`).
+#[derive(Default)]
+struct Pending {
+    loc: Option<String>,
+    lastmod: Option<String>,
+    publication_date: Option<String>,
+}
+
+fn parse_xml(text: &str, sitemap_url: &Url) -> std::result::Result<Sitemap, String> {
+    let mut reader = NsReader::from_str(text);
+    reader.config_mut().check_end_names = true;
+    let mut stack: Vec<(Ns, String)> = Vec::new();
+    let mut root: Option<String> = None;
+    let mut pending = Pending::default();
+    let mut buf = String::new();
+    let mut map = Sitemap::default();
+    loop {
+        let pos = reader.buffer_position();
+        let (ns, event) = reader
+            .read_resolved_event()
+            .map_err(|e| format!("XML error at byte {pos}: {e}"))?;
+        match event {
+            Event::Start(e) => {
+                let name = e.local_name().into_inner().to_owned();
+                let ns = classify(&ns);
+                if stack.is_empty() {
+                    match (ns, name.as_str()) {
+                        (Ns::Sitemap, "urlset" | "sitemapindex") => root = Some(name.clone()),
+                        // The protocol accepts feeds as sitemaps.
+                        (_, "rss" | "feed" | "RDF") => {
+                            let urls = parse_feed(text.as_bytes(), sitemap_url)
+                                .map_err(|e| e.to_string())?;
+                            return Ok(Sitemap {
+                                urls,
+                                ..Sitemap::default()
+                            });
+                        }
+                        _ => return Err(format!("root element <{name}> is not a sitemap")),
+                    }
+                }
+                if stack.len() == 1 && ns == Ns::Sitemap {
+                    pending = Pending::default();
+                }
+                stack.push((ns, name));
+                buf.clear();
+            }
+            Event::Empty(e) if stack.is_empty() => {
+                let name = e.local_name().into_inner();
+                return match (classify(&ns), name) {
+                    // `<urlset/>`: legal, and lists nothing.
+                    (Ns::Sitemap, "urlset" | "sitemapindex") => Ok(map),
+                    _ => Err(format!("root element <{name}> is not a sitemap")),
+                };
+            }
+            Event::Text(t) => buf.push_str(&t.xml10_content()),
+            Event::CData(t) => buf.push_str(&t.xml10_content()),
+            Event::GeneralRef(r) => {
+                if let Ok(Some(c)) = r.resolve_char_ref() {
+                    buf.push(c);
+                } else if let Some(s) = resolve_predefined_entity(&r) {
+                    buf.push_str(s);
+                }
+            }
+            Event::End(_) => {
+                let Some((ns, name)) = stack.pop() else {
+                    return Err("unbalanced end tag".into());
+                };
+                let value = std::mem::take(&mut buf);
+                let parent = stack.last().map(|(ns, n)| (*ns, n.as_str()));
+                match (stack.len(), ns, name.as_str(), parent) {
+                    (2, Ns::Sitemap, "loc", Some((Ns::Sitemap, _))) => pending.loc = Some(value),
+                    (2, Ns::Sitemap, "lastmod", Some((Ns::Sitemap, _))) => {
+                        pending.lastmod = Some(value)
+                    }
+                    (3, Ns::News, "publication_date", Some((Ns::News, "news"))) => {
+                        pending.publication_date = Some(value)
+                    }
+                    (1, Ns::Sitemap, "url" | "sitemap", _) => {
+                        let entry = std::mem::take(&mut pending);
+                        let is_index = root.as_deref() == Some("sitemapindex");
+                        if (name == "sitemap") != is_index {
+                            continue;
+                        }
+                        if map.urls.len() + map.sitemaps.len() == MAX_SITEMAP_ENTRIES {
+                            map.truncated = true;
+                            return Ok(map);
+                        }
+                        let Some(url) = entry
+                            .loc
+                            .as_deref()
+                            .and_then(|loc| resolve_http(sitemap_url, loc))
+                        else {
+                            continue;
+                        };
+                        let item = Discovered {
+                            url,
+                            updated: entry.lastmod.as_deref().and_then(parse_w3c_datetime),
+                            published: entry
+                                .publication_date
+                                .as_deref()
+                                .and_then(parse_w3c_datetime),
+                        };
+                        if is_index {
+                            map.sitemaps.push(item);
+                        } else {
+                            map.urls.push(item);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            Event::Eof => {
+                return match (root, stack.is_empty()) {
+                    (Some(_), true) => Ok(map),
+                    (Some(_), false) => Err("unexpected end of document".into()),
+                    (None, _) => Err("no root element".into()),
+                };
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Parses the W3C Datetime profile the protocol uses (`2024-05-01`, `2024-05-01T10:00+02:00`,
+/// `2024-05-01T10:00:00.5Z`...), plus the RFC 3339 and zone-less forms sites emit anyway.
+/// A zone-less time is taken as UTC. Unparseable dates are `None`: one bad date must not cost
+/// the URL.
+pub(crate) fn parse_w3c_datetime(s: &str) -> Option<DateTime<Utc>> {
+    let s = s.trim();
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
         return Some(t.with_timezone(&Utc));
     }
-    // "2024-04-25T16:32+04:00" (no seconds) is valid W3C datetime but not RFC 3339.
-    if let Ok(t) = DateTime::parse_from_str(s, "%Y-%m-%dT%H:%M%:z") {
-        return Some(t.with_timezone(&Utc));
+    for fmt in [
+        "%Y-%m-%dT%H:%M%#z",
+        "%Y-%m-%dT%H:%M:%S%.f%#z",
+        "%Y-%m-%d %H:%M:%S%.f%#z",
+    ] {
+        if let Ok(t) = DateTime::parse_from_str(s, fmt) {
+            return Some(t.with_timezone(&Utc));
+        }
+    }
+    let s = s.trim_end_matches('Z');
+    for fmt in [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M:%S%.f",
+    ] {
+        if let Ok(t) = NaiveDateTime::parse_from_str(s, fmt) {
+            return Some(t.and_utc());
+        }
     }
     NaiveDate::parse_from_str(s, "%Y-%m-%d")
         .ok()
         .and_then(|d| d.and_hms_opt(0, 0, 0))
         .map(|t| t.and_utc())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+mod tests {
+    use super::*;
+
+    #[test]
+    fn w3c_datetimes() {
+        let cases = [
+            ("2024-05-01", "2024-05-01T00:00:00+00:00"),
+            ("2024-05-01T10:00+02:00", "2024-05-01T08:00:00+00:00"),
+            ("2024-05-01T10:00Z", "2024-05-01T10:00:00+00:00"),
+            ("2024-05-01T10:00:30.5Z", "2024-05-01T10:00:30.500+00:00"),
+            ("2024-05-01T10:00:30+0100", "2024-05-01T09:00:30+00:00"),
+            ("2024-05-01T10:00:30", "2024-05-01T10:00:30+00:00"),
+            (" 2024-05-01 10:00:30 ", "2024-05-01T10:00:30+00:00"),
+        ];
+        for (input, want) in cases {
+            let got = parse_w3c_datetime(input).map(|t| t.to_rfc3339());
+            assert_eq!(got.as_deref(), Some(want), "{input}");
+        }
+        assert_eq!(parse_w3c_datetime("yesterday"), None);
+        assert_eq!(parse_w3c_datetime("2024-13-45"), None);
+    }
 }
