@@ -85,7 +85,7 @@ fn kinds(store: &Store, url: &str) -> Vec<ChangeKind> {
         .unwrap_or_else(|| url.to_owned());
     store
         .versions(&key)
-        .unwrap()
+        .unwrap_or_default()
         .iter()
         .map(|v| v.change)
         .collect()
@@ -161,11 +161,16 @@ async fn daemon_crawls_politely_and_classifies_changes() {
     let config = Arc::new(Config::load(&config_path).unwrap());
     let store = Store::open(&dir.path().join("db")).unwrap();
 
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let web = format!("http://{}", listener.local_addr().unwrap());
+    let options = DaemonOptions {
+        listener: Some(listener),
+    };
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let daemon = tokio::spawn(daemon::run(
         config,
         store.clone(),
-        DaemonOptions::default(),
+        options,
         async {
             let _ = stop_rx.await;
         },
@@ -209,6 +214,20 @@ async fn daemon_crawls_politely_and_classifies_changes() {
         b.hits("/news/b1").len() >= 3
     })
     .await;
+
+    // The daemon serves the web UI while it crawls: its API and its per-host figures.
+    let client = reqwest::Client::new();
+    let get = |path: &str| {
+        let req = client.get(format!("{web}{path}"));
+        async move { req.send().await.unwrap().text().await.unwrap() }
+    };
+    let list: serde_json::Value = serde_json::from_str(&get("/api/list").await).unwrap();
+    assert_eq!(list["articles"].as_array().unwrap().len(), 6, "{list}");
+    let metrics = get("/metrics").await;
+    assert!(
+        metrics.contains("emend_host_errors_total{host=\"127.0.0.2\"}"),
+        "{metrics}"
+    );
 
     let _ = stop_tx.send(());
     tokio::time::timeout(Duration::from_secs(12), daemon)

@@ -63,7 +63,10 @@ async fn round(shared: &Shared, site: &Site, seen: &mut Validators) -> usize {
     for feed in &site.feeds {
         match read_feed(shared, seen, feed).await {
             Ok(items) => new += offer_all(shared, site, items),
-            Err(e) => tracing::warn!(site = %site.name, url = %feed, error = %e, "feed failed"),
+            Err(e) => {
+                shared.metrics.add_error(&host_key(feed));
+                tracing::warn!(site = %site.name, url = %feed, error = %e, "feed failed");
+            }
         }
     }
     let mut sitemaps: VecDeque<Url> = site.sitemaps.iter().cloned().collect();
@@ -77,13 +80,17 @@ async fn round(shared: &Shared, site: &Site, seen: &mut Validators) -> usize {
                 new += offer_all(shared, site, map.urls);
                 sitemaps.extend(map.sitemaps.into_iter().map(|d| d.url));
             }
-            Err(e) => tracing::warn!(site = %site.name, url = %url, error = %e, "sitemap failed"),
+            Err(e) => {
+                shared.metrics.add_error(&host_key(&url));
+                tracing::warn!(site = %site.name, url = %url, error = %e, "sitemap failed");
+            }
         }
     }
     for page in &site.start_urls {
         match read_index(shared, site, page).await {
             Ok(items) => new += offer_all(shared, site, items),
             Err(e) => {
+                shared.metrics.add_error(&host_key(page));
                 tracing::warn!(site = %site.name, url = %page, error = %e, "index page failed")
             }
         }

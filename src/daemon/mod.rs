@@ -22,6 +22,7 @@ use crate::fetch::Fetcher;
 use crate::pipeline::Pipeline;
 use crate::politeness::host_key;
 use crate::store::Store;
+use crate::web::{SharedMetrics, WebOptions};
 
 /// How long in-flight checks get to finish after a stop signal before they are abandoned.
 pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
@@ -39,6 +40,8 @@ struct Shared {
     pipeline: Pipeline,
     /// Wakes the queue when discovery scheduled something due now.
     wake: tokio::sync::Notify,
+    /// Per-host queue lengths and error counts, shown on the web UI's `/metrics`.
+    metrics: Arc<SharedMetrics>,
 }
 
 impl Shared {
@@ -75,6 +78,7 @@ pub async fn run(
         config: config.clone(),
         pipeline,
         wake: tokio::sync::Notify::new(),
+        metrics: Arc::new(SharedMetrics::default()),
     });
     let (stop_tx, stop_rx) = watch::channel(false);
     let mut tasks = JoinSet::new();
@@ -84,10 +88,14 @@ pub async fn run(
     tasks.spawn(queue::run(shared.clone(), stop_rx.clone()));
     tasks.spawn(local_api::serve(store.clone(), stopped(stop_rx.clone())));
     if let Some(listener) = options.listener {
-        let store = store.clone();
+        let web = WebOptions {
+            metrics: Some(shared.metrics.clone()),
+            base_url: None,
+        };
+        let router = crate::web::router(store.clone(), web);
         let stop = stopped(stop_rx.clone());
         tasks.spawn(async move {
-            if let Err(e) = crate::web::serve(listener, store, stop).await {
+            if let Err(e) = crate::web::serve_router(listener, router, stop).await {
                 tracing::error!(error = %e, "web server stopped");
             }
         });

@@ -35,6 +35,8 @@ struct Queues {
     order: VecDeque<String>,
     in_flight: HashMap<String, usize>,
     queued: HashSet<String>,
+    /// Hosts whose queue length `/metrics` shows.
+    reported: HashSet<String>,
 }
 
 /// A URL taken from the store, with the schedule it had before its lease.
@@ -80,6 +82,20 @@ impl Queues {
         None
     }
 
+    /// Publishes each host's waiting URLs to `/metrics` (0 for hosts that emptied).
+    fn report(&mut self, shared: &Shared) {
+        for host in &self.reported {
+            if !self.by_host.contains_key(host) {
+                shared.metrics.set_queue(host, 0);
+            }
+        }
+        self.reported.clear();
+        for (host, q) in &self.by_host {
+            shared.metrics.set_queue(host, q.len() as u64);
+            self.reported.insert(host.clone());
+        }
+    }
+
     fn done(&mut self, host: &str, url: &str) {
         self.queued.remove(url);
         if let Some(n) = self.in_flight.get_mut(host) {
@@ -115,6 +131,7 @@ pub(super) async fn run(shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
                 (host, item.url)
             });
         }
+        queues.report(&shared);
         let idle = idle_wait(&shared);
         tokio::select! {
             Some(done) = checks.join_next(), if !checks.is_empty() => {

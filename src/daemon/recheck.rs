@@ -61,6 +61,7 @@ pub(super) async fn check(shared: &Shared, url: &str, state: ScheduleState) {
         }
         Err(err) => {
             tracing::warn!(host = %host, url = %url, outcome = "error", error = %err, ms, "check");
+            shared.metrics.add_error(&host);
             next.failures = state.failures.saturating_add(1);
             match err {
                 Error::RobotsDisallowed { .. } => {
