@@ -167,14 +167,9 @@ async fn daemon_crawls_politely_and_classifies_changes() {
         listener: Some(listener),
     };
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let daemon = tokio::spawn(daemon::run(
-        config,
-        store.clone(),
-        options,
-        async {
-            let _ = stop_rx.await;
-        },
-    ));
+    let daemon = tokio::spawn(daemon::run(config, store.clone(), options, async {
+        let _ = stop_rx.await;
+    }));
 
     // The busy article answers 429 once; after that it is an ordinary page.
     wait_for("the 429", Duration::from_secs(20), || {

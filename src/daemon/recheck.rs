@@ -3,6 +3,7 @@
 
 use std::time::{Duration, Instant};
 
+use backon::{BackoffBuilder, ExponentialBuilder};
 use chrono::Utc;
 use url::Url;
 
@@ -105,13 +106,20 @@ fn clear(shared: &Shared, url: &str) {
     }
 }
 
-/// Exponential back-off from a minute, with ±25 % jitter, capped at the site's max interval.
+/// Per-URL exponential back-off (backon): from a minute (or the site's interval, if
+/// shorter), doubling per consecutive failure, capped at the site's max interval, with
+/// jitter so failing URLs of one host do not retry in lockstep.
 fn backoff(base: Duration, max: Duration, failures: u32) -> Duration {
-    let first = Duration::from_secs(60).min(base);
-    let exp = first.saturating_mul(2u32.saturating_pow(failures.saturating_sub(1).min(16)));
-    let capped = exp.min(max);
-    let jitter = rand::random_range(0.75..1.25);
-    capped.mul_f64(jitter)
+    let attempt = failures.saturating_sub(1).min(64) as usize;
+    ExponentialBuilder::new()
+        .with_min_delay(Duration::from_secs(60).min(base))
+        .with_max_delay(max)
+        .with_factor(2.0)
+        .with_jitter()
+        .without_max_times()
+        .build()
+        .nth(attempt)
+        .unwrap_or(max)
 }
 
 #[cfg(test)]
@@ -123,9 +131,10 @@ mod tests {
         let base = Duration::from_secs(900);
         let max = Duration::from_secs(3600);
         let first = backoff(base, max, 1);
-        assert!(first >= Duration::from_secs(45) && first <= Duration::from_secs(75));
+        assert!(first >= Duration::from_secs(60) && first <= Duration::from_secs(120));
         let fourth = backoff(base, max, 4);
-        assert!(fourth >= Duration::from_secs(360) && fourth <= Duration::from_secs(600));
-        assert!(backoff(base, max, 30) <= max.mul_f64(1.25));
+        assert!(fourth >= Duration::from_secs(480) && fourth <= Duration::from_secs(960));
+        let late = backoff(base, max, 30);
+        assert!(late >= max && late <= max * 2, "{late:?}");
     }
 }
