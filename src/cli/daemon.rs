@@ -13,7 +13,7 @@ use crate::error::Error;
 /// Arguments of `emend daemon`.
 #[derive(Debug, Args)]
 pub struct DaemonArgs {
-    /// Also serve the read-only web UI and JSON API here (e.g. 127.0.0.1:8080) [default: [crawler] listen]
+    /// Also serve the read-only web UI and JSON API here (e.g. 127.0.0.1:8080) [default: `listen` in the config]
     #[arg(long, value_name = "ADDR")]
     pub listen: Option<SocketAddr>,
 }

@@ -32,7 +32,7 @@ pub const DEFAULT_CONFIG: &str = "sites.toml";
     about = "Watch news articles and record how they change after publication"
 )]
 pub struct Cli {
-    /// Database directory [default: $EMEND_DB, else the config's [crawler] db, else ./emend.db]
+    /// Database directory [default: $EMEND_DB, else `db` in the config, else ./emend.db]
     #[arg(long, global = true, value_name = "DIR")]
     pub db: Option<PathBuf>,
     /// Config file [default: ./sites.toml if present]

@@ -2,7 +2,7 @@
 //! schedule: the only sled user. Its API speaks of articles and versions, so another engine
 //! could replace sled without touching callers.
 //!
-//! Layout (one sled tree each, key layouts in [`keys`]): `articles` (url → record),
+//! Layout (one sled tree each, key layouts in `keys.rs`): `articles` (url → record),
 //! `aliases` (alias → canonical url), `versions` (url, number → version), `bodies` (blake3 →
 //! zstd body), `checks` (url, seq → check), `recent` (time-ordered change indexes),
 //! `by_site` (site, url), `schedule` (url → state), `due` (time, url), `meta` (schema
