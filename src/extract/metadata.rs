@@ -350,8 +350,12 @@ fn names_author(ci: &str) -> bool {
     if ci.contains("bio") || ci.contains("avatar") || ci.contains("image") || ci.contains("photo") {
         return false;
     }
-    ci.split(|c: char| !c.is_ascii_alphanumeric())
-        .any(|t| t.contains("byline") || t.ends_with("author") || t.ends_with("authors") || t == "author-name")
+    ci.split(|c: char| !c.is_ascii_alphanumeric()).any(|t| {
+        t.contains("byline")
+            || t.ends_with("author")
+            || t.ends_with("authors")
+            || t == "author-name"
+    })
 }
 
 fn name_inside(dom: &Dom<'_>, i: usize) -> Option<String> {
@@ -460,5 +464,6 @@ fn title(
 
 /// Three words, or ten characters of a script written without spaces.
 fn headline_like(s: &str) -> bool {
-    s.split_whitespace().count() >= 3 || (s.chars().count() >= 10 && s.chars().any(|c| c as u32 >= 0x2E80))
+    s.split_whitespace().count() >= 3
+        || (s.chars().count() >= 10 && s.chars().any(|c| c as u32 >= 0x2E80))
 }

@@ -267,11 +267,16 @@ pub(crate) fn filter(blocks: Vec<Block>) -> Vec<Block> {
     blocks
         .into_iter()
         .filter(|b| {
-            if b.kind != BlockKind::Pre && b.chars > 0 && b.link_chars as f32 > 0.5 * b.chars as f32
+            // Link lists go; a paragraph with a long run of its own words stays.
+            let own = b.chars.saturating_sub(b.link_chars);
+            if b.kind != BlockKind::Pre
+                && b.chars > 0
+                && b.link_chars as f32 > 0.5 * b.chars as f32
+                && own < 200
             {
                 return false;
             }
-            !is_junk_line(&b.text)
+            !is_junk_line(&b.text) && !super::stamps::is_stamp_line(&b.text)
         })
         .collect()
 }

@@ -199,6 +199,16 @@ pub(crate) fn select(dom: &Dom<'_>, removed: &[bool], st: &Stats) -> Vec<usize> 
         }
         top = p;
     }
+    // A body split across sibling sections: climb while an ancestor adds mostly paragraph text.
+    let mut a = dom.nodes[top].parent as usize;
+    while !is_root(a) {
+        let gain = st.good[a].saturating_sub(st.good[top]) as f32;
+        let added = st.chars[a].saturating_sub(st.chars[top]) as f32;
+        if gain >= 200.0_f32.max(0.1 * st.good[top] as f32) && gain >= 0.6 * added {
+            top = a;
+        }
+        a = dom.nodes[a].parent as usize;
+    }
     // Siblings that score well or read like paragraphs join the body.
     let top_s = final_score(top);
     let thr = (top_s * 0.2).max(10.0);

@@ -49,6 +49,17 @@ pub(crate) fn labelled(text: &str, kind: StampKind, hints: &Hints<'_>) -> Option
     None
 }
 
+/// A short line that is only a dateline ("Updated at 1:23 p.m.", "Published: 3 May 2024"): metadata, not text.
+pub(crate) fn is_stamp_line(text: &str) -> bool {
+    if text.chars().count() > 90 || !text.chars().any(|c| c.is_ascii_digit()) {
+        return false;
+    }
+    [UPDATED.as_ref(), PUBLISHED.as_ref()]
+        .into_iter()
+        .flatten()
+        .any(|re| re.find(text).is_some_and(|m| m.start() == 0))
+}
+
 /// Whether the text carries an update label at all (used to classify `<time>` elements).
 pub(crate) fn has_update_label(text: &str) -> bool {
     UPDATED.as_ref().is_some_and(|re| re.is_match(text))
