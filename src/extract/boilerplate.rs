@@ -294,6 +294,8 @@ pub(crate) fn is_junk_line(text: &str) -> bool {
     let l = t.to_lowercase();
     const EXACT: &[&str] = &[
         "advertisement",
+        "advert",
+        "this slideshow requires javascript",
         "advertisements",
         "ad",
         "ads",
