@@ -181,9 +181,7 @@ impl Renderer<'_, '_> {
             }
             Tag::Tr => {
                 data_table = self.in_data_table();
-                if data_table {
-                    self.flush();
-                } else if self.cells == 0 {
+                if data_table || self.cells == 0 {
                     self.flush();
                 }
             }

@@ -125,8 +125,8 @@ impl Stats {
             }
             i += 1;
         }
-        for i in 0..n {
-            if alive[i]
+        for (i, &live) in alive.iter().enumerate() {
+            if live
                 && matches!(
                     dom.tag(i),
                     Some(
