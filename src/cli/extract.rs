@@ -31,9 +31,10 @@ pub struct ExtractArgs {
 /// Reads a file as text: UTF-8, else the `<meta charset>` or a detected encoding.
 fn read_html(path: &std::path::Path) -> anyhow::Result<String> {
     let bytes = std::fs::read(path).with_context(|| format!("{}: cannot read", path.display()))?;
-    if let Ok(s) = std::str::from_utf8(&bytes) {
-        return Ok(s.to_owned());
-    }
+    let bytes = match String::from_utf8(bytes) {
+        Ok(s) => return Ok(s),
+        Err(e) => e.into_bytes(),
+    };
     let mut det = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
     det.feed(&bytes, true);
     let enc = det.guess(None, chardetng::Utf8Detection::Allow);

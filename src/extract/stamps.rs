@@ -35,6 +35,10 @@ static BYLINE: LazyLock<Option<Regex>> = LazyLock::new(|| {
 
 /// Finds the first labelled stamp of `kind` in a short piece of text and parses its date.
 pub(crate) fn labelled(text: &str, kind: StampKind, hints: &Hints<'_>) -> Option<Stamp> {
+    // A stamp has digits; most short blocks have none, and the label regex is the costly part.
+    if !text.bytes().any(|b| b.is_ascii_digit()) {
+        return None;
+    }
     let re = match kind {
         StampKind::Updated => UPDATED.as_ref()?,
         StampKind::Published => PUBLISHED.as_ref()?,
