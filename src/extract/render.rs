@@ -267,10 +267,11 @@ pub(crate) fn filter(blocks: Vec<Block>) -> Vec<Block> {
         .filter(|b| {
             // Link lists go; a paragraph with a long run of its own words stays.
             let own = b.chars.saturating_sub(b.link_chars);
+            let keep_own = if b.kind == BlockKind::Item { 40 } else { 200 };
             if b.kind != BlockKind::Pre
                 && b.chars > 0
                 && b.link_chars as f32 > 0.5 * b.chars as f32
-                && own < 200
+                && own < keep_own
             {
                 return false;
             }
