@@ -1,5 +1,7 @@
 //! Hostile input: huge pages, deep nesting, malformed markup and binary garbage must return within a time bound, never panic.
 
+#![allow(clippy::unwrap_used)]
+
 use std::sync::mpsc;
 use std::time::Duration;
 

@@ -1,5 +1,9 @@
 //! What counts as page furniture: class/id vocabulary, junk lines, and the elements dropped before scoring.
 
+use std::sync::LazyLock;
+
+use aho_corasick::AhoCorasick;
+
 /// Words in a class or id that mark furniture when found anywhere in it.
 const NEGATIVE_SUBSTR: &[&str] = &[
     "share",
@@ -90,7 +94,10 @@ const NEGATIVE_SUBSTR: &[&str] = &[
     "headline-list",
     "teaser",
     "topics",
-    "tweet",
+    "rollover",
+    "hovercard",
+    "hover-card",
+    "popover",
     "facebook",
     "whatsapp",
     "linkedin",
@@ -230,18 +237,36 @@ fn tokens(s: &str) -> impl Iterator<Item = &str> {
         .filter(|t| !t.is_empty())
 }
 
+/// One automaton per word list: every element's class is checked, so a pass per word would dominate.
+static NEGATIVE_AC: LazyLock<Option<AhoCorasick>> =
+    LazyLock::new(|| AhoCorasick::new(NEGATIVE_SUBSTR).ok());
+static BODY_AC: LazyLock<Option<AhoCorasick>> =
+    LazyLock::new(|| AhoCorasick::new(BODY_SUBSTR).ok());
+static POSITIVE_AC: LazyLock<Option<AhoCorasick>> =
+    LazyLock::new(|| AhoCorasick::new(POSITIVE_SUBSTR).ok());
+
+fn any_of(ac: &LazyLock<Option<AhoCorasick>>, words: &[&str], s: &str) -> bool {
+    match ac.as_ref() {
+        Some(ac) => ac.is_match(s),
+        None => words.iter().any(|w| s.contains(w)),
+    }
+}
+
+fn negative_words(ci: &str) -> bool {
+    any_of(&NEGATIVE_AC, NEGATIVE_SUBSTR, ci) || tokens(ci).any(|t| NEGATIVE_TOKENS.contains(&t))
+}
+
 /// Whether a class/id string names furniture (share bars, related links, ads, comments...).
 pub(crate) fn is_negative(ci: &str) -> bool {
     if ci.is_empty() || is_body(ci) {
         return false;
     }
-    NEGATIVE_SUBSTR.iter().any(|w| ci.contains(w))
-        || tokens(ci).any(|t| NEGATIVE_TOKENS.contains(&t))
+    negative_words(ci)
 }
 
 /// Whether a class/id string strongly names the article body.
 pub(crate) fn is_body(ci: &str) -> bool {
-    BODY_SUBSTR.iter().any(|w| ci.contains(w))
+    any_of(&BODY_AC, BODY_SUBSTR, ci)
 }
 
 /// Readability's class weight: +25 for body words, -25 for furniture words.
@@ -250,12 +275,10 @@ pub(crate) fn class_weight(ci: &str) -> f32 {
     if ci.is_empty() {
         return w;
     }
-    if NEGATIVE_SUBSTR.iter().any(|x| ci.contains(x))
-        || tokens(ci).any(|t| NEGATIVE_TOKENS.contains(&t))
-    {
+    if negative_words(ci) {
         w -= 25.0;
     }
-    if POSITIVE_SUBSTR.iter().any(|x| ci.contains(x)) {
+    if any_of(&POSITIVE_AC, POSITIVE_SUBSTR, ci) {
         w += 25.0;
     }
     w
@@ -291,6 +314,8 @@ pub(crate) fn is_junk_line(text: &str) -> bool {
     let l = t.to_lowercase();
     const EXACT: &[&str] = &[
         "advertisement",
+        "advert",
+        "this slideshow requires javascript",
         "advertisements",
         "ad",
         "ads",

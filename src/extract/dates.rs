@@ -330,9 +330,8 @@ pub(crate) fn parse(s: &str, hints: &Hints<'_>) -> Option<Stamp> {
             && s1 == s2
             && matches!(s1, '-' | '/' | '.')
         {
-            let (d, m) = if *s1 == '/' && *b <= 31 && *a <= 12 && *b > 12 {
-                (*b, *a)
-            } else if *s1 == '/' && *a <= 12 && *b <= 12 {
+            // Slashes are month-first (US) unless the first number cannot be a month.
+            let (d, m) = if *s1 == '/' && *a <= 12 {
                 (*b, *a)
             } else {
                 (*a, *b)
@@ -429,7 +428,7 @@ fn time_after(toks: &[Tok], from: usize) -> Option<(Option<NaiveTime>, Option<i3
             j += 1;
             while matches!(rest.get(j), Some(Tok::Sym('.')) | Some(Tok::Word(_))) {
                 if let Some(Tok::Word(w)) = rest.get(j)
-                    && w.to_ascii_lowercase() != "m"
+                    && !w.eq_ignore_ascii_case("m")
                 {
                     break;
                 }
@@ -489,7 +488,13 @@ pub(crate) fn normalize(s: &str, hints: &Hints<'_>) -> Option<String> {
     parse(s, hints).map(|st| st.format(hints))
 }
 
+/// Whether a word is a month name in one of the supported languages.
+pub(crate) fn is_month(word: &str) -> bool {
+    month(word).is_some()
+}
+
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -583,9 +588,4 @@ mod tests {
         assert_eq!(n(""), None);
         assert_eq!(n("99999999999999999999-99-99"), None);
     }
-}
-
-/// Whether a word is a month name in one of the supported languages.
-pub(crate) fn is_month(word: &str) -> bool {
-    month(word).is_some()
 }

@@ -146,6 +146,7 @@ pub(crate) fn parse<'s>(scripts: impl Iterator<Item = &'s str>) -> Option<LdArti
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

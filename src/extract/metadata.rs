@@ -189,12 +189,7 @@ pub(crate) fn collect(
         if byline_el.is_none() {
             let ci = class_id(el);
             let rel_author = el.attr("rel") == Some("author");
-            if rel_author
-                || ((ci.contains("byline") || ci.contains("author"))
-                    && !ci.contains("bio")
-                    && !ci.contains("avatar")
-                    && !ci.contains("image"))
-            {
+            if rel_author || names_author(&ci) {
                 let t = dom.text_of(i);
                 let name = stamps::clean_byline(&t);
                 if !name.is_empty()

@@ -11,6 +11,7 @@ mod dom;
 mod jsonld;
 mod metadata;
 mod normalize;
+mod prestrip;
 mod render;
 mod scoring;
 mod site;
@@ -47,7 +48,7 @@ const MIN_TEXT: u32 = 250;
 
 /// Extracts the main text and metadata of an article page.
 pub fn extract(html: &str, opts: &Options<'_>) -> Article {
-    let doc = Html::parse_document(html);
+    let doc = Html::parse_document(&prestrip::strip(html));
     let dom = Dom::new(&doc);
     let n = dom.nodes.len();
     let none = vec![false; n];

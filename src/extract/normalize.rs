@@ -83,29 +83,6 @@ fn nfc(s: String) -> String {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn invisible_characters_and_quotes_are_normalised() {
-        assert_eq!(
-            collapse("  co\u{00AD}operate \u{200B}“quoted” it’s\u{00A0} x "),
-            "cooperate \"quoted\" it's x"
-        );
-    }
-
-    #[test]
-    fn decomposed_text_becomes_nfc() {
-        assert_eq!(collapse("Cafe\u{0301}"), "Caf\u{00E9}");
-    }
-
-    #[test]
-    fn lines_keep_breaks_but_drop_empty_ones() {
-        assert_eq!(lines(" a \n\n  b c\n"), "a\nb c");
-    }
-}
-
 /// Decodes the character references that leak into JSON-LD and meta values (`&amp;`, `&#8216;`, `&#x2019;`...).
 pub(crate) fn decode_entities(s: &str) -> String {
     if !s.contains('&') {
@@ -158,4 +135,28 @@ pub(crate) fn decode_entities(s: &str) -> String {
     }
     out.push_str(rest);
     out
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invisible_characters_and_quotes_are_normalised() {
+        assert_eq!(
+            collapse("  co\u{00AD}operate \u{200B}“quoted” it’s\u{00A0} x "),
+            "cooperate \"quoted\" it's x"
+        );
+    }
+
+    #[test]
+    fn decomposed_text_becomes_nfc() {
+        assert_eq!(collapse("Cafe\u{0301}"), "Caf\u{00E9}");
+    }
+
+    #[test]
+    fn lines_keep_breaks_but_drop_empty_ones() {
+        assert_eq!(lines(" a \n\n  b c\n"), "a\nb c");
+    }
 }

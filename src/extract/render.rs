@@ -181,9 +181,7 @@ impl Renderer<'_, '_> {
             }
             Tag::Tr => {
                 data_table = self.in_data_table();
-                if data_table {
-                    self.flush();
-                } else if self.cells == 0 {
+                if data_table || self.cells == 0 {
                     self.flush();
                 }
             }
@@ -267,11 +265,17 @@ pub(crate) fn filter(blocks: Vec<Block>) -> Vec<Block> {
     blocks
         .into_iter()
         .filter(|b| {
-            if b.kind != BlockKind::Pre && b.chars > 0 && b.link_chars as f32 > 0.5 * b.chars as f32
+            // Link lists go; a paragraph with a long run of its own words stays.
+            let own = b.chars.saturating_sub(b.link_chars);
+            let keep_own = if b.kind == BlockKind::Item { 40 } else { 200 };
+            if b.kind != BlockKind::Pre
+                && b.chars > 0
+                && b.link_chars as f32 > 0.5 * b.chars as f32
+                && own < keep_own
             {
                 return false;
             }
-            !is_junk_line(&b.text)
+            !is_junk_line(&b.text) && !super::stamps::is_stamp_line(&b.text)
         })
         .collect()
 }

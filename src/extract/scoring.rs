@@ -58,7 +58,9 @@ pub(crate) fn prune(dom: &Dom<'_>, raw: &Stats, rules: ClassRules, extra: &[bool
                 && share < 0.5)
             || (rules == ClassRules::On && !matches!(tag, Tag::Html | Tag::Body) && {
                 let ci = class_id(el);
-                is_negative(&ci) && (share < 0.5 || ci.contains("comment"))
+                is_negative(&ci)
+                    && (share < 0.5 || ci.contains("comment"))
+                    && !is_quote_embed(dom, i, &ci)
             });
         if drop {
             removed[i] = true;
@@ -68,6 +70,16 @@ pub(crate) fn prune(dom: &Dom<'_>, raw: &Stats, rules: ClassRules, extra: &[bool
         }
     }
     removed
+}
+
+/// Embedded posts (tweets and the like) are quoted in the article: their wrappers are named
+/// "social"/"embed" but hold a `<blockquote>` that readers see as part of the text.
+fn is_quote_embed(dom: &Dom<'_>, i: usize, ci: &str) -> bool {
+    if !(ci.contains("embed") || ci.contains("tweet") || ci.contains("social")) {
+        return false;
+    }
+    let end = dom.nodes[i].end as usize;
+    (i..end).any(|j| dom.tag(j) == Some(Tag::Blockquote))
 }
 
 fn initial_score(tag: Tag) -> f32 {
@@ -199,6 +211,16 @@ pub(crate) fn select(dom: &Dom<'_>, removed: &[bool], st: &Stats) -> Vec<usize> 
         }
         top = p;
     }
+    // A body split across sibling sections: climb while an ancestor adds mostly paragraph text.
+    let mut a = dom.nodes[top].parent as usize;
+    while !is_root(a) {
+        let gain = st.good[a].saturating_sub(st.good[top]) as f32;
+        let added = st.chars[a].saturating_sub(st.chars[top]) as f32;
+        if gain >= 200.0_f32.max(0.1 * st.good[top] as f32) && gain >= 0.6 * added {
+            top = a;
+        }
+        a = dom.nodes[a].parent as usize;
+    }
     // Siblings that score well or read like paragraphs join the body.
     let top_s = final_score(top);
     let thr = (top_s * 0.2).max(10.0);
@@ -285,7 +307,7 @@ fn should_clean(dom: &Dom<'_>, i: usize, tag: Tag, st: &Stats) -> bool {
         | Tag::Article => {}
         _ => return false,
     }
-    if is_body(&ci) {
+    if is_body(&ci) || is_quote_embed(dom, i, &ci) {
         return false;
     }
     if weight < 0.0

@@ -35,6 +35,10 @@ static BYLINE: LazyLock<Option<Regex>> = LazyLock::new(|| {
 
 /// Finds the first labelled stamp of `kind` in a short piece of text and parses its date.
 pub(crate) fn labelled(text: &str, kind: StampKind, hints: &Hints<'_>) -> Option<Stamp> {
+    // A stamp has digits; most short blocks have none, and the label regex is the costly part.
+    if !text.bytes().any(|b| b.is_ascii_digit()) {
+        return None;
+    }
     let re = match kind {
         StampKind::Updated => UPDATED.as_ref()?,
         StampKind::Published => PUBLISHED.as_ref()?,
@@ -47,6 +51,17 @@ pub(crate) fn labelled(text: &str, kind: StampKind, hints: &Hints<'_>) -> Option
         }
     }
     None
+}
+
+/// A short line that is only a dateline ("Updated at 1:23 p.m.", "Published: 3 May 2024"): metadata, not text.
+pub(crate) fn is_stamp_line(text: &str) -> bool {
+    if text.chars().count() > 90 || !text.chars().any(|c| c.is_ascii_digit()) {
+        return false;
+    }
+    [UPDATED.as_ref(), PUBLISHED.as_ref()]
+        .into_iter()
+        .flatten()
+        .any(|re| re.find(text).is_some_and(|m| m.start() == 0))
 }
 
 /// Whether the text carries an update label at all (used to classify `<time>` elements).
@@ -116,6 +131,7 @@ fn looks_like_month_or_num(w: &str) -> bool {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -26,7 +26,12 @@ pub(crate) struct Stats {
     pub input: Vec<u32>,
     /// Headings.
     pub heads: Vec<u32>,
+    /// Characters of paragraph-like blocks with little link text: the "article mass" of the subtree.
+    pub good: Vec<u32>,
 }
+
+/// Shortest block counted as article mass.
+const GOOD_MIN: u32 = 50;
 
 /// Visible length of a text node: non-space characters plus one per whitespace run between words.
 pub(crate) fn text_len(t: &str) -> (u32, u32) {
@@ -66,6 +71,7 @@ impl Stats {
             li: vec![0; n],
             input: vec![0; n],
             heads: vec![0; n],
+            good: vec![0; n],
         };
         // Forward: nearest block ancestor and whether inside a link, skipping removed subtrees.
         let mut block_anc = vec![0u32; n];
@@ -119,6 +125,26 @@ impl Stats {
             }
             i += 1;
         }
+        for (i, &live) in alive.iter().enumerate() {
+            if live
+                && matches!(
+                    dom.tag(i),
+                    Some(
+                        Tag::P
+                            | Tag::Pre
+                            | Tag::Blockquote
+                            | Tag::Div
+                            | Tag::Section
+                            | Tag::Td
+                            | Tag::Article
+                    )
+                )
+                && s.inline_chars[i] >= GOOD_MIN
+                && s.inline_link[i] * 3 < s.inline_chars[i]
+            {
+                s.good[i] = s.inline_chars[i];
+            }
+        }
         // Reverse: add each live node's totals into its parent.
         for i in (1..n).rev() {
             if !alive[i] {
@@ -136,6 +162,7 @@ impl Stats {
             s.li[p] += s.li[i];
             s.input[p] += s.input[i];
             s.heads[p] += s.heads[i];
+            s.good[p] += s.good[i];
         }
         s
     }
