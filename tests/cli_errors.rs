@@ -24,7 +24,7 @@ impl Setup {
             Route::new(200, "text/plain", "User-agent: *\nDisallow: /private/\n"),
         );
         server.set(ARTICLE, Route::html(fixture_text("seed/v1-original.html")));
-        let dir = tempfile::tempdir().unwrap();
+        let dir = tempfile::tempdir().expect("test setup");
         let s = Setup { server, dir };
         let out = emend_json(
             s.dir.path(),
@@ -41,7 +41,12 @@ impl Setup {
     }
 
     fn db(&self) -> String {
-        self.dir.path().join("db").to_str().unwrap().to_owned()
+        self.dir
+            .path()
+            .join("db")
+            .to_str()
+            .expect("test setup")
+            .to_owned()
     }
 
     /// Runs a snapshot of `path` expected to fail; returns (exit code, stderr).
@@ -50,7 +55,10 @@ impl Setup {
         let mut args = vec!["--db", db.as_str()];
         args.extend_from_slice(extra);
         args.extend_from_slice(&["snapshot", url]);
-        let out = emend(self.dir.path()).args(&args).output().unwrap();
+        let out = emend(self.dir.path())
+            .args(&args)
+            .output()
+            .expect("test setup");
         let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
         assert!(
             !out.status.success(),
@@ -61,7 +69,7 @@ impl Setup {
             1,
             "one-line message: {stderr}"
         );
-        (out.status.code().unwrap(), stderr)
+        (out.status.code().expect("test setup"), stderr)
     }
 
     /// The first version is still there and readable.
@@ -76,7 +84,11 @@ impl Setup {
                 "--json",
             ],
         );
-        assert_eq!(h["versions"].as_array().unwrap().len(), 1, "{h}");
+        assert_eq!(
+            h["versions"].as_array().expect("test setup").len(),
+            1,
+            "{h}"
+        );
     }
 }
 
@@ -95,9 +107,9 @@ fn malformed_url_is_a_usage_error() {
 fn connection_refused_names_the_url() {
     let s = Setup::new();
     let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
+        .expect("test setup")
         .local_addr()
-        .unwrap()
+        .expect("test setup")
         .port();
     let url = format!("http://127.0.0.1:{port}/gone");
     let (code, msg) = s.failing_snapshot(&url, &[]);
@@ -146,8 +158,8 @@ fn non_html_is_refused() {
 fn body_over_the_cap_and_gzip_bomb_are_errors_not_ooms() {
     let s = Setup::new();
     let config = s.dir.path().join("small.toml");
-    std::fs::write(&config, "[crawler]\nmax_body = 4096\n").unwrap();
-    let config = config.to_str().unwrap();
+    std::fs::write(&config, "[crawler]\nmax_body = 4096\n").expect("test setup");
+    let config = config.to_str().expect("test setup");
     s.server.set(
         "/big",
         Route::html(format!("<p>{}</p>", "x".repeat(10_000))),
@@ -160,9 +172,9 @@ fn body_over_the_cap_and_gzip_bomb_are_errors_not_ooms() {
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
     let zeros = vec![0u8; 1 << 20];
     for _ in 0..64 {
-        gz.write_all(&zeros).unwrap();
+        gz.write_all(&zeros).expect("test setup");
     }
-    let bomb = gz.finish().unwrap();
+    let bomb = gz.finish().expect("test setup");
     s.server.set(
         "/bomb",
         Route::html(bomb).header("content-encoding", "gzip"),
@@ -216,7 +228,7 @@ fn robots_disallowed_path_is_not_fetched_unless_overridden() {
 fn locked_db_says_in_use() {
     let s = Setup::new();
     let db = s.db();
-    let held = emend::store::Store::open(Path::new(&db)).unwrap();
+    let held = emend::store::Store::open(Path::new(&db)).expect("test setup");
     let (code, msg) = s.failing_snapshot(&s.server.url(ARTICLE), &[]);
     assert_eq!(code, 1);
     assert!(msg.contains("in use") && msg.contains(&db), "{msg}");
@@ -226,18 +238,21 @@ fn locked_db_says_in_use() {
 
 #[test]
 fn corrupt_db_directory_is_a_clear_error() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().expect("test setup");
     let db = dir.path().join("db");
-    std::fs::create_dir(&db).unwrap();
-    std::fs::write(db.join("conf"), b"\xff\xfe not a sled config at all").unwrap();
-    std::fs::write(db.join("db"), vec![0xA5u8; 8192]).unwrap();
+    std::fs::create_dir(&db).expect("test setup");
+    std::fs::write(db.join("conf"), b"\xff\xfe not a sled config at all").expect("test setup");
+    std::fs::write(db.join("db"), vec![0xA5u8; 8192]).expect("test setup");
     let out = emend(dir.path())
-        .args(["--db", db.to_str().unwrap(), "list"])
+        .args(["--db", db.to_str().expect("test setup"), "list"])
         .output()
-        .unwrap();
+        .expect("test setup");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains(db.to_str().unwrap()), "{stderr}");
+    assert!(
+        stderr.contains(db.to_str().expect("test setup")),
+        "{stderr}"
+    );
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
 
@@ -249,10 +264,10 @@ fn invalid_sites_toml_points_at_file_line_column() {
         &config,
         "[crawler]\nuser_agent = \"t\"\n\n[[site]]\nname = \"x\"\nfeeds = [\"https://x.test/rss\"]\narticle_pattern = \"[\"\n",
     )
-    .unwrap();
+    .expect("test setup");
     let (code, msg) = s.failing_snapshot(
         &s.server.url(ARTICLE),
-        &["--config", config.to_str().unwrap()],
+        &["--config", config.to_str().expect("test setup")],
     );
     assert_eq!(code, 2, "{msg}");
     assert!(msg.contains("bad.toml:7:19"), "{msg}");

@@ -15,7 +15,8 @@ const STATES: [&str; 5] = [
 ];
 
 fn expected(state: &str) -> Value {
-    serde_json::from_str(&fixture_text(&format!("seed/{state}.expected.json"))).unwrap()
+    serde_json::from_str(&fixture_text(&format!("seed/{state}.expected.json")))
+        .expect("expected output is JSON")
 }
 
 #[test]

@@ -81,7 +81,7 @@ async fn wait_for(what: &str, deadline: Duration, mut cond: impl FnMut() -> bool
 fn kinds(store: &Store, url: &str) -> Vec<ChangeKind> {
     let key = store
         .resolve(url)
-        .unwrap()
+        .expect("test helper")
         .unwrap_or_else(|| url.to_owned());
     store
         .versions(&key)

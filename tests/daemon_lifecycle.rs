@@ -16,7 +16,13 @@ fn spawn_daemon(dir: &std::path::Path, config: &std::path::Path) -> Child {
         .env_clear()
         .env("RUST_LOG", "emend=info")
         .current_dir(dir)
-        .args(["--config", config.to_str().unwrap(), "--db", "db", "daemon"])
+        .args([
+            "--config",
+            config.to_str().expect("test helper"),
+            "--db",
+            "db",
+            "daemon",
+        ])
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -27,14 +33,14 @@ fn terminate(child: &Child) {
     let status = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
-        .unwrap();
+        .expect("test helper");
     assert!(status.success());
 }
 
 fn wait_exit(child: &mut Child, within: Duration) -> std::process::ExitStatus {
     let start = Instant::now();
     loop {
-        if let Some(status) = child.try_wait().unwrap() {
+        if let Some(status) = child.try_wait().expect("test helper") {
             return status;
         }
         assert!(

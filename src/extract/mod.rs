@@ -1,8 +1,8 @@
 //! Main-text and metadata extraction: a pure function from HTML (and optional site selectors) to an [`Article`].
 //!
-//! One parse, one flattening into a pre-order arena ([`dom`]), then passes over that slice:
-//! furniture pruning and paragraph scoring pick the body ([`scoring`]), [`render`] turns its
-//! blocks into text, [`metadata`] reads JSON-LD, meta tags, `itemprop`, `<time>` and visible
+//! One parse, one flattening into a pre-order arena (`dom`), then passes over that slice:
+//! furniture pruning and paragraph scoring pick the body (`scoring`), `render` turns its
+//! blocks into text, `metadata` reads JSON-LD, meta tags, `itemprop`, `<time>` and visible
 //! stamps, preferring the article's own over page-wide ones.
 
 mod boilerplate;

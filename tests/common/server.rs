@@ -122,13 +122,13 @@ impl TestServer {
         self.shared
             .routes
             .lock()
-            .unwrap()
+            .expect("test server")
             .insert(path.to_owned(), route);
     }
 
     /// Every request so far, in arrival order.
     pub fn requests(&self) -> Vec<Logged> {
-        self.shared.log.lock().unwrap().clone()
+        self.shared.log.lock().expect("test server").clone()
     }
 
     /// Requests for `path` so far.
@@ -158,18 +158,23 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
         .map(|p| p.as_str().to_owned())
         .unwrap_or_default();
     let headers = req.headers().clone();
-    shared.log.lock().unwrap().push(Logged {
+    shared.log.lock().expect("test server").push(Logged {
         path: path.clone(),
         at: Instant::now(),
         headers: headers.clone(),
     });
-    let route = shared.routes.lock().unwrap().get(&path).cloned();
+    let route = shared
+        .routes
+        .lock()
+        .expect("test server")
+        .get(&path)
+        .cloned();
     let Some(route) = route else {
         return Response::builder()
             .status(StatusCode::NOT_FOUND)
             .header("content-type", "text/plain")
             .body(Body::from("not found"))
-            .unwrap();
+            .expect("test server");
     };
     if let (Some(etag), Some(inm)) = (route.etag(), headers.get("if-none-match"))
         && inm.to_str().is_ok_and(|v| v == etag)
@@ -178,20 +183,20 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
             .status(StatusCode::NOT_MODIFIED)
             .header("etag", etag)
             .body(Body::empty())
-            .unwrap();
+            .expect("test server");
     }
     let mut resp = Response::builder().status(route.status);
     for (k, v) in &route.headers {
         resp = resp.header(
-            HeaderName::from_bytes(k.as_bytes()).unwrap(),
-            HeaderValue::from_str(v).unwrap(),
+            HeaderName::from_bytes(k.as_bytes()).expect("test server"),
+            HeaderValue::from_str(v).expect("test server"),
         );
     }
     let body = if route.rotating {
         let n = shared
             .log
             .lock()
-            .unwrap()
+            .expect("test server")
             .iter()
             .filter(|r| r.path == path)
             .count();
@@ -201,5 +206,5 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
     } else {
         route.body
     };
-    resp.body(Body::from(body)).unwrap()
+    resp.body(Body::from(body)).expect("test server")
 }
