@@ -62,7 +62,7 @@ async fn round(shared: &Shared, site: &Site, seen: &mut Validators) -> usize {
     let mut new = 0;
     for feed in &site.feeds {
         match read_feed(shared, seen, feed).await {
-            Ok(items) => new += offer_all(shared, site, items),
+            Ok(items) => new += offer_all(shared, site, items, &mut seen.1),
             Err(e) => {
                 shared.metrics.add_error(&host_key(feed));
                 tracing::warn!(site = %site.name, url = %feed, error = %e, "feed failed");
@@ -77,7 +77,7 @@ async fn round(shared: &Shared, site: &Site, seen: &mut Validators) -> usize {
         }
         match read_sitemap(shared, seen, &url).await {
             Ok(map) => {
-                new += offer_all(shared, site, map.urls);
+                new += offer_all(shared, site, map.urls, &mut seen.1);
                 sitemaps.extend(map.sitemaps.into_iter().map(|d| d.url));
             }
             Err(e) => {
@@ -88,7 +88,7 @@ async fn round(shared: &Shared, site: &Site, seen: &mut Validators) -> usize {
     }
     for page in &site.start_urls {
         match read_index(shared, site, page).await {
-            Ok(items) => new += offer_all(shared, site, items),
+            Ok(items) => new += offer_all(shared, site, items, &mut seen.1),
             Err(e) => {
                 shared.metrics.add_error(&host_key(page));
                 tracing::warn!(site = %site.name, url = %page, error = %e, "index page failed")
@@ -98,9 +98,10 @@ async fn round(shared: &Shared, site: &Site, seen: &mut Validators) -> usize {
     new
 }
 
-/// Validators of the feeds and sitemaps read so far, so unchanged ones cost a 304.
+/// What discovery remembers between rounds: validators of the feeds and sitemaps read so
+/// far (unchanged ones cost a 304), and the date each source last gave each article.
 #[derive(Default)]
-struct Validators(HashMap<Url, Conditional>);
+struct Validators(HashMap<Url, Conditional>, HashMap<Url, DateTime<Utc>>);
 
 impl Validators {
     /// Fetches `url` conditionally; `None` when it has not changed since the last round.
@@ -171,11 +172,20 @@ async fn read_index(shared: &Shared, site: &Site, url: &Url) -> Result<Vec<Disco
     )
 }
 
-fn offer_all(shared: &Shared, site: &Site, items: Vec<Discovered>) -> usize {
+fn offer_all(
+    shared: &Shared,
+    site: &Site,
+    items: Vec<Discovered>,
+    hints: &mut HashMap<Url, DateTime<Utc>>,
+) -> usize {
     let mut new = 0;
     // One entry per article (a URL listed twice keeps its latest date), pattern applied.
     for item in discover::filter(items, &site.article_pattern) {
-        match offer(shared, site, &item) {
+        let previous_hint = match item.updated {
+            Some(h) => hints.insert(item.url.clone(), h),
+            None => hints.get(&item.url).copied(),
+        };
+        match offer(shared, site, &item, previous_hint) {
             Ok(true) => new += 1,
             Ok(false) => {}
             Err(e) => {
@@ -193,7 +203,12 @@ fn offer_all(shared: &Shared, site: &Site, items: Vec<Discovered>) -> usize {
 ///
 /// `article_pattern` applies to every URL whatever its source; robots.txt is applied
 /// by the fetcher, which never requests a disallowed URL.
-fn offer(shared: &Shared, site: &Site, item: &Discovered) -> Result<bool> {
+fn offer(
+    shared: &Shared,
+    site: &Site,
+    item: &Discovered,
+    previous_hint: Option<DateTime<Utc>>,
+) -> Result<bool> {
     let url = discover::canonicalize(&item.url);
     if !site.article_pattern.is_match(url.as_str()) {
         return Ok(false);
@@ -225,7 +240,7 @@ fn offer(shared: &Shared, site: &Site, item: &Discovered) -> Result<bool> {
         return Ok(true);
     }
     // A feed or sitemap saying the article moved since our last look: re-check early.
-    if hinted_change(item.updated, record.last_checked)
+    if schedule::hint_moved(previous_hint, item.updated, record.last_checked)
         && let Some(mut state) = store.schedule(url.as_str())?
         && state.next_due.is_some_and(|due| due > now)
     {
@@ -234,8 +249,4 @@ fn offer(shared: &Shared, site: &Site, item: &Discovered) -> Result<bool> {
         return Ok(false);
     }
     Ok(false)
-}
-
-fn hinted_change(updated: Option<DateTime<Utc>>, last_checked: Option<DateTime<Utc>>) -> bool {
-    matches!((updated, last_checked), (Some(u), Some(c)) if u > c)
 }
