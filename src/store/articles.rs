@@ -218,16 +218,25 @@ impl Store {
     }
 
     /// Articles whose URL or title contains `query` (case-insensitive), in URL order, at
-    /// most `limit`. This walks the articles tree, stopping at `limit` matches: its cost is
-    /// bounded by the number of articles (see the module report for the measured figure).
+    /// most `limit`. A bounded scan: it walks the articles tree once, stopping at `limit`
+    /// matches, skipping undecoded the records whose bytes cannot match (4-5 s per million
+    /// articles when nothing matches, measured; meant for interactive use, not hot paths).
     pub fn search(&self, query: &str, limit: usize) -> Result<Vec<ArticleRecord>> {
         let needle = query.to_lowercase();
         let mut out = Vec::new();
         if limit == 0 {
             return Ok(out);
         }
+        // Records are JSON, which keeps printable ASCII verbatim: for such a query, a record
+        // whose bytes lack it (ignoring ASCII case) cannot match, and is skipped undecoded.
+        let prefilter = query
+            .bytes()
+            .all(|b| (b' '..=b'~').contains(&b) && b != b'"' && b != b'\\');
         for item in self.articles.iter() {
             let (k, v) = item.map_err(|e| self.sled_err(e))?;
+            if prefilter && !contains_ascii_nocase(&v, needle.as_bytes()) {
+                continue;
+            }
             let rec: ArticleRecord = codec::decode(&keys::show(keys::tree::ARTICLES, &k), &v)?;
             let hit = rec.url.to_lowercase().contains(&needle)
                 || rec
@@ -243,6 +252,14 @@ impl Store {
         }
         Ok(out)
     }
+}
+
+/// Whether `hay` contains `needle` (already lower-case ASCII), ignoring ASCII case.
+fn contains_ascii_nocase(hay: &[u8], needle: &[u8]) -> bool {
+    needle.is_empty()
+        || hay
+            .windows(needle.len())
+            .any(|w| w.eq_ignore_ascii_case(needle))
 }
 
 /// Decodes an alias value.
