@@ -495,3 +495,33 @@ async fn metrics_health_and_stylesheet() {
     assert_eq!(head.status(), 200);
     s.stop().await;
 }
+
+#[tokio::test]
+async fn every_html_page_advertises_its_feed_and_needs_no_script() {
+    let s = Server::start().await;
+    let u = enc(HARBOUR);
+    for path in [
+        "/".to_owned(),
+        "/?kind=stamp_only".to_owned(),
+        "/articles".to_owned(),
+        format!("/site?name={SITE}"),
+        "/search?q=harbour".to_owned(),
+        format!("/article?url={u}"),
+        format!("/version?url={u}&n=1"),
+        format!("/diff?url={u}"),
+        format!("/diff?url={u}&view=side"),
+        "/no/such/page".to_owned(),
+    ] {
+        let resp = s.get(&path).await;
+        assert!(header(&resp, "content-type").starts_with(HTML), "{path}");
+        let body = resp.text().await.unwrap();
+        assert!(feed_link(&body), "{path}: no Atom alternate link");
+        assert!(
+            body.contains("<link rel=\"stylesheet\" href=\"/style.css\">"),
+            "{path}"
+        );
+        assert!(!body.contains("<script"), "{path}");
+        assert!(body.contains("<meta name=\"viewport\""), "{path}");
+    }
+    s.stop().await;
+}
