@@ -4,7 +4,7 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::Parser;
-use emend::cli::{Cli, LogFormat};
+use emend::cli::{Cli, Command, LogFormat};
 use tracing_subscriber::EnvFilter;
 
 /// Exit status for usage and configuration errors (clap uses it for usage errors too).
@@ -14,7 +14,12 @@ const EXIT_FAILURE: u8 = 1;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging(cli.log_format);
+    // Long-running commands narrate what they do; one-off commands only warn.
+    let default_filter = match cli.command {
+        Command::Daemon(_) | Command::Serve(_) => "warn,emend=info",
+        _ => "warn",
+    };
+    init_logging(cli.log_format, default_filter);
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
@@ -37,9 +42,9 @@ fn main() -> ExitCode {
     }
 }
 
-fn init_logging(format: LogFormat) {
+fn init_logging(format: LogFormat, default_filter: &str) {
     let filter =
-        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn,emend=info"));
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_filter));
     // Colour codes only for a person at a terminal, never in files or pipes.
     let ansi = std::io::stderr().is_terminal()
         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
