@@ -12,9 +12,18 @@ use common::{emend, emend_json, fixture_text};
 const SEED_URL: &str = "https://newsroom.example/politics/lachin-district-returned";
 
 fn spawn_daemon(dir: &std::path::Path, config: &std::path::Path) -> Child {
+    spawn_daemon_with(dir, config, &[])
+}
+
+fn spawn_daemon_with(
+    dir: &std::path::Path,
+    config: &std::path::Path,
+    env: &[(&str, &str)],
+) -> Child {
     Command::new(env!("CARGO_BIN_EXE_emend"))
         .env_clear()
         .env("RUST_LOG", "emend=info")
+        .envs(env.iter().copied())
         .current_dir(dir)
         .args([
             "--config",
@@ -191,23 +200,14 @@ fn without_network_the_daemon_keeps_running_and_says_why() {
     let shipped = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sites.toml");
     let config = emend::config::Config::load(&shipped).unwrap();
     // Unroutable proxies stand in for "no network at all", also on machines that have one.
-    let mut daemon = Command::new(env!("CARGO_BIN_EXE_emend"))
-        .env_clear()
-        .env("RUST_LOG", "emend=info")
-        .env("HTTPS_PROXY", "http://127.0.0.1:9")
-        .env("HTTP_PROXY", "http://127.0.0.1:9")
-        .current_dir(dir.path())
-        .args([
-            "--config",
-            shipped.to_str().unwrap(),
-            "--db",
-            "db",
-            "daemon",
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut daemon = spawn_daemon_with(
+        dir.path(),
+        &shipped,
+        &[
+            ("HTTPS_PROXY", "http://127.0.0.1:9"),
+            ("HTTP_PROXY", "http://127.0.0.1:9"),
+        ],
+    );
     std::thread::sleep(Duration::from_secs(8));
     assert!(
         daemon.try_wait().unwrap().is_none(),

@@ -10,6 +10,7 @@ mod output;
 mod read;
 mod render;
 mod serve;
+mod signal;
 mod snapshot;
 
 use std::path::{Path, PathBuf};
