@@ -5,7 +5,9 @@
 //! Run with `cargo bench --bench crawl_throughput`. Knobs (environment):
 //! `EMEND_BENCH_PAGES` (URLs per round, default 4000), `EMEND_BENCH_CONCURRENCY`
 //! (requests in flight, default 32), `EMEND_BENCH_ROUNDS` (default 3),
-//! `EMEND_BENCH_WRK_SECS` (wrk duration per round, default 5).
+//! `EMEND_BENCH_WRK_SECS` (wrk duration per round, default 5), `EMEND_BENCH_DB_DIR`
+//! (parent of each round's fresh store, default the temp dir; /dev/shm shows what fsync costs),
+//! `EMEND_BENCH_WORKERS` (tokio workers of the crawling side, default one per core).
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::Path;
@@ -29,6 +31,38 @@ type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// Loopback hosts 127.0.0.2 ..= 127.0.0.17: each is its own host to emend's politeness.
 const HOSTS: u8 = 16;
+
+/// Name of the server's threads, so their CPU time is told apart from the crawler's.
+const SERVER_THREAD: &str = "bench-server";
+
+/// CPU seconds used so far by this process: (server threads, everything else, which
+/// includes threads that have exited). Linux only; zeros elsewhere.
+fn cpu_split() -> (f64, f64) {
+    // Fields after the ")" closing the thread name: utime and stime are the 12th and 13th.
+    fn cpu(stat: &str) -> f64 {
+        let ticks = 100.0; // USER_HZ, 100 on every Linux this runs on
+        let Some(close) = stat.rfind(')') else {
+            return 0.0;
+        };
+        let f: Vec<&str> = stat[close + 1..].split_whitespace().collect();
+        [11, 12]
+            .iter()
+            .filter_map(|&i| f.get(i).and_then(|v| v.parse::<f64>().ok()))
+            .sum::<f64>()
+            / ticks
+    }
+    let total = std::fs::read_to_string("/proc/self/stat").map_or(0.0, |s| cpu(&s));
+    let mut server = 0.0;
+    if let Ok(tasks) = std::fs::read_dir("/proc/self/task") {
+        for t in tasks.flatten() {
+            let comm = std::fs::read_to_string(t.path().join("comm")).unwrap_or_default();
+            if comm.starts_with(SERVER_THREAD) {
+                server += std::fs::read_to_string(t.path().join("stat")).map_or(0.0, |s| cpu(&s));
+            }
+        }
+    }
+    (server, total - server)
+}
 
 /// Words mixed into each page so every URL has its own text (and the store its own body).
 const WORDS: &[&str] = &[
@@ -124,6 +158,7 @@ fn start_server(templates: Vec<Template>) -> Result<Vec<SocketAddr>, BoxError> {
     std::thread::spawn(move || {
         let rt = match tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
+            .thread_name(SERVER_THREAD)
             .enable_all()
             .build()
         {
@@ -176,8 +211,12 @@ fn urls(addrs: &[SocketAddr], pages: usize) -> Result<Vec<Url>, BoxError> {
 }
 
 /// Pages/s of `Pipeline::check` over `urls` into a fresh store, `concurrency` at once.
-async fn emend_round(urls: &[Url], concurrency: usize) -> Result<(f64, usize), BoxError> {
-    let dir = tempfile::tempdir()?;
+async fn emend_round(
+    urls: &[Url],
+    concurrency: usize,
+    db_parent: &Path,
+) -> Result<(f64, usize), BoxError> {
+    let dir = tempfile::tempdir_in(db_parent)?;
     let store = Store::open(dir.path())?;
     let config = Arc::new(Config::empty());
     let fetcher = Fetcher::new(&config.crawler)?;
@@ -345,6 +384,8 @@ fn main() -> Result<(), BoxError> {
     let concurrency: usize = env_or("EMEND_BENCH_CONCURRENCY", 32);
     let rounds: usize = env_or("EMEND_BENCH_ROUNDS", 3);
     let wrk_secs: u64 = env_or("EMEND_BENCH_WRK_SECS", 5);
+    // Where each round's fresh store goes: a tmpfs here (e.g. /dev/shm) shows what fsync costs.
+    let db_parent: std::path::PathBuf = env_or("EMEND_BENCH_DB_DIR", std::env::temp_dir());
 
     let templates = load_templates(&Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/seed"))?;
     let addrs = start_server(templates)?;
@@ -352,13 +393,19 @@ fn main() -> Result<(), BoxError> {
     let tmp = tempfile::tempdir()?;
     let script = tmp.path().join("emend-bench.lua");
     std::fs::write(&script, wrk_script(&addrs, pages.div_ceil(addrs.len())))?;
-    let rt = tokio::runtime::Runtime::new()?;
+    // Default: one worker per core, like the `emend` binary's `Runtime::new()`.
+    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    if let Some(n) = std::env::var("EMEND_BENCH_WORKERS").ok().and_then(|v| v.parse().ok()) {
+        builder.worker_threads(n);
+    }
+    let rt = builder.enable_all().build()?;
 
     println!(
-        "crawl_throughput: {pages} URLs on {} hosts ({}..{}), concurrency {concurrency}, {rounds} rounds, wrk {wrk_secs}s/round",
+        "crawl_throughput: {pages} URLs on {} hosts ({}..{}), concurrency {concurrency}, {rounds} rounds, wrk {wrk_secs}s/round, stores under {}",
         addrs.len(),
         addrs[0].ip(),
-        addrs[addrs.len() - 1].ip()
+        addrs[addrs.len() - 1].ip(),
+        db_parent.display()
     );
     // Warm the server, the page cache and the allocator before anything is timed.
     rt.block_on(reqwest_round(&urls[..urls.len().min(500)], concurrency))?;
@@ -366,10 +413,25 @@ fn main() -> Result<(), BoxError> {
     let (mut emend, mut wrk, mut bare) = (Vec::new(), Vec::new(), Vec::new());
     let (mut vs_wrk, mut vs_bare) = (Vec::new(), Vec::new());
     let mut wrk_missing = false;
+    let (mut emend_cpu, mut bare_cpu) = (Vec::new(), Vec::new());
     for round in 1..=rounds {
         let w = wrk_round(&script, &addrs, concurrency, wrk_secs)?;
+        let c0 = cpu_split();
         let b = rt.block_on(reqwest_round(&urls, concurrency))?;
-        let (e, failed) = rt.block_on(emend_round(&urls, concurrency))?;
+        let c1 = cpu_split();
+        let (e, failed) = rt.block_on(emend_round(&urls, concurrency, &db_parent))?;
+        let c2 = cpu_split();
+        let per_page = |a: (f64, f64), b: (f64, f64)| {
+            let n = urls.len() as f64;
+            ((b.1 - a.1) * 1e3 / n, (b.0 - a.0) * 1e3 / n)
+        };
+        let (ec, es) = per_page(c1, c2);
+        let (bc, bs) = per_page(c0, c1);
+        emend_cpu.push(ec);
+        bare_cpu.push(bc);
+        println!(
+            "round {round}: CPU ms/page: emend {ec:.3} (server {es:.3}) | reqwest loop {bc:.3} (server {bs:.3})"
+        );
         print!("round {round}: emend {e:8.1} pages/s ({failed} failed) | reqwest loop {b:8.1} req/s | ");
         match w {
             Some(w) => {
@@ -390,6 +452,11 @@ fn main() -> Result<(), BoxError> {
     println!("  emend fetch+extract+store : {:8.1} pages/s", median(&mut emend));
     println!("  bare reqwest GET loop     : {:8.1} req/s", median(&mut bare));
     println!("  ratio emend / reqwest loop: {:.3}", median(&mut vs_bare));
+    println!(
+        "  crawler-side CPU per page : emend {:.3} ms | reqwest loop {:.3} ms",
+        median(&mut emend_cpu),
+        median(&mut bare_cpu)
+    );
     if wrk_missing {
         println!(
             "  wrk is not installed (Debian: apt-get install wrk): the baseline is the reqwest loop above"
