@@ -395,7 +395,10 @@ fn main() -> Result<(), BoxError> {
     std::fs::write(&script, wrk_script(&addrs, pages.div_ceil(addrs.len())))?;
     // Default: one worker per core, like the `emend` binary's `Runtime::new()`.
     let mut builder = tokio::runtime::Builder::new_multi_thread();
-    if let Some(n) = std::env::var("EMEND_BENCH_WORKERS").ok().and_then(|v| v.parse().ok()) {
+    if let Some(n) = std::env::var("EMEND_BENCH_WORKERS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
         builder.worker_threads(n);
     }
     let rt = builder.enable_all().build()?;
@@ -432,7 +435,9 @@ fn main() -> Result<(), BoxError> {
         println!(
             "round {round}: CPU ms/page: emend {ec:.3} (server {es:.3}) | reqwest loop {bc:.3} (server {bs:.3})"
         );
-        print!("round {round}: emend {e:8.1} pages/s ({failed} failed) | reqwest loop {b:8.1} req/s | ");
+        print!(
+            "round {round}: emend {e:8.1} pages/s ({failed} failed) | reqwest loop {b:8.1} req/s | "
+        );
         match w {
             Some(w) => {
                 println!("wrk {w:8.1} req/s | emend/wrk {:.3}", e / w);
@@ -449,8 +454,14 @@ fn main() -> Result<(), BoxError> {
         vs_bare.push(e / b);
     }
     println!("median over {rounds} rounds:");
-    println!("  emend fetch+extract+store : {:8.1} pages/s", median(&mut emend));
-    println!("  bare reqwest GET loop     : {:8.1} req/s", median(&mut bare));
+    println!(
+        "  emend fetch+extract+store : {:8.1} pages/s",
+        median(&mut emend)
+    );
+    println!(
+        "  bare reqwest GET loop     : {:8.1} req/s",
+        median(&mut bare)
+    );
     println!("  ratio emend / reqwest loop: {:.3}", median(&mut vs_bare));
     println!(
         "  crawler-side CPU per page : emend {:.3} ms | reqwest loop {:.3} ms",
@@ -462,7 +473,10 @@ fn main() -> Result<(), BoxError> {
             "  wrk is not installed (Debian: apt-get install wrk): the baseline is the reqwest loop above"
         );
     } else {
-        println!("  wrk                       : {:8.1} req/s", median(&mut wrk));
+        println!(
+            "  wrk                       : {:8.1} req/s",
+            median(&mut wrk)
+        );
         println!(
             "  ratio emend / wrk         : {:.3}  (goal >= 0.5)",
             median(&mut vs_wrk)

@@ -302,7 +302,9 @@ fn main() -> Result<(), BoxError> {
     }
 
     let config = write_config(tmp.path(), &base)?;
-    println!("daemon start-up (release emend daemon; ready = spawn → \"daemon started\" on stderr):");
+    println!(
+        "daemon start-up (release emend daemon; ready = spawn → \"daemon started\" on stderr):"
+    );
     let mut sb = startups(&config, &big_db, starts, &format!("{big:>7} URLs"))?;
     let mut ss = startups(&config, &small_db, starts, &format!("{small:>7} URLs"))?;
     let rb = median_by(&mut sb, |s| s.ready.as_secs_f64());
