@@ -5,7 +5,7 @@
 //! Run with `cargo bench --bench store_scale`. Knobs (environment): `EMEND_BENCH_URLS`
 //! (default 1000000), `EMEND_BENCH_SMALL_URLS` (default 1000), `EMEND_BENCH_PICKS`
 //! (picks timed per store, default 20000), `EMEND_BENCH_STARTS` (daemon start-ups per
-//! store, default 3).
+//! store, default 3), `EMEND_BENCH_SETTLE_SECS` (when RSS is read after start-up, default 2).
 //!
 //! cargo builds the `emend` binary with the bench (release) profile for this bench and
 //! passes its path as `CARGO_BIN_EXE_emend`.
@@ -21,8 +21,18 @@ use emend::store::{NewArticle, ScheduleState, Store};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
-/// How long after "daemon started" resident memory is read.
-const SETTLE: Duration = Duration::from_secs(2);
+/// How long after "daemon started" resident memory is read (`EMEND_BENCH_SETTLE_SECS`).
+fn settle() -> Duration {
+    Duration::from_secs(env_or("EMEND_BENCH_SETTLE_SECS", 2))
+}
+
+/// CPU seconds (user + system) the process `pid` has used so far.
+fn proc_cpu_secs(pid: u32) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let f: Vec<&str> = stat[stat.rfind(')')? + 1..].split_whitespace().collect();
+    let ticks: f64 = f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?;
+    Some(ticks / 100.0) // USER_HZ
+}
 
 fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
     std::env::var(name)
@@ -136,6 +146,8 @@ fn proc_status_kb(pid: u32, field: &str) -> Option<u64> {
 
 struct Startup {
     ready: Duration,
+    /// CPU seconds the daemon used between "daemon started" and the second RSS reading.
+    settle_cpu: f64,
     /// VmRSS when "daemon started" was read: the store opened, no crawling yet.
     ready_rss_mb: f64,
     rss_mb: f64,
@@ -153,7 +165,7 @@ impl Drop for Guard {
     }
 }
 
-/// Starts `emend daemon` on `db`, times "daemon started", reads VmRSS [`SETTLE`] later,
+/// Starts `emend daemon` on `db`, times "daemon started", reads VmRSS [`settle`] later,
 /// then stops it with SIGTERM.
 fn daemon_startup(config: &Path, db: &Path) -> Result<Startup, BoxError> {
     let started = Instant::now();
@@ -191,7 +203,9 @@ fn daemon_startup(config: &Path, db: &Path) -> Result<Startup, BoxError> {
         }
     };
     let ready_rss_kb = proc_status_kb(pid, "VmRSS:").unwrap_or(0);
-    std::thread::sleep(SETTLE);
+    let ready_cpu = proc_cpu_secs(pid).unwrap_or(0.0);
+    std::thread::sleep(settle());
+    let settle_cpu = proc_cpu_secs(pid).unwrap_or(0.0) - ready_cpu;
     let rss_kb = proc_status_kb(pid, "VmRSS:").ok_or("cannot read VmRSS")?;
     let hwm_kb = proc_status_kb(pid, "VmHWM:").unwrap_or(rss_kb);
     let stopping = Instant::now();
@@ -210,6 +224,7 @@ fn daemon_startup(config: &Path, db: &Path) -> Result<Startup, BoxError> {
     };
     Ok(Startup {
         ready,
+        settle_cpu,
         ready_rss_mb: ready_rss_kb as f64 / 1024.0,
         rss_mb: rss_kb as f64 / 1024.0,
         hwm_mb: hwm_kb as f64 / 1024.0,
@@ -227,12 +242,14 @@ fn startups(config: &Path, db: &Path, n: usize, label: &str) -> Result<Vec<Start
     for i in 1..=n {
         let s = daemon_startup(config, db)?;
         println!(
-            "  {label} start {i}: ready {:7.1} ms | VmRSS {:6.1} MB at ready, {:6.1} MB {}s later | VmHWM {:6.1} MB | SIGTERM→exit {:6.1} ms",
+            "  {label} start {i}: ready {:7.1} ms | VmRSS {:6.1} MB at ready, {:6.1} MB {}s later | VmHWM {:6.1} MB | CPU in those {}s {:5.2} s | SIGTERM→exit {:6.1} ms",
             s.ready.as_secs_f64() * 1e3,
             s.ready_rss_mb,
             s.rss_mb,
-            SETTLE.as_secs(),
+            settle().as_secs(),
             s.hwm_mb,
+            settle().as_secs(),
+            s.settle_cpu,
             s.stop.as_secs_f64() * 1e3
         );
         out.push(s);
@@ -321,7 +338,7 @@ fn main() -> Result<(), BoxError> {
     );
     println!(
         "  VmRSS {}s after start: {:.1} MB at {big} URLs (goal <= 300 MB; peak {:.1} MB) | {:.1} MB at {small} | ratio {:.2}",
-        SETTLE.as_secs(),
+        settle().as_secs(),
         mb,
         hb,
         ms,
