@@ -5,7 +5,8 @@
 //! Run with `cargo bench --bench store_scale`. Knobs (environment): `EMEND_BENCH_URLS`
 //! (default 1000000), `EMEND_BENCH_SMALL_URLS` (default 1000), `EMEND_BENCH_PICKS`
 //! (picks timed per store, default 20000), `EMEND_BENCH_STARTS` (daemon start-ups per
-//! store, default 3), `EMEND_BENCH_SETTLE_SECS` (when RSS is read after start-up, default 2).
+//! store, default 3), `EMEND_BENCH_SETTLE_SECS` (when RSS is read after start-up, default 2),
+//! `EMEND_BENCH_OVERDUE_SECS` (how far back the earliest due time lies, default 3600).
 //!
 //! cargo builds the `emend` binary with the bench (release) profile for this bench and
 //! passes its path as `CARGO_BIN_EXE_emend`.
@@ -53,7 +54,8 @@ fn closed_port() -> Result<u16, BoxError> {
 fn schedule_for(i: u64, n: u64, now: DateTime<Utc>) -> ScheduleState {
     let span = 24 * 3600 * 1000_i64;
     let slot = (i.wrapping_mul(2_654_435_761) % n) as i64;
-    let offset_ms = slot * span / n.max(1) as i64 - 3600 * 1000;
+    let overdue_ms = env_or::<i64>("EMEND_BENCH_OVERDUE_SECS", 3600) * 1000;
+    let offset_ms = slot * span / n.max(1) as i64 - overdue_ms;
     ScheduleState {
         next_due: Some(now + chrono::Duration::milliseconds(offset_ms)),
         interval_secs: 900,
