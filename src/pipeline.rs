@@ -186,10 +186,11 @@ impl Pipeline {
                 elapsed: page.elapsed,
             });
         }
-        let (words_added, words_removed) = word_counts(&word_diff(
-            latest.as_ref().map_or("", |v| v.article.text.as_str()),
-            &article.text,
-        ));
+        let (words_added, words_removed) = match &latest {
+            Some(prev) => word_counts(&word_diff(&prev.article.text, &article.text)),
+            // A first version adds every word; no diff needed to count them.
+            None => (count_words(&article.text), 0),
+        };
         let version = NewVersion {
             fetched_at: now,
             change,
@@ -200,15 +201,27 @@ impl Pipeline {
             extractor_version: EXTRACTOR_VERSION,
             fetched_url: page.final_url.to_string(),
         };
-        let stored = self.store.commit_version(
-            &key,
-            site.map(|s| s.name.as_str()),
-            version,
-            &page.body,
-            check,
-            page.etag.as_deref(),
-            page.last_modified.as_deref(),
-        )?;
+        // Committing flushes to disk; keep that fsync off the async worker threads.
+        let store = self.store.clone();
+        let site_name = site.map(|s| s.name.clone());
+        let (commit_key, body) = (key.clone(), page.body.clone());
+        let (etag, last_modified) = (page.etag.clone(), page.last_modified.clone());
+        let stored = tokio::task::spawn_blocking(move || {
+            store.commit_version(
+                &commit_key,
+                site_name.as_deref(),
+                version,
+                &body,
+                check,
+                etag.as_deref(),
+                last_modified.as_deref(),
+            )
+        })
+        .await
+        .map_err(|e| Error::Store {
+            path: self.store.path().to_owned(),
+            message: format!("commit task failed: {e}"),
+        })??;
         tracing::info!(url = %key, version = stored.number, change = %change, "stored version");
         Ok(CheckReport {
             url: key,
@@ -246,6 +259,10 @@ fn canonical_key(final_url: &Url, canonical: Option<&str>) -> String {
         .filter(|c| matches!(c.scheme(), "http" | "https"))
         .unwrap_or_else(|| final_url.clone());
     crate::discover::canonicalize(&chosen).to_string()
+}
+
+fn count_words(text: &str) -> u32 {
+    u32::try_from(text.split_whitespace().count()).unwrap_or(u32::MAX)
 }
 
 fn millis(d: Duration) -> u64 {

@@ -165,6 +165,7 @@ async fn daemon_crawls_politely_and_classifies_changes() {
     let web = format!("http://{}", listener.local_addr().unwrap());
     let options = DaemonOptions {
         listener: Some(listener),
+        base_url: Some(web.clone()),
     };
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let daemon = tokio::spawn(daemon::run(config, store.clone(), options, async {

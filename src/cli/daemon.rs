@@ -43,15 +43,17 @@ pub async fn run(ctx: &Context, args: &DaemonArgs) -> anyhow::Result<()> {
         ),
         None => None,
     };
+    let mut base_url = None;
     if let Some(l) = &listener
         && let Ok(addr) = l.local_addr()
     {
         tracing::info!(%addr, "serving the web UI on http://{addr}/");
+        base_url = (!addr.ip().is_unspecified()).then(|| format!("http://{addr}"));
     }
     daemon::run(
         Arc::new(config),
         store,
-        DaemonOptions { listener },
+        DaemonOptions { listener, base_url },
         super::signal::shutdown(),
     )
     .await?;

@@ -32,6 +32,8 @@ pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 pub struct DaemonOptions {
     /// Serve the read-only web UI on this listener while crawling.
     pub listener: Option<tokio::net::TcpListener>,
+    /// Absolute base URL for links in the web UI's feeds and Memento headers.
+    pub base_url: Option<String>,
 }
 
 /// What the daemon's tasks share.
@@ -90,7 +92,7 @@ pub async fn run(
     if let Some(listener) = options.listener {
         let web = WebOptions {
             metrics: Some(shared.metrics.clone()),
-            base_url: None,
+            base_url: options.base_url,
         };
         let router = crate::web::router(store.clone(), web);
         let stop = stopped(stop_rx.clone());

@@ -37,6 +37,8 @@ struct Queues {
     queued: HashSet<String>,
     /// Hosts whose queue length `/metrics` shows.
     reported: HashSet<String>,
+    /// Per host, the next free moment for a URL its full queue could not take.
+    next_slot: HashMap<String, chrono::DateTime<Utc>>,
 }
 
 /// A URL taken from the store, with the schedule it had before its lease.
@@ -184,8 +186,17 @@ fn pull(shared: &Shared, queues: &mut Queues) -> crate::Result<()> {
             store.set_schedule(&url, &leased)?;
             queues.push(host, Leased { url, state });
         } else {
-            let backlog = per_request.saturating_mul(u32::try_from(waiting).unwrap_or(u32::MAX));
-            leased.next_due = Some(now + to_chrono(backlog + Duration::from_secs(1)));
+            // Each overflow URL gets its own slot at the host's pace, so a backlog of
+            // thousands is written once and falls due as the host can take it.
+            let earliest = now + to_chrono(per_request.saturating_mul(HOST_QUEUE as u32));
+            let slot = queues
+                .next_slot
+                .get(&host)
+                .copied()
+                .filter(|s| *s > earliest)
+                .unwrap_or(earliest);
+            queues.next_slot.insert(host, slot + to_chrono(per_request));
+            leased.next_due = Some(slot);
             store.set_schedule(&url, &leased)?;
         }
     }

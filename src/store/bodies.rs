@@ -45,10 +45,7 @@ impl Store {
         } else {
             let name = keys::show(keys::tree::BODIES, hash.as_bytes());
             let mut out = vec![TAG_ZSTD];
-            out.extend(
-                zstd::bulk::compress(raw, codec::ZSTD_LEVEL)
-                    .map_err(|e| codec::corrupt(&name, e))?,
-            );
+            out.extend(codec::compress(raw).map_err(|e| codec::corrupt(&name, e))?);
             Some(out)
         };
         Ok(PreparedBody { hash, packed })
