@@ -181,6 +181,16 @@ const NEGATIVE_TOKENS: &[&str] = &[
     "bottom",
 ];
 
+/// Whole tokens that mark reader comments even on an element that also names the body.
+const COMMENT_TOKENS: &[&str] = &[
+    "comment",
+    "comments",
+    "reply",
+    "replies",
+    "disqus",
+    "discussion",
+];
+
 /// Marks that a container is the article body, overriding furniture words (readability's list).
 const POSITIVE_SUBSTR: &[&str] = &[
     "article", "body", "content", "entry", "hentry", "main", "post", "text", "blog", "story",
@@ -258,7 +268,14 @@ fn negative_words(ci: &str) -> bool {
 
 /// Whether a class/id string names furniture (share bars, related links, ads, comments...).
 pub(crate) fn is_negative(ci: &str) -> bool {
-    if ci.is_empty() || is_body(ci) {
+    if ci.is_empty() {
+        return false;
+    }
+    // Reader comments reuse the article's body classes ("reply-content post-content").
+    if tokens(ci).any(|t| COMMENT_TOKENS.contains(&t)) {
+        return true;
+    }
+    if is_body(ci) {
         return false;
     }
     negative_words(ci)

@@ -443,6 +443,17 @@ fn title(
         .or_else(|| doc_title.map(|t| (strip_site_name(&t), FieldSource::Text)))
         .or_else(|| h1.clone().map(|t| (t, FieldSource::Text)));
     match (found, h1) {
+        // Even JSON-LD headlines sometimes carry the site name after a separator.
+        (Some((t, src)), Some(h))
+            if t != h
+                && h.split_whitespace().count() >= 2
+                && t.starts_with(h.as_str())
+                && t[h.len()..]
+                    .trim_start()
+                    .starts_with(['|', '-', '–', '—', '·', ':', '»']) =>
+        {
+            Some((h, src))
+        }
         // "Headline | Site" in meta while the page's <h1> is the bare headline.
         (Some((t, src)), Some(h))
             if t != h
