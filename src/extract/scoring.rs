@@ -61,6 +61,7 @@ pub(crate) fn prune(dom: &Dom<'_>, raw: &Stats, rules: ClassRules, extra: &[bool
                 is_negative(&ci)
                     && (share < 0.5 || ci.contains("comment"))
                     && !is_quote_embed(dom, i, &ci)
+                    && !is_prose(raw, i, &ci)
             });
         if drop {
             removed[i] = true;
@@ -80,6 +81,15 @@ fn is_quote_embed(dom: &Dom<'_>, i: usize, ci: &str) -> bool {
     }
     let end = dom.nodes[i].end as usize;
     (i..end).any(|j| dom.tag(j) == Some(Tag::Blockquote))
+}
+
+/// A long run of link-free paragraphs is article text whatever its wrapper is called
+/// ("read-more" holding the rest of a truncated story); reader comments excepted.
+fn is_prose(raw: &Stats, i: usize, ci: &str) -> bool {
+    raw.good[i] >= 1000
+        && raw.link_density(i) < 0.15
+        && !ci.contains("comment")
+        && !ci.contains("repl")
 }
 
 fn initial_score(tag: Tag) -> f32 {
