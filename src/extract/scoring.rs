@@ -320,12 +320,8 @@ fn should_clean(dom: &Dom<'_>, i: usize, tag: Tag, st: &Stats) -> bool {
     if is_body(&ci) || is_quote_embed(dom, i, &ci) {
         return false;
     }
-    if weight < 0.0
-        && !(weight == 0.0)
-        && !ci.is_empty()
-        && class_weight(&ci) <= -25.0
-        && chars < 2000
-    {
+    // Furniture names without body words, unless it is a long stretch of text.
+    if weight < 0.0 && chars < 2000 {
         return true;
     }
     if st.commas[i] >= 10 {
