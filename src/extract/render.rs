@@ -27,6 +27,9 @@ pub(crate) struct Block {
     pub link_chars: u32,
 }
 
+/// Between the cells of a table row.
+const CELL_SEP: &str = " | ";
+
 struct Open {
     idx: usize,
     end: usize,
@@ -42,6 +45,8 @@ struct Renderer<'d, 'a> {
     stack: Vec<Open>,
     links: u32,
     cells: u32,
+    /// A cell opened and its separator is not written yet.
+    pending_sep: bool,
     blocks: Vec<Block>,
 }
 
@@ -103,12 +108,19 @@ impl Renderer<'_, '_> {
             return;
         }
         let (kind, group) = self.kind_and_group();
-        let text = if kind == BlockKind::Pre {
-            normalize::preformatted(&self.buf)
-        } else {
-            normalize::lines(&self.buf)
+        let text = match kind {
+            BlockKind::Pre => normalize::preformatted(&self.buf),
+            // Cells holding only an image or a control leave nothing to show.
+            BlockKind::Row => normalize::lines(&self.buf)
+                .split(CELL_SEP)
+                .map(str::trim)
+                .filter(|c| !c.is_empty())
+                .collect::<Vec<_>>()
+                .join(CELL_SEP),
+            _ => normalize::lines(&self.buf),
         };
         self.buf.clear();
+        self.pending_sep = false;
         if !text.is_empty() {
             self.blocks.push(Block {
                 text,
@@ -169,7 +181,7 @@ impl Renderer<'_, '_> {
         let mut data_table = false;
         match tag {
             Tag::Br => {
-                self.buf.push('\n');
+                self.buf.push(normalize::BREAK);
                 return false;
             }
             Tag::A => self.links += 1,
@@ -186,9 +198,8 @@ impl Renderer<'_, '_> {
                 }
             }
             Tag::Td if self.in_data_table() => {
-                if !self.buf.trim().is_empty() {
-                    self.buf.push_str(" | ");
-                }
+                // The separator waits for the cell's first word, so empty cells leave no trace.
+                self.pending_sep = true;
                 self.cells += 1;
             }
             t if t.is_block() => {
@@ -220,6 +231,7 @@ pub(crate) fn render(dom: &Dom<'_>, roots: &[usize], removed: &[bool]) -> Vec<Bl
         stack: Vec::new(),
         links: 0,
         cells: 0,
+        pending_sep: false,
         blocks: Vec::new(),
     };
     for &root in roots {
@@ -238,6 +250,12 @@ pub(crate) fn render(dom: &Dom<'_>, roots: &[usize], removed: &[bool]) -> Vec<Bl
                     r.chars += len;
                     if r.links > 0 {
                         r.link_chars += len;
+                    }
+                    if r.pending_sep && len > 0 {
+                        if !r.buf.trim().is_empty() {
+                            r.buf.push_str(CELL_SEP);
+                        }
+                        r.pending_sep = false;
                     }
                     r.buf.push_str(t);
                 }

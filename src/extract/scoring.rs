@@ -56,7 +56,8 @@ pub(crate) fn prune(dom: &Dom<'_>, raw: &Stats, rules: ClassRules, extra: &[bool
             || (!matches!(tag, Tag::Html | Tag::Body)
                 && (is_hidden(el) || role_is_furniture(el))
                 && share < 0.5)
-            || (rules == ClassRules::On && !matches!(tag, Tag::Html | Tag::Body) && {
+            // Table cells are named for their layout ("header_cell"), not their purpose.
+            || (rules == ClassRules::On && !matches!(tag, Tag::Html | Tag::Body | Tag::Td | Tag::Tr | Tag::TSection) && {
                 let ci = class_id(el);
                 is_negative(&ci)
                     && (share < 0.5 || ci.contains("comment"))
