@@ -332,6 +332,15 @@ pub(crate) fn is_junk_line(text: &str) -> bool {
     const EXACT: &[&str] = &[
         "advertisement",
         "advert",
+        "iklan",
+        "don't miss",
+        "related news",
+        "topics",
+        "tags",
+        "tell us what you think",
+        "what do you think",
+        "leave a comment",
+        "leave a reply",
         "this slideshow requires javascript",
         "advertisements",
         "ad",
@@ -408,4 +417,9 @@ pub(crate) fn is_junk_line(text: &str) -> bool {
         || l.starts_with("read also:")
         || l.starts_with("related:")
         || l.starts_with("advertisement")
+        || l.starts_with("filed under")
+        || l.starts_with("story continues below")
+        || l.starts_with("article continues below")
+        || l.starts_with("copyright ")
+        || l.starts_with("© ")
 }
