@@ -67,3 +67,16 @@ fn preformatted_text_keeps_its_layout() {
     ));
     assert!(t.contains("fn main() {\n    println!(\"hi\");\n}"), "{t}");
 }
+
+#[test]
+fn visit_counters_are_not_text() {
+    for counter in [
+        "12 comments",
+        "1,204 Shares",
+        "3 Kommentare",
+        "15 комментариев",
+    ] {
+        let t = text(&format!("<p>{P1}</p><p>{counter}</p><p>{P2}</p>"));
+        assert_eq!(t, format!("{P1}\n\n{P2}"), "{counter}");
+    }
+}

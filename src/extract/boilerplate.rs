@@ -320,7 +320,15 @@ pub(crate) fn is_hidden(el: &scraper::node::Element) -> bool {
 }
 
 /// Short lines that are furniture whatever element holds them.
+/// Counters that change on every visit: "12 comments", "1,204 shares", "3 Kommentare".
+static COUNTER: LazyLock<Option<regex::Regex>> = LazyLock::new(|| {
+    regex::Regex::new(r"(?i)^\(?[\d.,\s]+[kmк]?\)?\s*(comments?|replies|shares?|views?|likes?|kommentare?|commentaires?|comentarios?|коммент\w*|просмотр\w*|yorum\w*|şərh\w*|baxış\w*)$").ok()
+});
+
 pub(crate) fn is_junk_line(text: &str) -> bool {
+    if text.len() < 40 && COUNTER.as_ref().is_some_and(|re| re.is_match(text.trim())) {
+        return true;
+    }
     let t = text
         .trim()
         .trim_end_matches([':', '.', '!', '»', '›', '>', '|', '-'])
