@@ -25,6 +25,9 @@ pub(crate) struct Meta {
     pub h1: Option<String>,
 }
 
+/// Most nodes a byline or a stamp's parent may have; bounds the text gathered per candidate.
+const SMALL_SUBTREE: usize = 40;
+
 /// `<meta>` values keyed by lowercased `property`/`name`/`itemprop`; the first occurrence wins.
 fn meta_tags<'a>(dom: &Dom<'a>) -> HashMap<String, &'a str> {
     let mut m = HashMap::new();
@@ -177,7 +180,8 @@ pub(crate) fn collect(
             .to_ascii_lowercase();
             let updated = marker.contains("updat")
                 || marker.contains("modif")
-                || stamps::has_update_label(&dom.text_of(parent));
+                || (dom.nodes[parent].end as usize - parent <= SMALL_SUBTREE
+                    && stamps::has_update_label(&dom.text_of(parent)));
             if let Some(v) = dates::normalize(&raw, hints) {
                 if updated {
                     time_updated.get_or_insert(v);
@@ -189,7 +193,8 @@ pub(crate) fn collect(
         if byline_el.is_none() {
             let ci = class_id(el);
             let rel_author = el.attr("rel") == Some("author");
-            if rel_author || names_author(&ci) {
+            // A byline is a few nodes; larger author-named wrappers (bio boxes, author pages) are not.
+            if (rel_author || names_author(&ci)) && dom.nodes[i].end as usize - i <= SMALL_SUBTREE {
                 let t = dom.text_of(i);
                 let name = stamps::clean_byline(&t);
                 if !name.is_empty()

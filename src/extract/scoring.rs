@@ -80,7 +80,8 @@ fn is_quote_embed(dom: &Dom<'_>, i: usize, ci: &str) -> bool {
     if !(ci.contains("embed") || ci.contains("tweet") || ci.contains("social")) {
         return false;
     }
-    let end = dom.nodes[i].end as usize;
+    // Embeds are small; the bound keeps nested look-alikes from making this quadratic.
+    let end = (dom.nodes[i].end as usize).min(i + 2_000);
     (i..end).any(|j| dom.tag(j) == Some(Tag::Blockquote))
 }
 
