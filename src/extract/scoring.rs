@@ -77,12 +77,19 @@ pub(crate) fn prune(dom: &Dom<'_>, raw: &Stats, rules: ClassRules, extra: &[bool
 /// Embedded posts (tweets and the like) are quoted in the article: their wrappers are named
 /// "social"/"embed" but hold a `<blockquote>` that readers see as part of the text.
 fn is_quote_embed(dom: &Dom<'_>, i: usize, ci: &str) -> bool {
-    if !(ci.contains("embed") || ci.contains("tweet") || ci.contains("social")) {
-        return false;
-    }
+    let embed_wrapper = ci.contains("embed") || ci.contains("tweet") || ci.contains("social");
     // Embeds are small; the bound keeps nested look-alikes from making this quadratic.
     let end = (dom.nodes[i].end as usize).min(i + 2_000);
-    (i..end).any(|j| dom.tag(j) == Some(Tag::Blockquote))
+    (i..end).any(|j| {
+        dom.tag(j) == Some(Tag::Blockquote)
+            && (embed_wrapper || {
+                // Any wrapper ("video-container") around a quoted post.
+                let q = dom.element(j).map(class_id).unwrap_or_default();
+                ["tweet", "twitter", "instagram", "tiktok", "embed"]
+                    .iter()
+                    .any(|w| q.contains(w))
+            })
+    })
 }
 
 /// A long run of link-free paragraphs is article text whatever its wrapper is called
