@@ -114,6 +114,10 @@ pub(crate) fn collect(
     let ld = jsonld::parse(scripts.iter().map(String::as_str)).unwrap_or_default();
     let mut meta = Meta::default();
     let in_scope = |i: usize| scope.iter().any(|&s| dom.contains(s, i));
+    // Stamps above the headline belong to the site's header ("Last update: <render time>"),
+    // even when the article has no element of its own around it.
+    let h1_at = first_live(dom, scope, plain, Tag::H(1));
+    let before_headline = |i: usize| h1_at.is_some_and(|h| i < h);
     // itemprop values anywhere, and <time>/byline candidates in the article.
     let mut itemprops: HashMap<&str, String> = HashMap::new();
     let mut time_published = None;
@@ -165,7 +169,7 @@ pub(crate) fn collect(
         if !in_scope(i) {
             continue;
         }
-        if tag == Tag::Time {
+        if tag == Tag::Time && !before_headline(i) {
             let raw = el
                 .attr("datetime")
                 .map(str::to_owned)
@@ -211,7 +215,7 @@ pub(crate) fn collect(
     let mut text_published = None;
     let mut text_byline = None;
     for b in render::render(dom, scope, plain) {
-        if b.text.chars().count() > 300 {
+        if b.text.chars().count() > 300 || before_headline(b.start) {
             continue;
         }
         if text_updated.is_none() {
@@ -356,6 +360,25 @@ fn names_author(ci: &str) -> bool {
             || t.ends_with("authors")
             || t == "author-name"
     })
+}
+
+/// The first element with `tag` in the scope, outside removed subtrees.
+fn first_live(dom: &Dom<'_>, scope: &[usize], removed: &[bool], tag: Tag) -> Option<usize> {
+    for &s in scope {
+        let end = dom.nodes[s].end as usize;
+        let mut i = s;
+        while i < end {
+            if removed.get(i).copied().unwrap_or(false) {
+                i = dom.nodes[i].end as usize;
+                continue;
+            }
+            if dom.tag(i) == Some(tag) {
+                return Some(i);
+            }
+            i += 1;
+        }
+    }
+    None
 }
 
 fn name_inside(dom: &Dom<'_>, i: usize) -> Option<String> {

@@ -25,6 +25,8 @@ pub(crate) struct Block {
     /// Visible characters, and of those inside links.
     pub chars: u32,
     pub link_chars: u32,
+    /// Arena index of the block's first text node, to place it in the document.
+    pub start: usize,
 }
 
 /// Between the cells of a table row.
@@ -47,6 +49,8 @@ struct Renderer<'d, 'a> {
     cells: u32,
     /// A cell opened and its separator is not written yet.
     pending_sep: bool,
+    /// Where the text in `buf` began.
+    start: usize,
     blocks: Vec<Block>,
 }
 
@@ -128,6 +132,7 @@ impl Renderer<'_, '_> {
                 group,
                 chars: self.chars,
                 link_chars: self.link_chars,
+                start: self.start,
             });
         }
         self.chars = 0;
@@ -232,6 +237,7 @@ pub(crate) fn render(dom: &Dom<'_>, roots: &[usize], removed: &[bool]) -> Vec<Bl
         links: 0,
         cells: 0,
         pending_sep: false,
+        start: 0,
         blocks: Vec::new(),
     };
     for &root in roots {
@@ -256,6 +262,9 @@ pub(crate) fn render(dom: &Dom<'_>, roots: &[usize], removed: &[bool]) -> Vec<Bl
                             r.buf.push_str(CELL_SEP);
                         }
                         r.pending_sep = false;
+                    }
+                    if r.buf.trim().is_empty() {
+                        r.start = i;
                     }
                     r.buf.push_str(t);
                 }
