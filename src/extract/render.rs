@@ -289,7 +289,7 @@ pub(crate) fn render(dom: &Dom<'_>, roots: &[usize], removed: &[bool]) -> Vec<Bl
 
 /// Drops link lists and furniture lines from rendered blocks.
 pub(crate) fn filter(blocks: Vec<Block>) -> Vec<Block> {
-    blocks
+    let mut kept: Vec<Block> = blocks
         .into_iter()
         .filter(|b| {
             // Link lists go; a paragraph with a long run of its own words stays.
@@ -304,7 +304,24 @@ pub(crate) fn filter(blocks: Vec<Block>) -> Vec<Block> {
             }
             !is_junk_line(&b.text) && !super::stamps::is_stamp_line(&b.text)
         })
-        .collect()
+        .collect();
+    // Promotions tacked onto the end ("Follow us on Twitter", "Join our forums", "Sign up for…").
+    while kept.len() > 1
+        && kept
+            .last()
+            .is_some_and(|b| b.kind != BlockKind::Pre && is_promo(&b.text))
+    {
+        kept.pop();
+    }
+    kept
+}
+
+static PROMO: std::sync::LazyLock<Option<regex::Regex>> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r"(?i)\b(follow (us|him|her|me|them)( on)?|join (us|our)|sign up (for|to)|subscribe (to|for|now)|like us on|newsletter)\b").ok()
+});
+
+fn is_promo(text: &str) -> bool {
+    text.chars().count() < 400 && PROMO.as_ref().is_some_and(|re| re.is_match(text))
 }
 
 /// Joins blocks: blank lines between paragraphs, single newlines inside a list or table.
