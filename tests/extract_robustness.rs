@@ -119,3 +119,14 @@ proptest! {
         let _ = extract(&html, &Options::default());
     }
 }
+
+#[test]
+fn nested_lookalike_wrappers_stay_linear() {
+    // Classes that trigger the embed, byline and stamp look-ups, nested deep, with a quote and a time at the bottom.
+    let open = "<div class=\"social-embed author\"><span class=\"updated\">".repeat(5_000);
+    let close = "</span></div>".repeat(5_000);
+    let html = format!(
+        "<html><body><article>{open}<blockquote><p>Quoted words, with commas, and more words to count.</p></blockquote><time datetime=\"2024-04-25T16:32:00Z\">now</time>{close}</article></body></html>"
+    );
+    let _ = bounded(html, Duration::from_secs(60));
+}

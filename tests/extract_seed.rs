@@ -220,3 +220,22 @@ fn paragraph_added_is_in_the_text() {
         a.text
     );
 }
+
+#[test]
+fn header_stamp_in_the_same_wrapper_as_the_article_is_still_ignored() {
+    // No <article>, no <header>: the site bar and the story share one wrapper.
+    let html = r#"<html><body><div class="wrap"><div class="bar">Last update: April 25, 2024 16:32</div>
+        <div class="story"><h1>Azerbaijan Regains Control Over Lachin District</h1>
+        <div class="meta">By Vusala Abbasova December 2, 2020</div>
+        <p>The Lachin district, situated between the Nagorno-Karabakh region of Azerbaijan and Armenia, was the last of the three areas to be returned.</p>
+        <p>The Lachin district has been returned to Azerbaijan on December 1 after 28 years, following the terms of a ceasefire deal.</p></div></div></body></html>"#;
+    let a = extract(html, &Options::default());
+    assert_eq!(a.last_update, None, "{:?}", a.sources.last_update);
+    assert_eq!(a.published.as_deref(), Some("2020-12-02"));
+    let with_update = html.replace(
+        "December 2, 2020</div>",
+        "December 2, 2020 · Updated: December 3, 2020 09:00</div>",
+    );
+    let b = extract(&with_update, &Options::default());
+    assert_eq!(b.last_update.as_deref(), Some("2020-12-03T09:00:00"));
+}

@@ -181,6 +181,16 @@ const NEGATIVE_TOKENS: &[&str] = &[
     "bottom",
 ];
 
+/// Whole tokens that mark reader comments even on an element that also names the body.
+const COMMENT_TOKENS: &[&str] = &[
+    "comment",
+    "comments",
+    "reply",
+    "replies",
+    "disqus",
+    "discussion",
+];
+
 /// Marks that a container is the article body, overriding furniture words (readability's list).
 const POSITIVE_SUBSTR: &[&str] = &[
     "article", "body", "content", "entry", "hentry", "main", "post", "text", "blog", "story",
@@ -258,7 +268,14 @@ fn negative_words(ci: &str) -> bool {
 
 /// Whether a class/id string names furniture (share bars, related links, ads, comments...).
 pub(crate) fn is_negative(ci: &str) -> bool {
-    if ci.is_empty() || is_body(ci) {
+    if ci.is_empty() {
+        return false;
+    }
+    // Reader comments reuse the article's body classes ("reply-content post-content").
+    if tokens(ci).any(|t| COMMENT_TOKENS.contains(&t)) {
+        return true;
+    }
+    if is_body(ci) {
         return false;
     }
     negative_words(ci)
@@ -303,7 +320,15 @@ pub(crate) fn is_hidden(el: &scraper::node::Element) -> bool {
 }
 
 /// Short lines that are furniture whatever element holds them.
+/// Counters that change on every visit: "12 comments", "1,204 shares", "3 Kommentare".
+static COUNTER: LazyLock<Option<regex::Regex>> = LazyLock::new(|| {
+    regex::Regex::new(r"(?i)^\(?[\d.,\s]+[kmк]?\)?\s*(comments?|replies|shares?|views?|likes?|kommentare?|commentaires?|comentarios?|коммент\w*|просмотр\w*|yorum\w*|şərh\w*|baxış\w*)$").ok()
+});
+
 pub(crate) fn is_junk_line(text: &str) -> bool {
+    if text.len() < 40 && COUNTER.as_ref().is_some_and(|re| re.is_match(text.trim())) {
+        return true;
+    }
     let t = text
         .trim()
         .trim_end_matches([':', '.', '!', '»', '›', '>', '|', '-'])
@@ -315,6 +340,15 @@ pub(crate) fn is_junk_line(text: &str) -> bool {
     const EXACT: &[&str] = &[
         "advertisement",
         "advert",
+        "iklan",
+        "don't miss",
+        "related news",
+        "topics",
+        "tags",
+        "tell us what you think",
+        "what do you think",
+        "leave a comment",
+        "leave a reply",
         "this slideshow requires javascript",
         "advertisements",
         "ad",
@@ -391,4 +425,9 @@ pub(crate) fn is_junk_line(text: &str) -> bool {
         || l.starts_with("read also:")
         || l.starts_with("related:")
         || l.starts_with("advertisement")
+        || l.starts_with("filed under")
+        || l.starts_with("story continues below")
+        || l.starts_with("article continues below")
+        || l.starts_with("copyright ")
+        || l.starts_with("© ")
 }

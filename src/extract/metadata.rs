@@ -25,6 +25,9 @@ pub(crate) struct Meta {
     pub h1: Option<String>,
 }
 
+/// Most nodes a byline or a stamp's parent may have; bounds the text gathered per candidate.
+const SMALL_SUBTREE: usize = 40;
+
 /// `<meta>` values keyed by lowercased `property`/`name`/`itemprop`; the first occurrence wins.
 fn meta_tags<'a>(dom: &Dom<'a>) -> HashMap<String, &'a str> {
     let mut m = HashMap::new();
@@ -111,6 +114,10 @@ pub(crate) fn collect(
     let ld = jsonld::parse(scripts.iter().map(String::as_str)).unwrap_or_default();
     let mut meta = Meta::default();
     let in_scope = |i: usize| scope.iter().any(|&s| dom.contains(s, i));
+    // Stamps above the headline belong to the site's header ("Last update: <render time>"),
+    // even when the article has no element of its own around it.
+    let h1_at = first_live(dom, scope, plain, Tag::H(1));
+    let before_headline = |i: usize| h1_at.is_some_and(|h| i < h);
     // itemprop values anywhere, and <time>/byline candidates in the article.
     let mut itemprops: HashMap<&str, String> = HashMap::new();
     let mut time_published = None;
@@ -162,7 +169,7 @@ pub(crate) fn collect(
         if !in_scope(i) {
             continue;
         }
-        if tag == Tag::Time {
+        if tag == Tag::Time && !before_headline(i) {
             let raw = el
                 .attr("datetime")
                 .map(str::to_owned)
@@ -177,7 +184,8 @@ pub(crate) fn collect(
             .to_ascii_lowercase();
             let updated = marker.contains("updat")
                 || marker.contains("modif")
-                || stamps::has_update_label(&dom.text_of(parent));
+                || (dom.nodes[parent].end as usize - parent <= SMALL_SUBTREE
+                    && stamps::has_update_label(&dom.text_of(parent)));
             if let Some(v) = dates::normalize(&raw, hints) {
                 if updated {
                     time_updated.get_or_insert(v);
@@ -189,7 +197,8 @@ pub(crate) fn collect(
         if byline_el.is_none() {
             let ci = class_id(el);
             let rel_author = el.attr("rel") == Some("author");
-            if rel_author || names_author(&ci) {
+            // A byline is a few nodes; larger author-named wrappers (bio boxes, author pages) are not.
+            if (rel_author || names_author(&ci)) && dom.nodes[i].end as usize - i <= SMALL_SUBTREE {
                 let t = dom.text_of(i);
                 let name = stamps::clean_byline(&t);
                 if !name.is_empty()
@@ -206,7 +215,7 @@ pub(crate) fn collect(
     let mut text_published = None;
     let mut text_byline = None;
     for b in render::render(dom, scope, plain) {
-        if b.text.chars().count() > 300 {
+        if b.text.chars().count() > 300 || before_headline(b.start) {
             continue;
         }
         if text_updated.is_none() {
@@ -353,6 +362,25 @@ fn names_author(ci: &str) -> bool {
     })
 }
 
+/// The first element with `tag` in the scope, outside removed subtrees.
+fn first_live(dom: &Dom<'_>, scope: &[usize], removed: &[bool], tag: Tag) -> Option<usize> {
+    for &s in scope {
+        let end = dom.nodes[s].end as usize;
+        let mut i = s;
+        while i < end {
+            if removed.get(i).copied().unwrap_or(false) {
+                i = dom.nodes[i].end as usize;
+                continue;
+            }
+            if dom.tag(i) == Some(tag) {
+                return Some(i);
+            }
+            i += 1;
+        }
+    }
+    None
+}
+
 fn name_inside(dom: &Dom<'_>, i: usize) -> Option<String> {
     let end = dom.nodes[i].end as usize;
     (i + 1..end).find_map(|j| {
@@ -443,6 +471,17 @@ fn title(
         .or_else(|| doc_title.map(|t| (strip_site_name(&t), FieldSource::Text)))
         .or_else(|| h1.clone().map(|t| (t, FieldSource::Text)));
     match (found, h1) {
+        // Even JSON-LD headlines sometimes carry the site name after a separator.
+        (Some((t, src)), Some(h))
+            if t != h
+                && h.split_whitespace().count() >= 2
+                && t.starts_with(h.as_str())
+                && t[h.len()..]
+                    .trim_start()
+                    .starts_with(['|', '-', '–', '—', '·', ':', '»']) =>
+        {
+            Some((h, src))
+        }
         // "Headline | Site" in meta while the page's <h1> is the bare headline.
         (Some((t, src)), Some(h))
             if t != h

@@ -43,10 +43,13 @@ pub(crate) fn collapse(s: &str) -> String {
     nfc(out)
 }
 
-/// Normalises a block that may hold line breaks: each line collapsed, empty lines dropped.
+/// Marks a `<br>` in collected text; source newlines are plain whitespace.
+pub(crate) const BREAK: char = '\u{2028}';
+
+/// Normalises a block that may hold `<br>` breaks ([`BREAK`]): each line collapsed, empty lines dropped.
 pub(crate) fn lines(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for line in s.split('\n') {
+    for line in s.split(BREAK) {
         let l = collapse(line);
         if !l.is_empty() {
             if !out.is_empty() {
@@ -62,7 +65,11 @@ pub(crate) fn lines(s: &str) -> String {
 pub(crate) fn preformatted(s: &str) -> String {
     let mapped: String = s
         .chars()
-        .filter_map(|c| if c == '\t' { Some(c) } else { map_char(c) })
+        .filter_map(|c| match c {
+            '\t' => Some(c),
+            BREAK => Some('\n'),
+            c => map_char(c),
+        })
         .collect();
     let mut out = String::with_capacity(mapped.len());
     for line in mapped.split('\n') {
@@ -157,6 +164,6 @@ mod tests {
 
     #[test]
     fn lines_keep_breaks_but_drop_empty_ones() {
-        assert_eq!(lines(" a \n\n  b c\n"), "a\nb c");
+        assert_eq!(lines(" a \u{2028}\u{2028}  b\n c\u{2028}"), "a\nb c");
     }
 }

@@ -6,7 +6,8 @@ use std::borrow::Cow;
 use memchr::memmem;
 
 /// The raw-text elements whose content is skipped.
-const RAW: &[&[u8]] = &[b"script", b"style"];
+/// `svg` is not raw text, but its content is drawing, never article text.
+const RAW: &[&[u8]] = &[b"script", b"style", b"svg"];
 
 fn starts_with_ci(hay: &[u8], at: usize, needle: &[u8]) -> bool {
     hay.get(at..at + needle.len())
@@ -43,6 +44,18 @@ pub(crate) fn strip(html: &str) -> Cow<'_, str> {
     while let Some(k) = memchr::memchr(b'<', b.get(pos..).unwrap_or_default()) {
         let lt = pos + k;
         pos = lt + 1;
+        // Comments go whole (conditional comments included).
+        if b.get(lt + 1..lt + 4) == Some(b"!--") {
+            let Some(close) = memmem::find(b.get(lt + 4..).unwrap_or_default(), b"-->") else {
+                break;
+            };
+            let end = lt + 4 + close + 3;
+            let o = out.get_or_insert_with(|| String::with_capacity(html.len() / 2));
+            o.push_str(&html[copied..lt]);
+            copied = end;
+            pos = end;
+            continue;
+        }
         let Some(name) = RAW
             .iter()
             .find(|n| starts_with_ci(b, lt + 1, n) && is_delim(b.get(lt + 1 + n.len())))
@@ -89,6 +102,13 @@ mod tests {
             strip(html),
             r#"<p>a</p><SCRIPT src=x></SCRIPT ><style></style><script type="application/ld+json">{"a":1}</script><scripts>keep</scripts>"#
         );
+    }
+
+    #[test]
+    fn comments_and_svg_drawings_go() {
+        let html =
+            "<p>a<!-- x <p>hidden</p> --></p><svg viewBox='0 0 1 1'><path d='M0'/></svg><p>b</p>";
+        assert_eq!(strip(html), "<p>a</p><svg viewBox='0 0 1 1'></svg><p>b</p>");
     }
 
     #[test]

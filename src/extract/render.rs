@@ -25,7 +25,12 @@ pub(crate) struct Block {
     /// Visible characters, and of those inside links.
     pub chars: u32,
     pub link_chars: u32,
+    /// Arena index of the block's first text node, to place it in the document.
+    pub start: usize,
 }
+
+/// Between the cells of a table row.
+const CELL_SEP: &str = " | ";
 
 struct Open {
     idx: usize,
@@ -42,6 +47,10 @@ struct Renderer<'d, 'a> {
     stack: Vec<Open>,
     links: u32,
     cells: u32,
+    /// A cell opened and its separator is not written yet.
+    pending_sep: bool,
+    /// Where the text in `buf` began.
+    start: usize,
     blocks: Vec<Block>,
 }
 
@@ -103,12 +112,19 @@ impl Renderer<'_, '_> {
             return;
         }
         let (kind, group) = self.kind_and_group();
-        let text = if kind == BlockKind::Pre {
-            normalize::preformatted(&self.buf)
-        } else {
-            normalize::lines(&self.buf)
+        let text = match kind {
+            BlockKind::Pre => normalize::preformatted(&self.buf),
+            // Cells holding only an image or a control leave nothing to show.
+            BlockKind::Row => normalize::lines(&self.buf)
+                .split(CELL_SEP)
+                .map(str::trim)
+                .filter(|c| !c.is_empty())
+                .collect::<Vec<_>>()
+                .join(CELL_SEP),
+            _ => normalize::lines(&self.buf),
         };
         self.buf.clear();
+        self.pending_sep = false;
         if !text.is_empty() {
             self.blocks.push(Block {
                 text,
@@ -116,6 +132,7 @@ impl Renderer<'_, '_> {
                 group,
                 chars: self.chars,
                 link_chars: self.link_chars,
+                start: self.start,
             });
         }
         self.chars = 0;
@@ -169,7 +186,7 @@ impl Renderer<'_, '_> {
         let mut data_table = false;
         match tag {
             Tag::Br => {
-                self.buf.push('\n');
+                self.buf.push(normalize::BREAK);
                 return false;
             }
             Tag::A => self.links += 1,
@@ -186,9 +203,8 @@ impl Renderer<'_, '_> {
                 }
             }
             Tag::Td if self.in_data_table() => {
-                if !self.buf.trim().is_empty() {
-                    self.buf.push_str(" | ");
-                }
+                // The separator waits for the cell's first word, so empty cells leave no trace.
+                self.pending_sep = true;
                 self.cells += 1;
             }
             t if t.is_block() => {
@@ -220,6 +236,8 @@ pub(crate) fn render(dom: &Dom<'_>, roots: &[usize], removed: &[bool]) -> Vec<Bl
         stack: Vec::new(),
         links: 0,
         cells: 0,
+        pending_sep: false,
+        start: 0,
         blocks: Vec::new(),
     };
     for &root in roots {
@@ -238,6 +256,15 @@ pub(crate) fn render(dom: &Dom<'_>, roots: &[usize], removed: &[bool]) -> Vec<Bl
                     r.chars += len;
                     if r.links > 0 {
                         r.link_chars += len;
+                    }
+                    if r.pending_sep && len > 0 {
+                        if !r.buf.trim().is_empty() {
+                            r.buf.push_str(CELL_SEP);
+                        }
+                        r.pending_sep = false;
+                    }
+                    if r.buf.trim().is_empty() {
+                        r.start = i;
                     }
                     r.buf.push_str(t);
                 }
@@ -262,7 +289,7 @@ pub(crate) fn render(dom: &Dom<'_>, roots: &[usize], removed: &[bool]) -> Vec<Bl
 
 /// Drops link lists and furniture lines from rendered blocks.
 pub(crate) fn filter(blocks: Vec<Block>) -> Vec<Block> {
-    blocks
+    let mut kept: Vec<Block> = blocks
         .into_iter()
         .filter(|b| {
             // Link lists go; a paragraph with a long run of its own words stays.
@@ -277,7 +304,24 @@ pub(crate) fn filter(blocks: Vec<Block>) -> Vec<Block> {
             }
             !is_junk_line(&b.text) && !super::stamps::is_stamp_line(&b.text)
         })
-        .collect()
+        .collect();
+    // Promotions tacked onto the end ("Follow us on Twitter", "Join our forums", "Sign up for…").
+    while kept.len() > 1
+        && kept
+            .last()
+            .is_some_and(|b| b.kind != BlockKind::Pre && is_promo(&b.text))
+    {
+        kept.pop();
+    }
+    kept
+}
+
+static PROMO: std::sync::LazyLock<Option<regex::Regex>> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r"(?i)\b(follow (us|him|her|me|them)( on)?|join (us|our)|sign up (for|to)|subscribe (to|for|now)|like us on|newsletter)\b").ok()
+});
+
+fn is_promo(text: &str) -> bool {
+    text.chars().count() < 400 && PROMO.as_ref().is_some_and(|re| re.is_match(text))
 }
 
 /// Joins blocks: blank lines between paragraphs, single newlines inside a list or table.

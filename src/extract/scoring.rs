@@ -56,11 +56,13 @@ pub(crate) fn prune(dom: &Dom<'_>, raw: &Stats, rules: ClassRules, extra: &[bool
             || (!matches!(tag, Tag::Html | Tag::Body)
                 && (is_hidden(el) || role_is_furniture(el))
                 && share < 0.5)
-            || (rules == ClassRules::On && !matches!(tag, Tag::Html | Tag::Body) && {
+            // Table cells are named for their layout ("header_cell"), not their purpose.
+            || (rules == ClassRules::On && !matches!(tag, Tag::Html | Tag::Body | Tag::Td | Tag::Tr | Tag::TSection) && {
                 let ci = class_id(el);
                 is_negative(&ci)
                     && (share < 0.5 || ci.contains("comment"))
                     && !is_quote_embed(dom, i, &ci)
+                    && !is_prose(raw, i, &ci)
             });
         if drop {
             removed[i] = true;
@@ -75,11 +77,28 @@ pub(crate) fn prune(dom: &Dom<'_>, raw: &Stats, rules: ClassRules, extra: &[bool
 /// Embedded posts (tweets and the like) are quoted in the article: their wrappers are named
 /// "social"/"embed" but hold a `<blockquote>` that readers see as part of the text.
 fn is_quote_embed(dom: &Dom<'_>, i: usize, ci: &str) -> bool {
-    if !(ci.contains("embed") || ci.contains("tweet") || ci.contains("social")) {
-        return false;
-    }
-    let end = dom.nodes[i].end as usize;
-    (i..end).any(|j| dom.tag(j) == Some(Tag::Blockquote))
+    let embed_wrapper = ci.contains("embed") || ci.contains("tweet") || ci.contains("social");
+    // Embeds are small; the bound keeps nested look-alikes from making this quadratic.
+    let end = (dom.nodes[i].end as usize).min(i + 2_000);
+    (i..end).any(|j| {
+        dom.tag(j) == Some(Tag::Blockquote)
+            && (embed_wrapper || {
+                // Any wrapper ("video-container") around a quoted post.
+                let q = dom.element(j).map(class_id).unwrap_or_default();
+                ["tweet", "twitter", "instagram", "tiktok", "embed"]
+                    .iter()
+                    .any(|w| q.contains(w))
+            })
+    })
+}
+
+/// A long run of link-free paragraphs is article text whatever its wrapper is called
+/// ("read-more" holding the rest of a truncated story); reader comments excepted.
+fn is_prose(raw: &Stats, i: usize, ci: &str) -> bool {
+    raw.good[i] >= 1000
+        && raw.link_density(i) < 0.15
+        && !ci.contains("comment")
+        && !ci.contains("repl")
 }
 
 fn initial_score(tag: Tag) -> f32 {
@@ -310,12 +329,8 @@ fn should_clean(dom: &Dom<'_>, i: usize, tag: Tag, st: &Stats) -> bool {
     if is_body(&ci) || is_quote_embed(dom, i, &ci) {
         return false;
     }
-    if weight < 0.0
-        && !(weight == 0.0)
-        && !ci.is_empty()
-        && class_weight(&ci) <= -25.0
-        && chars < 2000
-    {
+    // Furniture names without body words, unless it is a long stretch of text.
+    if weight < 0.0 && chars < 2000 {
         return true;
     }
     if st.commas[i] >= 10 {

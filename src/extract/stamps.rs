@@ -78,7 +78,9 @@ pub(crate) fn byline_name(text: &str) -> Option<String> {
 
 /// Cuts dates, separators and role suffixes from a byline.
 pub(crate) fn clean_byline(s: &str) -> String {
-    let mut s = s.trim();
+    // Bylines are short; the cap bounds the date search below, which is quadratic in words.
+    let cap = s.char_indices().nth(200).map_or(s.len(), |(i, _)| i);
+    let mut s = s[..cap].trim();
     for prefix in ["By ", "by ", "BY ", "Von ", "Par ", "Por "] {
         if let Some(r) = s.strip_prefix(prefix) {
             s = r.trim();
