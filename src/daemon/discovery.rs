@@ -40,7 +40,12 @@ pub(super) async fn run(shared: Arc<Shared>, index: usize, mut stop: watch::Rece
     }
     let mut seen = Validators::default();
     loop {
-        let found = round(&shared, site, &mut seen).await;
+        // A round may wait long on a held-off host; a stop abandons it (it writes nothing
+        // that a later round would not write again).
+        let found = tokio::select! {
+            n = round(&shared, site, &mut seen) => n,
+            _ = stop.wait_for(|s| *s) => return,
+        };
         tracing::info!(site = %site.name, new = found, "discovery round done");
         if wait_or_stop(&mut stop, site.interval).await {
             return;

@@ -12,7 +12,7 @@ use tokio::task::JoinSet;
 use url::Url;
 
 use super::{Shared, recheck};
-use crate::politeness::host_key;
+use crate::politeness::{Politeness, host_key};
 use crate::store::ScheduleState;
 
 /// Due entries read from the store per pass.
@@ -27,6 +27,13 @@ const HOST_IN_FLIGHT: usize = 2;
 const LEASE_MARGIN: Duration = Duration::from_secs(10);
 /// Upper bound on one idle wait, so schedule changes by other writers are noticed.
 const MAX_IDLE: Duration = Duration::from_secs(30);
+/// Overflow URLs given a later slot per second, at most. A large backlog (after downtime)
+/// is spread out gradually instead of in one burst of writes that costs CPU and memory.
+const SPREAD_PER_SEC: f64 = 200.0;
+/// How long in-flight checks may take to finish once the daemon is told to stop.
+const CHECK_GRACE: Duration = Duration::from_secs(5);
+/// Wait before the next pull when the spreading budget ran out.
+const SPREAD_PAUSE: Duration = Duration::from_millis(250);
 
 #[derive(Default)]
 struct Queues {
@@ -39,6 +46,9 @@ struct Queues {
     reported: HashSet<String>,
     /// Per host, the next free moment for a URL its full queue could not take.
     next_slot: HashMap<String, chrono::DateTime<Utc>>,
+    /// Overflow URLs that may still be given a slot now (refilled at [`SPREAD_PER_SEC`]).
+    spread_budget: f64,
+    spread_refilled: Option<std::time::Instant>,
 }
 
 /// A URL taken from the store, with the schedule it had before its lease.
@@ -60,11 +70,16 @@ impl Queues {
         self.by_host.entry(host).or_default().push_back(item);
     }
 
-    /// The next URL from the first host (in rotation) that has work and room in flight.
-    fn pop_ready(&mut self) -> Option<(String, Leased)> {
+    /// The next URL from the first host (in rotation) that has work, room in flight, and is
+    /// not held off (Retry-After, robots.txt unreachable).
+    fn pop_ready(&mut self, politeness: &Politeness) -> Option<(String, Leased)> {
+        let now = tokio::time::Instant::now();
         for _ in 0..self.order.len() {
             let host = self.order.pop_front()?;
-            let busy = self.in_flight.get(&host).copied().unwrap_or(0) >= HOST_IN_FLIGHT;
+            let busy = self.in_flight.get(&host).copied().unwrap_or(0) >= HOST_IN_FLIGHT
+                || politeness
+                    .held_until(&host)
+                    .is_some_and(|until| until > now);
             let item = if busy {
                 None
             } else {
@@ -118,11 +133,14 @@ pub(super) async fn run(shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
         if *stop.borrow() {
             break;
         }
-        if let Err(e) = pull(&shared, &mut queues) {
-            tracing::error!(error = %e, "reading the schedule failed");
+        let mut throttled = false;
+        match pull(&shared, &mut queues) {
+            Ok(t) => throttled = t,
+            Err(e) => tracing::error!(error = %e, "reading the schedule failed"),
         }
         while let Ok(permit) = permits.clone().try_acquire_owned() {
-            let Some((host, item)) = queues.pop_ready() else {
+            let Some((host, item)) = queues.pop_ready(shared.pipeline.fetcher().politeness())
+            else {
                 drop(permit);
                 break;
             };
@@ -134,7 +152,10 @@ pub(super) async fn run(shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
             });
         }
         queues.report(&shared);
-        let idle = idle_wait(&shared);
+        let mut idle = idle_wait(&shared);
+        if throttled {
+            idle = idle.max(SPREAD_PAUSE);
+        }
         tokio::select! {
             Some(done) = checks.join_next(), if !checks.is_empty() => {
                 if let Ok((host, url)) = done {
@@ -152,18 +173,37 @@ pub(super) async fn run(shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
             tracing::warn!(url = %item.url, error = %e, "could not restore schedule");
         }
     }
-    while let Some(done) = checks.join_next().await {
-        if let Err(e) = done {
-            tracing::warn!(error = %e, "check task failed");
+    // In-flight checks get a grace period; one still waiting on a host's rate or
+    // Retry-After is abandoned (its URL keeps its lease and is checked after a restart).
+    let drained = tokio::time::timeout(CHECK_GRACE, async {
+        while let Some(done) = checks.join_next().await {
+            if let Err(e) = done {
+                tracing::warn!(error = %e, "check task failed");
+            }
         }
+    })
+    .await;
+    if drained.is_err() {
+        tracing::info!(
+            abandoned = checks.len(),
+            "in-flight checks abandoned at stop"
+        );
+        checks.abort_all();
     }
 }
 
 /// Moves due entries from the store into per-host queues, leasing them; a host whose
-/// queue is full has its due entries spread over the time its rate needs to reach them.
-fn pull(shared: &Shared, queues: &mut Queues) -> crate::Result<()> {
+/// queue is full has its due entries spread over the time its rate needs to reach them,
+/// [`SPREAD_PER_SEC`] at most. True when that budget ran out with entries left.
+fn pull(shared: &Shared, queues: &mut Queues) -> crate::Result<bool> {
     let store = shared.store();
     let now = Utc::now();
+    let elapsed = queues
+        .spread_refilled
+        .map_or(1.0, |t| t.elapsed().as_secs_f64());
+    queues.spread_budget = (queues.spread_budget + elapsed * SPREAD_PER_SEC).min(SPREAD_PER_SEC);
+    queues.spread_refilled = Some(std::time::Instant::now());
+    let mut throttled = false;
     for (_, url) in store.due(now, PULL)? {
         if queues.queued.contains(&url) {
             continue;
@@ -185,7 +225,10 @@ fn pull(shared: &Shared, queues: &mut Queues) -> crate::Result<()> {
             leased.next_due = Some(now + to_chrono(drain + LEASE_MARGIN));
             store.set_schedule(&url, &leased)?;
             queues.push(host, Leased { url, state });
+        } else if queues.spread_budget < 1.0 {
+            throttled = true;
         } else {
+            queues.spread_budget -= 1.0;
             // Each overflow URL gets its own slot at the host's pace, so a backlog of
             // thousands is written once and falls due as the host can take it.
             let earliest = now + to_chrono(per_request.saturating_mul(HOST_QUEUE as u32));
@@ -200,7 +243,7 @@ fn pull(shared: &Shared, queues: &mut Queues) -> crate::Result<()> {
             store.set_schedule(&url, &leased)?;
         }
     }
-    Ok(())
+    Ok(throttled)
 }
 
 /// How long to sleep when nothing is ready: until the next due entry, at most [`MAX_IDLE`].

@@ -13,7 +13,7 @@ use crate::config::Site;
 use crate::error::Error;
 use crate::model::ChangeKind;
 use crate::pipeline::CheckOptions;
-use crate::politeness::host_key;
+use crate::politeness::{ROBOTS_RETRY, RobotsVerdict, host_key};
 use crate::schedule;
 use crate::store::ScheduleState;
 
@@ -64,7 +64,18 @@ pub(super) async fn check(shared: &Shared, url: &str, state: ScheduleState) {
             tracing::warn!(host = %host, url = %url, outcome = "error", error = %err, ms, "check");
             shared.metrics.add_error(&host);
             next.failures = state.failures.saturating_add(1);
+            let politeness = shared.pipeline.fetcher().politeness();
             match err {
+                // robots.txt unreachable: the whole host waits for the next robots attempt,
+                // instead of every URL failing one by one.
+                _ if matches!(
+                    politeness.allowed(&parsed),
+                    RobotsVerdict::Unreachable { .. }
+                ) =>
+                {
+                    politeness.hold_off(&host, tokio::time::Instant::now() + ROBOTS_RETRY);
+                    ROBOTS_RETRY.mul_f64(rand::random_range(1.0..1.5))
+                }
                 Error::RobotsDisallowed { .. } => {
                     // Never requested again; its history (if any) stays.
                     clear(shared, url);
