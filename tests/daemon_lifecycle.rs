@@ -107,19 +107,6 @@ fn sigkill_mid_crawl_loses_and_duplicates_nothing_and_sigterm_exits_cleanly() {
     .unwrap();
 
     let mut daemon = spawn_daemon(dir.path(), &config);
-    wait_until("first checks", Duration::from_secs(20), || {
-        urls.iter()
-            .enumerate()
-            .all(|(i, _)| !server.hits(&format!("/news/{i}")).is_empty())
-    });
-    serve_state("v2-declared-update");
-    // Kill while re-checks of the new state are under way.
-    wait_until("re-checks", Duration::from_secs(20), || {
-        server.hits("/news/0").len() >= 2
-    });
-    daemon.kill().unwrap();
-    daemon.wait().unwrap();
-
     let check_store = |dir: &std::path::Path| -> Vec<Vec<u64>> {
         urls.iter()
             .map(|u| {
@@ -140,6 +127,19 @@ fn sigkill_mid_crawl_loses_and_duplicates_nothing_and_sigterm_exits_cleanly() {
             })
             .collect()
     };
+    // Every article's first version is stored (read through the running daemon) before the
+    // page changes, so each article's history must end as exactly [1, 2].
+    wait_until("first versions", Duration::from_secs(20), || {
+        check_store(dir.path()).iter().all(|v| !v.is_empty())
+    });
+    serve_state("v2-declared-update");
+    // Kill while re-checks of the new state are under way.
+    wait_until("re-checks", Duration::from_secs(20), || {
+        server.hits("/news/0").len() >= 2
+    });
+    daemon.kill().unwrap();
+    daemon.wait().unwrap();
+
     let after_kill = check_store(dir.path());
     assert!(
         after_kill.iter().any(|v| !v.is_empty()),
