@@ -95,7 +95,6 @@ pub fn due_after_hint(
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 mod tests {
     use super::*;
     use chrono::TimeZone;

@@ -1,7 +1,5 @@
 //! Canonicalisation and index pages: one article is one record however it was reached.
 
-#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
-
 use emend::discover::{canonicalize, index_links};
 use regex::Regex;
 use url::Url;

@@ -1,7 +1,5 @@
 //! Feeds → article URLs and dates: RSS 2.0 with content:encoded, Atom, JSON Feed, malformed input.
 
-#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
-
 use chrono::{DateTime, Utc};
 use emend::Error;
 use emend::discover::{Discovered, parse_feed};
@@ -12,11 +10,15 @@ fn fixture(name: &str) -> Vec<u8> {
         "{}/fixtures/discover/{name}",
         env!("CARGO_MANIFEST_DIR")
     ))
-    .unwrap()
+    .expect("test helper")
 }
 
 fn at(s: &str) -> Option<DateTime<Utc>> {
-    Some(DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc))
+    Some(
+        DateTime::parse_from_rfc3339(s)
+            .expect("test helper")
+            .with_timezone(&Utc),
+    )
 }
 
 /// (url, updated, published)

@@ -1,7 +1,5 @@
 //! Sitemaps → article URLs: indexes, Google News urlsets, gzip, text sitemaps, bombs and garbage.
 
-#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
-
 use std::io::Write;
 
 use chrono::{DateTime, Utc};
@@ -16,21 +14,25 @@ fn fixture(name: &str) -> Vec<u8> {
         "{}/fixtures/discover/{name}",
         env!("CARGO_MANIFEST_DIR")
     ))
-    .unwrap()
+    .expect("test helper")
 }
 
 fn at(s: &str) -> Option<DateTime<Utc>> {
-    Some(DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc))
+    Some(
+        DateTime::parse_from_rfc3339(s)
+            .expect("test helper")
+            .with_timezone(&Utc),
+    )
 }
 
 fn gzip(bytes: &[u8]) -> Vec<u8> {
     let mut enc = GzEncoder::new(Vec::new(), Compression::default());
-    enc.write_all(bytes).unwrap();
-    enc.finish().unwrap()
+    enc.write_all(bytes).expect("test helper");
+    enc.finish().expect("test helper")
 }
 
 fn sitemap_url() -> Url {
-    Url::parse("https://example.org/sitemap.xml").unwrap()
+    Url::parse("https://example.org/sitemap.xml").expect("test helper")
 }
 
 fn assert_parse_error(input: &[u8], what: &str) {

@@ -1,7 +1,5 @@
 //! `emend extract`: one JSON line per file with the documented keys, order kept with --jobs, clear errors.
 
-#![allow(clippy::unwrap_used)]
-
 use assert_cmd::Command;
 use serde_json::Value;
 
@@ -17,12 +15,12 @@ fn seed_page(dir: &std::path::Path, name: &str, stamp: &str) -> std::path::PathB
         .replace("{{COOKIE}}", "")
         .replace("{{RENDERED}}", "now");
     let path = dir.join(name);
-    std::fs::write(&path, html).unwrap();
+    std::fs::write(&path, html).expect("test helper");
     path
 }
 
 fn emend(dir: &std::path::Path) -> Command {
-    let mut cmd = Command::cargo_bin("emend").unwrap();
+    let mut cmd = Command::cargo_bin("emend").expect("test helper");
     cmd.current_dir(dir)
         .env_remove("EMEND_DB")
         .env("NO_COLOR", "1");

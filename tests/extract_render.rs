@@ -1,8 +1,6 @@
 //! How block HTML becomes reader text: blank lines between paragraphs, headings and list items on
 //! their own lines, tables as rows of cells, `<br>` as a line break, source newlines as spaces.
 
-#![allow(clippy::unwrap_used)]
-
 use emend::extract::{Options, extract};
 
 fn text(body: &str) -> String {

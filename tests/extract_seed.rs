@@ -1,8 +1,6 @@
 //! The seed case: a news page whose site header prints a render-time "Last update" stamp while the
 //! article carries its own date; the extractor must use the article's stamps and keep furniture out of the text.
 
-#![allow(clippy::unwrap_used)]
-
 use emend::config::Selectors;
 use emend::extract::{Options, extract};
 use emend::model::FieldSource;

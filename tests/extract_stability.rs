@@ -2,8 +2,6 @@
 //! furniture (ads, most read, trending, comment counts, cookie banners, render times, related links)
 //! must extract to byte-identical text and metadata.
 
-#![allow(clippy::unwrap_used)]
-
 use emend::extract::{Options, extract};
 use proptest::prelude::*;
 

@@ -1,8 +1,6 @@
 //! Successful fetches: text decoding (windows-1251 with no declaration, `<meta charset>`),
 //! content-encoding, conditional GET and the headers the page carries back.
 
-#![allow(clippy::unwrap_used)]
-
 mod fetch_support;
 
 use axum::Router;
@@ -24,7 +22,7 @@ async fn page(f: &emend::fetch::Fetcher, url: &url::Url) -> emend::fetch::Page {
     match f
         .fetch_page(url, &Conditional::default(), FetchOptions::default())
         .await
-        .unwrap()
+        .expect("test helper")
     {
         PageResponse::Page(p) => p,
         other => panic!("{other:?}"),

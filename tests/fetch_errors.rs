@@ -1,8 +1,6 @@
 //! Bad input for `Fetcher::fetch_page`: every failure is the right `Error` variant, names the
 //! URL, and leaves nothing half-done.
 
-#![allow(clippy::unwrap_used)]
-
 mod fetch_support;
 
 use std::io::Write;

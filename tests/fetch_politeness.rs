@@ -1,8 +1,6 @@
 //! Politeness measured by the server: per-host rate (at most rate + 1 requests in any 1 s
 //! window, all request kinds counted), Crawl-delay, Retry-After hold-offs, host independence.
 
-#![allow(clippy::unwrap_used)]
-
 mod fetch_support;
 
 use std::sync::Arc;

@@ -1,6 +1,5 @@
 //! Store behaviour the CLI, pipeline and web UI rely on: version numbering, body dedup,
 //! aliases, check log, recent changes, listing, search and durability across reopen.
-#![allow(clippy::unwrap_used)]
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use emend::Error;
@@ -74,13 +73,13 @@ fn commit(
             Some("\"etag\""),
             None,
         )
-        .unwrap()
+        .expect("test helper")
 }
 
 #[test]
 fn versions_are_numbered_consecutively_and_update_the_record() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path()).unwrap();
+    let dir = tempfile::tempdir().expect("test helper");
+    let store = Store::open(dir.path()).expect("test helper");
     let url = "https://news.test/a";
     let v1 = commit(&store, url, Some("news"), 0, ChangeKind::New, b"<p>one</p>");
     let v2 = commit(

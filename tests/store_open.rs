@@ -1,6 +1,5 @@
 //! Opening a database: creation, a second opener gets "in use", damaged directories give a
 //! clear error instead of a panic.
-#![allow(clippy::unwrap_used)]
 
 use emend::Error;
 use emend::store::Store;

@@ -2,7 +2,6 @@
 //! opening it, its resident memory, and picking the next due URL.
 //!
 //! `EMEND_SCALE_N=1000000 EMEND_SCALE_DB=/tmp/scale.db cargo test --release --test store_scale -- --ignored --nocapture`
-#![allow(clippy::unwrap_used, clippy::print_stdout)]
 
 use std::time::Instant;
 

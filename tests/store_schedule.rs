@@ -1,6 +1,5 @@
 //! The re-check schedule: due ordering, rescheduling moves the index entry, bulk creation,
 //! and a restart resumes the schedule.
-#![allow(clippy::unwrap_used)]
 
 use chrono::{DateTime, TimeZone, Utc};
 use emend::store::{NewArticle, ScheduleState, Store};

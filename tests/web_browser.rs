@@ -1,6 +1,5 @@
 //! A real browser reads the diff page: `emend serve` on a fixture store, headless Chromium
 //! dumps the rendered DOM (insertions and deletions marked) and saves a screenshot.
-#![allow(clippy::unwrap_used)]
 
 mod web_support;
 
@@ -46,16 +45,16 @@ fn run_chromium(bin: &Path, profile: &Path, extra: &[String], url: &str) -> Stri
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
-        .unwrap();
+        .expect("test helper");
     let start = Instant::now();
-    while child.try_wait().unwrap().is_none() {
+    while child.try_wait().expect("test helper").is_none() {
         if start.elapsed() > Duration::from_secs(60) {
             let _ = child.kill();
             panic!("chromium did not finish within 60 s");
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-    let out = child.wait_with_output().unwrap();
+    let out = child.wait_with_output().expect("test helper");
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 

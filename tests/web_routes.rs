@@ -1,6 +1,5 @@
 //! Route tests for every page and API of the web interface: status, content type and the
 //! content a user relies on, against a fixture store served on 127.0.0.1.
-#![allow(clippy::unwrap_used)]
 
 mod web_support;
 

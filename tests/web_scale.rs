@@ -2,7 +2,6 @@
 //! `cargo test --test web_scale -- --ignored --nocapture`). `EMEND_WEB_SCALE` sets the number
 //! of versions (default 100,000, five per article); `EMEND_WEB_SCALE_DB` keeps the store in
 //! that directory so later runs skip building it.
-#![allow(clippy::unwrap_used)]
 
 mod web_support;
 

@@ -1,6 +1,5 @@
 //! `emend serve` as a process: prints its address, answers, stops on SIGTERM, and refuses a
 //! database another process holds with the store's "in use" error pointing at `--listen`.
-#![allow(clippy::unwrap_used)]
 
 mod web_support;
 
@@ -18,11 +17,11 @@ pub fn spawn_serve(db: &std::path::Path, cwd: &std::path::Path) -> (Child, Strin
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .unwrap();
+        .expect("test helper");
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
+    BufReader::new(child.stdout.take().expect("test helper"))
         .read_line(&mut line)
-        .unwrap();
+        .expect("test helper");
     let addr = line
         .strip_prefix("listening on ")
         .and_then(|r| r.split('/').nth(2))
@@ -33,7 +32,7 @@ pub fn spawn_serve(db: &std::path::Path, cwd: &std::path::Path) -> (Child, Strin
 fn wait(child: &mut Child, limit: Duration) -> Option<std::process::ExitStatus> {
     let start = Instant::now();
     while start.elapsed() < limit {
-        if let Some(status) = child.try_wait().unwrap() {
+        if let Some(status) = child.try_wait().expect("test helper") {
             return Some(status);
         }
         std::thread::sleep(Duration::from_millis(20));

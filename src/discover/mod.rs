@@ -90,7 +90,6 @@ pub(crate) fn resolve_http(base: &Url, href: &str) -> Option<Url> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 mod tests {
     use super::*;
     use chrono::TimeZone;

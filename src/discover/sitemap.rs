@@ -292,7 +292,6 @@ pub(crate) fn parse_w3c_datetime(s: &str) -> Option<DateTime<Utc>> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 mod tests {
     use super::*;
 

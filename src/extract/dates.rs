@@ -494,7 +494,6 @@ pub(crate) fn is_month(word: &str) -> bool {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -146,7 +146,6 @@ pub(crate) fn parse<'s>(scripts: impl Iterator<Item = &'s str>) -> Option<LdArti
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -145,7 +145,6 @@ pub(crate) fn decode_entities(s: &str) -> String {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

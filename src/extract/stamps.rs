@@ -133,7 +133,6 @@ fn looks_like_month_or_num(w: &str) -> bool {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

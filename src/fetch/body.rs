@@ -119,7 +119,6 @@ pub(crate) fn sniff_html(body: &[u8]) -> bool {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

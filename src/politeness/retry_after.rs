@@ -31,7 +31,6 @@ pub fn ceil_secs(d: Duration) -> u64 {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -164,7 +164,6 @@ pub(crate) fn origin_key(url: &Url) -> String {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -83,7 +83,6 @@ pub(crate) fn counter(key: &str, bytes: Option<&[u8]>) -> Result<u64> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use crate::model::ArticleRecord;

@@ -160,7 +160,6 @@ pub(crate) fn show(tree: &str, key: &[u8]) -> String {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

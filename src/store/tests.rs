@@ -1,5 +1,4 @@
 //! Unit tests needing store internals: damaged records written straight into a tree.
-#![allow(clippy::unwrap_used)]
 
 use chrono::{TimeZone, Utc};
 

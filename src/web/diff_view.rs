@@ -158,7 +158,6 @@ pub fn shorten(text: &str, max: usize) -> String {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use crate::diff::word_diff;

@@ -133,7 +133,6 @@ pub fn timemap(base: &str, original: &str, mementos: &[Memento]) -> String {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use chrono::TimeZone;
