@@ -132,22 +132,22 @@ impl Pipeline {
             PageResponse::Page(page) => page,
         };
 
-        let site = self.config.site_for(&page.final_url);
+        let site = self.config.site_for(&page.response.final_url);
         let article = extract::extract(
             &page.text,
             &extract::Options {
-                url: Some(&page.final_url),
+                url: Some(&page.response.final_url),
                 selectors: site.map(|s| &s.selectors),
             },
         );
-        let canonical = canonical_key(&page.final_url, article.canonical.as_deref());
+        let canonical = canonical_key(&page.response.final_url, article.canonical.as_deref());
         // An article with a history keeps its key even if the page's canonical link moves;
         // otherwise the canonical URL is the key and every other way in is an alias of it.
         let key = match (key, &latest) {
             (Some(k), Some(_)) => k,
             _ => canonical,
         };
-        for alias in [url.as_str(), page.final_url.as_str()] {
+        for alias in [url.as_str(), page.response.final_url.as_str()] {
             if alias != key {
                 self.store.add_alias(alias, &key)?;
             }
@@ -161,11 +161,11 @@ impl Pipeline {
         let now = Utc::now();
         let check = Check {
             at: now,
-            status: Some(page.status),
-            bytes: page.body.len() as u64,
-            etag: page.etag.clone(),
-            last_modified: page.last_modified.clone(),
-            elapsed_ms: millis(page.elapsed),
+            status: Some(page.response.status),
+            bytes: page.response.body.len() as u64,
+            etag: page.response.etag.clone(),
+            last_modified: page.response.last_modified.clone(),
+            elapsed_ms: millis(page.response.elapsed),
             outcome: CheckOutcome::Checked {
                 change,
                 version: None,
@@ -175,15 +175,15 @@ impl Pipeline {
             self.store.record_check(
                 &key,
                 &check,
-                page.etag.as_deref(),
-                page.last_modified.as_deref(),
+                page.response.etag.as_deref(),
+                page.response.last_modified.as_deref(),
             )?;
             return Ok(CheckReport {
                 url: key,
                 change,
                 version: latest,
-                status: page.status,
-                elapsed: page.elapsed,
+                status: page.response.status,
+                elapsed: page.response.elapsed,
             });
         }
         let (words_added, words_removed) = match &latest {
@@ -199,13 +199,16 @@ impl Pipeline {
             words_added,
             words_removed,
             extractor_version: EXTRACTOR_VERSION,
-            fetched_url: page.final_url.to_string(),
+            fetched_url: page.response.final_url.to_string(),
         };
         // Committing flushes to disk; keep that fsync off the async worker threads.
         let store = self.store.clone();
         let site_name = site.map(|s| s.name.clone());
-        let (commit_key, body) = (key.clone(), page.body.clone());
-        let (etag, last_modified) = (page.etag.clone(), page.last_modified.clone());
+        let (commit_key, body) = (key.clone(), page.response.body.clone());
+        let (etag, last_modified) = (
+            page.response.etag.clone(),
+            page.response.last_modified.clone(),
+        );
         let stored = tokio::task::spawn_blocking(move || {
             store.commit_version(
                 &commit_key,
@@ -227,8 +230,8 @@ impl Pipeline {
             url: key,
             change,
             version: Some(stored),
-            status: page.status,
-            elapsed: page.elapsed,
+            status: page.response.status,
+            elapsed: page.response.elapsed,
         })
     }
 

@@ -49,7 +49,7 @@ async fn windows_1251_without_any_charset_comes_out_as_cyrillic() {
     assert_eq!(p.encoding, "windows-1251");
     assert!(p.text.contains(RUSSIAN));
     assert!(p.text.contains("<title>Новости</title>"));
-    assert_eq!(p.content_type.as_deref(), Some("text/html"));
+    assert_eq!(p.response.content_type.as_deref(), Some("text/html"));
 }
 
 #[tokio::test]
@@ -125,7 +125,7 @@ async fn gzip_pages_are_decoded_and_body_is_the_decompressed_bytes() {
     )
     .await;
     let p = page(&fetcher(), &s.url("/gz")).await;
-    assert_eq!(p.body.as_ref(), html.as_bytes());
+    assert_eq!(p.response.body.as_ref(), html.as_bytes());
     assert_eq!(p.text, html);
 }
 
@@ -154,14 +154,14 @@ async fn matching_etag_gives_not_modified_and_validators_are_sent() {
     .await;
     let f = fetcher();
     let first = page(&f, &s.url("/a")).await;
-    assert_eq!(first.etag.as_deref(), Some("\"v1\""));
+    assert_eq!(first.response.etag.as_deref(), Some("\"v1\""));
     assert_eq!(
-        first.last_modified.as_deref(),
+        first.response.last_modified.as_deref(),
         Some("Wed, 21 Oct 2015 07:28:00 GMT")
     );
     let cond = Conditional {
-        etag: first.etag.clone(),
-        last_modified: first.last_modified.clone(),
+        etag: first.response.etag.clone(),
+        last_modified: first.response.last_modified.clone(),
     };
     let second = f
         .fetch_page(&s.url("/a"), &cond, FetchOptions::default())

@@ -276,8 +276,8 @@ async fn redirect_loops_and_long_chains_fail_and_ten_hops_succeed() {
     let PageResponse::Page(page) = ok else {
         panic!()
     };
-    assert_eq!(page.redirects.len(), 10);
-    assert_eq!(page.final_url, s.url("/chain/0"));
+    assert_eq!(page.response.redirects.len(), 10);
+    assert_eq!(page.response.final_url, s.url("/chain/0"));
 }
 
 #[tokio::test]

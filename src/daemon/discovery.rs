@@ -166,7 +166,7 @@ async fn read_index(shared: &Shared, site: &Site, url: &Url) -> Result<Vec<Disco
         return Ok(Vec::new());
     };
     Ok(
-        discover::index_links(&page.text, &page.final_url, &site.article_pattern)
+        discover::index_links(&page.text, &page.response.final_url, &site.article_pattern)
             .into_iter()
             .map(|url| Discovered {
                 url,

@@ -58,29 +58,16 @@ pub enum PageResponse {
     Page(Page),
 }
 
-/// A fetched HTML page.
+/// A fetched HTML page: the response as for any resource, plus its decoded text.
 #[derive(Debug, Clone)]
 pub struct Page {
-    /// The URL that answered, after redirects.
-    pub final_url: Url,
-    /// The HTTP status (2xx).
-    pub status: u16,
-    /// The `Content-Type` header as sent, if any.
-    pub content_type: Option<String>,
-    /// The `ETag` header, for the next conditional fetch.
-    pub etag: Option<String>,
-    /// The `Last-Modified` header, verbatim, for the next conditional fetch.
-    pub last_modified: Option<String>,
-    /// The body as received, after content-decoding (gzip/brotli/deflate), before text decoding.
-    pub body: Bytes,
+    /// The response; its `body` is as received, after content-decoding (gzip/brotli/deflate),
+    /// before text decoding.
+    pub response: Resource,
     /// The body decoded to text.
     pub text: String,
     /// The encoding used for `text` (WHATWG name, e.g. `windows-1251`).
     pub encoding: &'static str,
-    /// Time from the first request sent to the last body byte.
-    pub elapsed: Duration,
-    /// Each redirect target in order; empty when the first URL answered.
-    pub redirects: Vec<Url>,
 }
 
 /// What a non-page resource is, for [`Fetcher::fetch_resource`].
@@ -233,16 +220,18 @@ impl Fetcher {
         let charset = ct.as_ref().and_then(|c| c.charset.as_deref());
         let Decoded { text, encoding } = decode_html(&body, charset, Some(&reply.final_url));
         Ok(PageResponse::Page(Page {
-            final_url: reply.final_url,
-            status: status.as_u16(),
-            content_type,
-            etag,
-            last_modified,
-            body,
+            response: Resource {
+                final_url: reply.final_url,
+                status: status.as_u16(),
+                content_type,
+                etag,
+                last_modified,
+                body,
+                elapsed: reply.started.elapsed(),
+                redirects: reply.redirects,
+            },
             text,
             encoding,
-            elapsed: reply.started.elapsed(),
-            redirects: reply.redirects,
         }))
     }
 
