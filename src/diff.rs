@@ -120,15 +120,18 @@ fn coalesce(ops: Vec<DiffOp>) -> Vec<DiffOp> {
     out
 }
 
-/// Words inserted and deleted by `ops`, counting whitespace-separated words.
+/// Whitespace-separated words in `text`, the unit of every +/- count.
+pub fn word_count(text: &str) -> u32 {
+    u32::try_from(text.split_whitespace().count()).unwrap_or(u32::MAX)
+}
+
+/// Words inserted and deleted by `ops`.
 pub fn word_counts(ops: &[DiffOp]) -> (u32, u32) {
     let count = |op: Op| -> u32 {
-        let n: usize = ops
-            .iter()
+        ops.iter()
             .filter(|o| o.op == op)
-            .map(|o| o.text.split_whitespace().count())
-            .sum();
-        u32::try_from(n).unwrap_or(u32::MAX)
+            .map(|o| word_count(&o.text))
+            .fold(0, u32::saturating_add)
     };
     (count(Op::Insert), count(Op::Delete))
 }

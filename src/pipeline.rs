@@ -7,7 +7,7 @@ use chrono::Utc;
 use url::Url;
 
 use crate::config::Config;
-use crate::diff::{classify, content_hash, word_counts, word_diff};
+use crate::diff::{classify, content_hash, word_count, word_counts, word_diff};
 use crate::error::{Error, Result};
 use crate::extract::{self, EXTRACTOR_VERSION};
 use crate::fetch::{Conditional, FetchOptions, Fetcher, PageResponse};
@@ -189,7 +189,7 @@ impl Pipeline {
         let (words_added, words_removed) = match &latest {
             Some(prev) => word_counts(&word_diff(&prev.article.text, &article.text)),
             // A first version adds every word; no diff needed to count them.
-            None => (count_words(&article.text), 0),
+            None => (word_count(&article.text), 0),
         };
         let version = NewVersion {
             fetched_at: now,
@@ -262,10 +262,6 @@ fn canonical_key(final_url: &Url, canonical: Option<&str>) -> String {
         .filter(|c| matches!(c.scheme(), "http" | "https"))
         .unwrap_or_else(|| final_url.clone());
     crate::discover::canonicalize(&chosen).to_string()
-}
-
-fn count_words(text: &str) -> u32 {
-    u32::try_from(text.split_whitespace().count()).unwrap_or(u32::MAX)
 }
 
 fn millis(d: Duration) -> u64 {

@@ -105,6 +105,6 @@ fn print_human(r: &CheckReport) {
         println!("byline:      {}", a.byline.as_deref().unwrap_or("-"));
         println!("published:   {}", a.published.as_deref().unwrap_or("-"));
         println!("last update: {}", a.last_update.as_deref().unwrap_or("-"));
-        println!("words:       {}", a.text.split_whitespace().count());
+        println!("words:       {}", crate::diff::word_count(&a.text));
     }
 }
