@@ -20,6 +20,12 @@ pub const DEFAULT_USER_AGENT: &str = concat!(
     env!("CARGO_PKG_VERSION"),
     " (+https://github.com/emend-news/emend)"
 );
+/// A site's `interval` when it sets none.
+pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(15 * 60);
+/// The floor of a site's default `max_interval` (which is never below its `interval`).
+pub const DEFAULT_MAX_INTERVAL: Duration = Duration::from_secs(24 * 3600);
+/// A site's `track_for` when it sets none.
+pub const DEFAULT_TRACK_FOR: Duration = Duration::from_secs(30 * 24 * 3600);
 /// Default cap on a response body, after decompression.
 pub const DEFAULT_MAX_BODY: u64 = 10 * 1024 * 1024;
 

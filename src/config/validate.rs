@@ -10,7 +10,9 @@ use toml::Spanned;
 use url::Url;
 
 use super::raw::{RawCrawler, RawSelectors, RawSite};
-use super::{Crawler, Selectors, Site, located};
+use super::{
+    Crawler, DEFAULT_INTERVAL, DEFAULT_MAX_INTERVAL, DEFAULT_TRACK_FOR, Selectors, Site, located,
+};
 use crate::error::Error;
 
 pub(super) struct Validator<'a> {
@@ -152,12 +154,12 @@ impl Validator<'_> {
         let what = |k: &str| format!("site {name:?}: {k}");
         let interval = match raw.interval {
             Some(d) => self.duration(&what("interval"), d),
-            None => Some(Duration::from_secs(15 * 60)),
+            None => Some(DEFAULT_INTERVAL),
         };
         let max_span = raw.max_interval.as_ref().map(Spanned::span);
         let max_interval = match raw.max_interval {
             Some(d) => self.duration(&what("max_interval"), d),
-            None => interval.map(|i| i.max(Duration::from_secs(24 * 3600))),
+            None => interval.map(|i| i.max(DEFAULT_MAX_INTERVAL)),
         };
         if let (Some(i), Some(m), Some(span)) = (interval, max_interval, max_span)
             && m < i
@@ -169,7 +171,7 @@ impl Validator<'_> {
         }
         let track_for = match raw.track_for {
             Some(d) => self.duration(&what("track_for"), d),
-            None => Some(Duration::from_secs(30 * 24 * 3600)),
+            None => Some(DEFAULT_TRACK_FOR),
         };
         let rate = match raw.rate {
             Some(r) if r.get_ref().is_finite() && *r.get_ref() > 0.0 && *r.get_ref() <= 1000.0 => {

@@ -9,7 +9,7 @@ use url::Url;
 
 use super::Shared;
 use super::queue::to_chrono;
-use crate::config::Site;
+use crate::config::{DEFAULT_INTERVAL, DEFAULT_MAX_INTERVAL, Site};
 use crate::error::Error;
 use crate::model::ChangeKind;
 use crate::pipeline::CheckOptions;
@@ -31,10 +31,9 @@ pub(super) async fn check(shared: &Shared, url: &str, state: ScheduleState) {
         .await;
     let ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
     let now = Utc::now();
-    let (base, max) = site.map_or(
-        (Duration::from_secs(15 * 60), Duration::from_secs(24 * 3600)),
-        |s: &Site| (s.interval, s.max_interval),
-    );
+    let (base, max) = site.map_or((DEFAULT_INTERVAL, DEFAULT_MAX_INTERVAL), |s: &Site| {
+        (s.interval, s.max_interval)
+    });
     let current = Duration::from_secs(state.interval_secs).max(Duration::from_secs(1));
     let mut next = state.clone();
     let mut fetch_url = url.to_owned();
