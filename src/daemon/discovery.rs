@@ -38,7 +38,7 @@ pub(super) async fn run(shared: Arc<Shared>, index: usize, mut stop: watch::Rece
     if wait_or_stop(&mut stop, first).await {
         return;
     }
-    let mut seen = Validators::default();
+    let mut seen = Memory::default();
     loop {
         // A round may wait long on a held-off host; a stop abandons it (it writes nothing
         // that a later round would not write again).
@@ -63,11 +63,11 @@ async fn wait_or_stop(stop: &mut watch::Receiver<bool>, d: Duration) -> bool {
 }
 
 /// One discovery round; returns how many new articles it scheduled.
-async fn round(shared: &Shared, site: &Site, seen: &mut Validators) -> usize {
+async fn round(shared: &Shared, site: &Site, seen: &mut Memory) -> usize {
     let mut new = 0;
     for feed in &site.feeds {
         match read_feed(shared, seen, feed).await {
-            Ok(items) => new += offer_all(shared, site, items, &mut seen.1),
+            Ok(items) => new += offer_all(shared, site, items, &mut seen.hints),
             Err(e) => {
                 shared.metrics.add_error(&host_key(feed));
                 tracing::warn!(site = %site.name, url = %feed, error = %e, "feed failed");
@@ -82,7 +82,7 @@ async fn round(shared: &Shared, site: &Site, seen: &mut Validators) -> usize {
         }
         match read_sitemap(shared, seen, &url).await {
             Ok(map) => {
-                new += offer_all(shared, site, map.urls, &mut seen.1);
+                new += offer_all(shared, site, map.urls, &mut seen.hints);
                 sitemaps.extend(map.sitemaps.into_iter().map(|d| d.url));
             }
             Err(e) => {
@@ -93,7 +93,7 @@ async fn round(shared: &Shared, site: &Site, seen: &mut Validators) -> usize {
     }
     for page in &site.start_urls {
         match read_index(shared, site, page).await {
-            Ok(items) => new += offer_all(shared, site, items, &mut seen.1),
+            Ok(items) => new += offer_all(shared, site, items, &mut seen.hints),
             Err(e) => {
                 shared.metrics.add_error(&host_key(page));
                 tracing::warn!(site = %site.name, url = %page, error = %e, "index page failed")
@@ -106,9 +106,12 @@ async fn round(shared: &Shared, site: &Site, seen: &mut Validators) -> usize {
 /// What discovery remembers between rounds: validators of the feeds and sitemaps read so
 /// far (unchanged ones cost a 304), and the date each source last gave each article.
 #[derive(Default)]
-struct Validators(HashMap<Url, Conditional>, HashMap<Url, DateTime<Utc>>);
+struct Memory {
+    validators: HashMap<Url, Conditional>,
+    hints: HashMap<Url, DateTime<Utc>>,
+}
 
-impl Validators {
+impl Memory {
     /// Fetches `url` conditionally; `None` when it has not changed since the last round.
     async fn fetch(
         &mut self,
@@ -116,7 +119,7 @@ impl Validators {
         url: &Url,
         kind: ResourceKind,
     ) -> Result<Option<Resource>> {
-        let cond = self.0.get(url).cloned().unwrap_or_default();
+        let cond = self.validators.get(url).cloned().unwrap_or_default();
         match shared
             .pipeline
             .fetcher()
@@ -125,7 +128,7 @@ impl Validators {
         {
             ResourceResponse::NotModified { .. } => Ok(None),
             ResourceResponse::Resource(res) => {
-                self.0.insert(
+                self.validators.insert(
                     url.clone(),
                     Conditional {
                         etag: res.etag.clone(),
@@ -138,18 +141,14 @@ impl Validators {
     }
 }
 
-async fn read_feed(shared: &Shared, seen: &mut Validators, url: &Url) -> Result<Vec<Discovered>> {
+async fn read_feed(shared: &Shared, seen: &mut Memory, url: &Url) -> Result<Vec<Discovered>> {
     match seen.fetch(shared, url, ResourceKind::Feed).await? {
         Some(res) => discover::parse_feed(&res.body, &res.final_url),
         None => Ok(Vec::new()),
     }
 }
 
-async fn read_sitemap(
-    shared: &Shared,
-    seen: &mut Validators,
-    url: &Url,
-) -> Result<discover::Sitemap> {
+async fn read_sitemap(shared: &Shared, seen: &mut Memory, url: &Url) -> Result<discover::Sitemap> {
     match seen.fetch(shared, url, ResourceKind::Sitemap).await? {
         Some(res) => discover::parse_sitemap(&res.body, &res.final_url),
         None => Ok(discover::Sitemap::default()),
