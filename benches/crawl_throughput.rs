@@ -2,6 +2,12 @@
 //! against a local many-host server, as a ratio to a plain HTTP load tool (wrk) and to a
 //! bare reqwest GET loop on the same URLs, measured in the same run.
 //!
+//! Each round crawls the URLs three times into one fresh store, as the daemon meets them:
+//! first sight (every page new: fetch, extract, store a version), a re-check of a site that
+//! sends no validators (same page again: fetch, extract, compare, log the check) and a
+//! re-check of a site that does (conditional GET answered 304: log the check). wrk is run
+//! on the same URLs both plainly and with the matching `If-None-Match`.
+//!
 //! Run with `cargo bench --bench crawl_throughput`. Knobs (environment):
 //! `EMEND_BENCH_PAGES` (URLs per round, default 4000), `EMEND_BENCH_CONCURRENCY`
 //! (requests in flight, default 32), `EMEND_BENCH_ROUNDS` (default 3),
@@ -12,6 +18,7 @@
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::Path;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use axum::Router;
@@ -129,23 +136,45 @@ fn page(templates: &[Template], authority: &str, host: u32, id: u32) -> String {
 
 struct Served {
     templates: Vec<Template>,
+    /// Whether pages carry an `ETag` and `If-None-Match` gets a 304; switched off for the
+    /// pass that re-checks a site without validators.
+    validators: AtomicBool,
+    /// 304s answered so far.
+    not_modified: std::sync::atomic::AtomicUsize,
+}
+
+/// The validator of `/news/{host}/{id}`; the wrk script builds the same string.
+fn etag(host: u32, id: u32) -> String {
+    format!("\"{host}-{id}\"")
 }
 
 async fn article(
     State(s): State<Arc<Served>>,
     headers: HeaderMap,
     UrlPath((host, id)): UrlPath<(u32, u32)>,
-) -> impl IntoResponse {
+) -> axum::response::Response {
+    let tag = etag(host, id);
+    if s.validators.load(Ordering::Relaxed) {
+        let matches = headers
+            .get(header::IF_NONE_MATCH)
+            .is_some_and(|v| v.as_bytes() == tag.as_bytes());
+        if matches {
+            s.not_modified.fetch_add(1, Ordering::Relaxed);
+            return (StatusCode::NOT_MODIFIED, [(header::ETAG, tag)]).into_response();
+        }
+    }
     let authority = headers
         .get(header::HOST)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("localhost")
         .to_owned();
-    (
-        StatusCode::OK,
-        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
-        page(&s.templates, &authority, host, id),
-    )
+    let body = page(&s.templates, &authority, host, id);
+    let html = [(header::CONTENT_TYPE, "text/html; charset=utf-8")];
+    if s.validators.load(Ordering::Relaxed) {
+        (StatusCode::OK, html, [(header::ETAG, tag)], body).into_response()
+    } else {
+        (StatusCode::OK, html, body).into_response()
+    }
 }
 
 async fn robots() -> &'static str {
@@ -153,7 +182,7 @@ async fn robots() -> &'static str {
 }
 
 /// Starts the server on its own thread and runtime, one listener per loopback host.
-fn start_server(templates: Vec<Template>) -> Result<Vec<SocketAddr>, BoxError> {
+fn start_server(served: Arc<Served>) -> Result<Vec<SocketAddr>, BoxError> {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let rt = match tokio::runtime::Builder::new_multi_thread()
@@ -172,7 +201,7 @@ fn start_server(templates: Vec<Template>) -> Result<Vec<SocketAddr>, BoxError> {
             let app = Router::new()
                 .route("/robots.txt", get(robots))
                 .route("/news/{host}/{id}", get(article))
-                .with_state(Arc::new(Served { templates }));
+                .with_state(served);
             let mut addrs = Vec::new();
             for h in 0..HOSTS {
                 let ip = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2 + h));
@@ -210,12 +239,30 @@ fn urls(addrs: &[SocketAddr], pages: usize) -> Result<Vec<Url>, BoxError> {
     Ok(out)
 }
 
-/// Pages/s of `Pipeline::check` over `urls` into a fresh store, `concurrency` at once.
+/// The passes of one emend round, in the order they run.
+const PASSES: [&str; 3] = [
+    "new: fetch+extract+store",
+    "re-check, no validators",
+    "re-check, 304",
+];
+
+/// One pass: pages/s and CPU milliseconds per page (crawler side, server side).
+#[derive(Clone, Copy)]
+struct Pass {
+    rate: f64,
+    cpu_ms: f64,
+    server_ms: f64,
+}
+
+/// The three passes of [`PASSES`] over `urls` into one fresh store, `concurrency` at once.
+/// Checks what each pass must leave: one version per URL after the first, no new version
+/// from either re-check, and a 304 for every URL in the last.
 async fn emend_round(
     urls: &[Url],
     concurrency: usize,
     db_parent: &Path,
-) -> Result<(f64, usize), BoxError> {
+    served: &Served,
+) -> Result<[Pass; 3], BoxError> {
     let dir = tempfile::tempdir_in(db_parent)?;
     let store = Store::open(dir.path())?;
     let config = Arc::new(Config::empty());
@@ -226,9 +273,48 @@ async fn emend_round(
             .set_host_rate(u.host_str().unwrap_or(""), 1e6);
     }
     let pipeline = Pipeline::new(config, fetcher, store.clone());
+    let mut out = [Pass {
+        rate: 0.0,
+        cpu_ms: 0.0,
+        server_ms: 0.0,
+    }; 3];
+    for (i, slot) in out.iter_mut().enumerate() {
+        served.validators.store(i != 1, Ordering::Relaxed);
+        let not_modified_before = served.not_modified.load(Ordering::Relaxed);
+        let c0 = cpu_split();
+        let started = Instant::now();
+        let failed = emend_pass(&pipeline, urls, concurrency).await?;
+        let secs = started.elapsed().as_secs_f64();
+        let c1 = cpu_split();
+        let n = urls.len() as f64;
+        *slot = Pass {
+            rate: n / secs,
+            cpu_ms: (c1.1 - c0.1) * 1e3 / n,
+            server_ms: (c1.0 - c0.0) * 1e3 / n,
+        };
+        let versions = store.stats()?.versions as usize;
+        let not_modified = served.not_modified.load(Ordering::Relaxed) - not_modified_before;
+        let expected_304 = if i == 2 { urls.len() } else { 0 };
+        if failed > 0 || versions != urls.len() || not_modified != expected_304 {
+            eprintln!(
+                "  emend, {}: {failed} failed, {versions} versions (want {}), {not_modified} answered 304 (want {expected_304})",
+                PASSES[i],
+                urls.len()
+            );
+        }
+    }
+    served.validators.store(true, Ordering::Relaxed);
+    Ok(out)
+}
+
+/// `Pipeline::check` over every URL, `concurrency` at once; returns how many failed.
+async fn emend_pass(
+    pipeline: &Pipeline,
+    urls: &[Url],
+    concurrency: usize,
+) -> Result<usize, BoxError> {
     let sem = Arc::new(Semaphore::new(concurrency));
     let mut tasks = JoinSet::new();
-    let started = Instant::now();
     for u in urls {
         let permit = sem.clone().acquire_owned().await?;
         let p = pipeline.clone();
@@ -247,19 +333,10 @@ async fn emend_round(
             first_error.get_or_insert(e);
         }
     }
-    let secs = started.elapsed().as_secs_f64();
-    let stats = store.stats()?;
     if let Some(e) = first_error {
         eprintln!("  emend: {failed} checks failed, first: {e}");
     }
-    if stats.versions as usize != urls.len() - failed {
-        eprintln!(
-            "  emend: expected {} versions, store has {}",
-            urls.len() - failed,
-            stats.versions
-        );
-    }
-    Ok((urls.len() as f64 / secs, failed))
+    Ok(failed)
 }
 
 /// Pages/s of a bare reqwest GET + body read over `urls`, `concurrency` at once.
@@ -291,8 +368,14 @@ async fn reqwest_round(urls: &[Url], concurrency: usize) -> Result<f64, BoxError
 }
 
 /// A wrk Lua script giving each wrk thread one host (its own address and Host header)
-/// and cycling it through that host's `/news/` URLs.
-fn wrk_script(addrs: &[SocketAddr], per_host: usize) -> String {
+/// and cycling it through that host's `/news/` URLs; `conditional` adds the page's
+/// `If-None-Match`, so every answer is a 304.
+fn wrk_script(addrs: &[SocketAddr], per_host: usize, conditional: bool) -> String {
+    let headers = if conditional {
+        r#"{ Host = authority, ["If-None-Match"] = "\"" .. hidx .. "-" .. i .. "\"" }"#
+    } else {
+        "{ Host = authority }"
+    };
     let hosts: Vec<String> = addrs
         .iter()
         .map(|a| format!("{{\"{}\", \"{}\"}}", a.ip(), a.port()))
@@ -311,7 +394,7 @@ end
 local i = -1
 function request()
   i = (i + 1) % per_host
-  return wrk.format("GET", "/news/" .. hidx .. "/" .. i, {{ Host = authority }})
+  return wrk.format("GET", "/news/" .. hidx .. "/" .. i, {headers})
 end
 "#,
         hosts.join(", ")
@@ -324,6 +407,7 @@ fn wrk_round(
     addrs: &[SocketAddr],
     concurrency: usize,
     secs: u64,
+    conditional: bool,
 ) -> Result<Option<f64>, BoxError> {
     let threads = concurrency.min(addrs.len()).max(1);
     let out = match std::process::Command::new("wrk")
@@ -345,7 +429,8 @@ fn wrk_round(
         Err(e) => return Err(e.into()),
     };
     let text = String::from_utf8_lossy(&out.stdout);
-    if text.contains("Non-2xx") {
+    // The conditional script's answers are all 304s, which wrk counts as non-2xx.
+    if text.contains("Non-2xx") && !conditional {
         eprintln!("  wrk: some responses were not 2xx:\n{text}");
     }
     let rps = text
@@ -393,11 +478,19 @@ fn main() -> Result<(), BoxError> {
     let db_parent: std::path::PathBuf = env_or("EMEND_BENCH_DB_DIR", std::env::temp_dir());
 
     let templates = load_templates(&Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/seed"))?;
-    let addrs = start_server(templates)?;
+    let served = Arc::new(Served {
+        templates,
+        validators: AtomicBool::new(true),
+        not_modified: Default::default(),
+    });
+    let addrs = start_server(served.clone())?;
     let urls = urls(&addrs, pages)?;
     let tmp = tempfile::tempdir()?;
-    let script = tmp.path().join("emend-bench.lua");
-    std::fs::write(&script, wrk_script(&addrs, pages.div_ceil(addrs.len())))?;
+    let per_host = pages.div_ceil(addrs.len());
+    let plain_script = tmp.path().join("emend-bench.lua");
+    std::fs::write(&plain_script, wrk_script(&addrs, per_host, false))?;
+    let conditional_script = tmp.path().join("emend-bench-304.lua");
+    std::fs::write(&conditional_script, wrk_script(&addrs, per_host, true))?;
     // Default: one worker per core, like the `emend` binary's `Runtime::new()`.
     let mut builder = tokio::runtime::Builder::new_multi_thread();
     if let Some(n) = std::env::var("EMEND_BENCH_WORKERS")
@@ -418,73 +511,73 @@ fn main() -> Result<(), BoxError> {
     // Warm the server, the page cache and the allocator before anything is timed.
     rt.block_on(reqwest_round(&urls[..urls.len().min(500)], concurrency))?;
 
-    let (mut emend, mut wrk, mut bare) = (Vec::new(), Vec::new(), Vec::new());
-    let (mut vs_wrk, mut vs_bare) = (Vec::new(), Vec::new());
-    let mut wrk_missing = false;
-    let (mut emend_cpu, mut bare_cpu) = (Vec::new(), Vec::new());
+    let mut passes: [Vec<Pass>; 3] = Default::default();
+    let (mut wrk, mut wrk_304, mut bare, mut bare_cpu) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    // Ratios are taken within a round (the machine is shared and its load drifts).
+    let mut ratios: [Vec<f64>; 3] = Default::default();
+    let mut vs_bare = Vec::new();
     for round in 1..=rounds {
-        let w = wrk_round(&script, &addrs, concurrency, wrk_secs)?;
+        let w = wrk_round(&plain_script, &addrs, concurrency, wrk_secs, false)?;
+        let w304 = wrk_round(&conditional_script, &addrs, concurrency, wrk_secs, true)?;
         let c0 = cpu_split();
         let b = rt.block_on(reqwest_round(&urls, concurrency))?;
         let c1 = cpu_split();
-        let (e, failed) = rt.block_on(emend_round(&urls, concurrency, &db_parent))?;
-        let c2 = cpu_split();
-        let per_page = |a: (f64, f64), b: (f64, f64)| {
-            let n = urls.len() as f64;
-            ((b.1 - a.1) * 1e3 / n, (b.0 - a.0) * 1e3 / n)
-        };
-        let (ec, es) = per_page(c1, c2);
-        let (bc, bs) = per_page(c0, c1);
-        emend_cpu.push(ec);
-        bare_cpu.push(bc);
-        println!(
-            "round {round}: CPU ms/page: emend {ec:.3} (server {es:.3}) | reqwest loop {bc:.3} (server {bs:.3})"
-        );
-        print!(
-            "round {round}: emend {e:8.1} pages/s ({failed} failed) | reqwest loop {b:8.1} req/s | "
-        );
-        match w {
-            Some(w) => {
-                println!("wrk {w:8.1} req/s | emend/wrk {:.3}", e / w);
-                wrk.push(w);
-                vs_wrk.push(e / w);
-            }
-            None => {
-                println!("wrk not installed");
-                wrk_missing = true;
+        let round_passes = rt.block_on(emend_round(&urls, concurrency, &db_parent, &served))?;
+        bare.push(b);
+        bare_cpu.push((c1.1 - c0.1) * 1e3 / urls.len() as f64);
+        vs_bare.push(round_passes[0].rate / b);
+        if let (Some(w), Some(w304)) = (w, w304) {
+            wrk.push(w);
+            wrk_304.push(w304);
+            for (i, p) in round_passes.iter().enumerate() {
+                ratios[i].push(p.rate / if i == 2 { w304 } else { w });
             }
         }
-        emend.push(e);
-        bare.push(b);
-        vs_bare.push(e / b);
+        for (i, p) in round_passes.iter().enumerate() {
+            println!(
+                "round {round}: emend {:<26} {:8.1} pages/s, CPU {:.3} ms/page (server {:.3})",
+                PASSES[i], p.rate, p.cpu_ms, p.server_ms
+            );
+            passes[i].push(*p);
+        }
+        println!(
+            "round {round}: reqwest loop {b:8.1} req/s | wrk {} req/s | wrk 304 {} req/s",
+            w.map_or("n/a".into(), |w| format!("{w:.1}")),
+            w304.map_or("n/a".into(), |w| format!("{w:.1}")),
+        );
     }
     println!("median over {rounds} rounds:");
+    for (i, name) in PASSES.iter().enumerate() {
+        let mut rate: Vec<f64> = passes[i].iter().map(|p| p.rate).collect();
+        let mut cpu: Vec<f64> = passes[i].iter().map(|p| p.cpu_ms).collect();
+        let ratio = if ratios[i].is_empty() {
+            "n/a".to_owned()
+        } else {
+            format!("{:.3}", median(&mut ratios[i]))
+        };
+        println!(
+            "  emend {name:<26}: {:8.1} pages/s, CPU {:.3} ms/page, ratio to wrk{} {ratio}",
+            median(&mut rate),
+            median(&mut cpu),
+            if i == 2 { " (304)" } else { "" },
+        );
+    }
     println!(
-        "  emend fetch+extract+store : {:8.1} pages/s",
-        median(&mut emend)
+        "  bare reqwest GET loop           : {:8.1} req/s, CPU {:.3} ms/page; emend new / reqwest loop {:.3}",
+        median(&mut bare),
+        median(&mut bare_cpu),
+        median(&mut vs_bare)
     );
-    println!(
-        "  bare reqwest GET loop     : {:8.1} req/s",
-        median(&mut bare)
-    );
-    println!("  ratio emend / reqwest loop: {:.3}", median(&mut vs_bare));
-    println!(
-        "  crawler-side CPU per page : emend {:.3} ms | reqwest loop {:.3} ms",
-        median(&mut emend_cpu),
-        median(&mut bare_cpu)
-    );
-    if wrk_missing {
+    if wrk.is_empty() {
         println!(
             "  wrk is not installed (Debian: apt-get install wrk): the baseline is the reqwest loop above"
         );
     } else {
         println!(
-            "  wrk                       : {:8.1} req/s",
-            median(&mut wrk)
-        );
-        println!(
-            "  ratio emend / wrk         : {:.3}  (goal >= 0.5)",
-            median(&mut vs_wrk)
+            "  wrk: {:.1} req/s plain, {:.1} req/s conditional (304)   (goal: emend >= 0.5 x wrk)",
+            median(&mut wrk),
+            median(&mut wrk_304)
         );
     }
     Ok(())

@@ -165,6 +165,22 @@ pub struct Check {
     pub outcome: CheckOutcome,
 }
 
+impl Check {
+    /// A check finishing now that read no body (a 304, a failure); a read page adds its
+    /// byte count and validators with struct update syntax.
+    pub fn now(outcome: CheckOutcome, status: Option<u16>, elapsed: std::time::Duration) -> Self {
+        Check {
+            at: Utc::now(),
+            status,
+            bytes: 0,
+            etag: None,
+            last_modified: None,
+            elapsed_ms: u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
+            outcome,
+        }
+    }
+}
+
 /// The per-article record: identity, validators for conditional GET, counts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ArticleRecord {

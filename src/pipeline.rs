@@ -3,7 +3,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::Utc;
 use url::Url;
 
 use crate::config::Config;
@@ -111,15 +110,7 @@ impl Pipeline {
                 status, elapsed, ..
             } => {
                 let key = key.unwrap_or_else(|| url.to_string());
-                let check = Check {
-                    at: Utc::now(),
-                    status: Some(status),
-                    bytes: 0,
-                    etag: None,
-                    last_modified: None,
-                    elapsed_ms: millis(elapsed),
-                    outcome: CheckOutcome::NotModified,
-                };
+                let check = Check::now(CheckOutcome::NotModified, Some(status), elapsed);
                 self.store.record_check(&key, &check, None, None)?;
                 return Ok(CheckReport {
                     url: key,
@@ -158,18 +149,18 @@ impl Pipeline {
         };
 
         let change = classify(latest.as_ref().map(|v| &v.article), &article);
-        let now = Utc::now();
         let check = Check {
-            at: now,
-            status: Some(page.response.status),
             bytes: page.response.body.len() as u64,
             etag: page.response.etag.clone(),
             last_modified: page.response.last_modified.clone(),
-            elapsed_ms: millis(page.response.elapsed),
-            outcome: CheckOutcome::Checked {
-                change,
-                version: None,
-            },
+            ..Check::now(
+                CheckOutcome::Checked {
+                    change,
+                    version: None,
+                },
+                Some(page.response.status),
+                page.response.elapsed,
+            )
         };
         if change == ChangeKind::Unchanged {
             self.store.record_check(
@@ -192,7 +183,7 @@ impl Pipeline {
             None => (word_count(&article.text), 0),
         };
         let version = NewVersion {
-            fetched_at: now,
+            fetched_at: check.at,
             change,
             text_hash: content_hash(&article),
             article,
@@ -240,17 +231,13 @@ impl Pipeline {
             Error::HttpStatus { status, .. } => Some(*status),
             _ => None,
         };
-        let check = Check {
-            at: Utc::now(),
-            status,
-            bytes: 0,
-            etag: None,
-            last_modified: None,
-            elapsed_ms: millis(elapsed),
-            outcome: CheckOutcome::Failed {
+        let check = Check::now(
+            CheckOutcome::Failed {
                 error: err.to_string(),
             },
-        };
+            status,
+            elapsed,
+        );
         self.store.record_check(key, &check, None, None)
     }
 }
@@ -262,8 +249,4 @@ fn canonical_key(final_url: &Url, canonical: Option<&str>) -> String {
         .filter(|c| matches!(c.scheme(), "http" | "https"))
         .unwrap_or_else(|| final_url.clone());
     crate::discover::canonicalize(&chosen).to_string()
-}
-
-fn millis(d: Duration) -> u64 {
-    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
