@@ -122,6 +122,11 @@ pub struct Version {
     pub extractor_version: u32,
     /// blake3 (hex) of the raw response body, the key of the stored compressed copy.
     pub body_hash: Option<String>,
+    /// Encoding the body was decoded with (WHATWG name, e.g. `windows-1251`), so the stored
+    /// raw body decodes the same way when it is re-extracted even if the charset came only
+    /// from the HTTP header. `None` in versions stored before it was recorded.
+    #[serde(default)]
+    pub encoding: Option<String>,
     /// The URL that answered (after redirects).
     pub fetched_url: String,
 }

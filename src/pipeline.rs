@@ -111,7 +111,7 @@ impl Pipeline {
             } => {
                 let key = key.unwrap_or_else(|| url.to_string());
                 let check = Check::now(CheckOutcome::NotModified, Some(status), elapsed);
-                self.store.record_check(&key, &check, None, None)?;
+                self.store.record_check(&key, &check)?;
                 return Ok(CheckReport {
                     url: key,
                     change: ChangeKind::Unchanged,
@@ -163,12 +163,7 @@ impl Pipeline {
             )
         };
         if change == ChangeKind::Unchanged {
-            self.store.record_check(
-                &key,
-                &check,
-                page.response.etag.as_deref(),
-                page.response.last_modified.as_deref(),
-            )?;
+            self.store.record_check(&key, &check)?;
             return Ok(CheckReport {
                 url: key,
                 change,
@@ -190,26 +185,15 @@ impl Pipeline {
             words_added,
             words_removed,
             extractor_version: EXTRACTOR_VERSION,
+            encoding: Some(page.encoding.to_owned()),
             fetched_url: page.response.final_url.to_string(),
         };
         // Committing flushes to disk; keep that fsync off the async worker threads.
         let store = self.store.clone();
         let site_name = site.map(|s| s.name.clone());
         let (commit_key, body) = (key.clone(), page.response.body.clone());
-        let (etag, last_modified) = (
-            page.response.etag.clone(),
-            page.response.last_modified.clone(),
-        );
         let stored = tokio::task::spawn_blocking(move || {
-            store.commit_version(
-                &commit_key,
-                site_name.as_deref(),
-                version,
-                &body,
-                check,
-                etag.as_deref(),
-                last_modified.as_deref(),
-            )
+            store.commit_version(&commit_key, site_name.as_deref(), version, &body, check)
         })
         .await
         .map_err(|e| Error::Store {
@@ -238,7 +222,7 @@ impl Pipeline {
             status,
             elapsed,
         );
-        self.store.record_check(key, &check, None, None)
+        self.store.record_check(key, &check)
     }
 }
 

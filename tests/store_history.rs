@@ -23,6 +23,7 @@ fn new_version(at: DateTime<Utc>, change: ChangeKind, title: &str, text: &str) -
         words_added: 1,
         words_removed: 0,
         extractor_version: 1,
+        encoding: Some("UTF-8".to_owned()),
         fetched_url: "https://news.test/a".to_owned(),
     }
 }
@@ -69,9 +70,10 @@ fn commit(
                 &format!("text {secs}"),
             ),
             body,
-            checked(t(secs), change),
-            Some("\"etag\""),
-            None,
+            Check {
+                etag: Some("\"etag\"".to_owned()),
+                ..checked(t(secs), change)
+            },
         )
         .expect("test helper")
 }
@@ -251,9 +253,10 @@ fn unchanged_checks_update_the_record_without_a_version() {
     store
         .record_check(
             url,
-            &check(t(20), CheckOutcome::NotModified),
-            None,
-            Some("Tue, 01 Dec 2026 00:00:00 GMT"),
+            &Check {
+                last_modified: Some("Tue, 01 Dec 2026 00:00:00 GMT".to_owned()),
+                ..check(t(20), CheckOutcome::NotModified)
+            },
         )
         .unwrap();
     store
@@ -265,8 +268,6 @@ fn unchanged_checks_update_the_record_without_a_version() {
                     error: "HTTP 500".into(),
                 },
             ),
-            None,
-            None,
         )
         .unwrap();
     let rec = store.article(url).unwrap().unwrap();
@@ -287,8 +288,6 @@ fn unchanged_checks_update_the_record_without_a_version() {
         store.record_check(
             "https://news.test/unknown",
             &check(t(0), CheckOutcome::NotModified),
-            None,
-            None
         ),
         Err(Error::NotTracked { .. })
     ));
@@ -429,7 +428,7 @@ fn everything_survives_drop_and_reopen() {
         );
         store.add_alias("https://news.test/alias", url).unwrap();
         store
-            .record_check(url, &check(t(90), CheckOutcome::NotModified), None, None)
+            .record_check(url, &check(t(90), CheckOutcome::NotModified))
             .unwrap();
     }
     let store = Store::open(dir.path()).unwrap();

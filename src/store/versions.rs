@@ -28,6 +28,8 @@ pub struct NewVersion {
     pub words_removed: u32,
     /// Extractor version that produced `article`.
     pub extractor_version: u32,
+    /// Encoding the body was decoded with (WHATWG name).
+    pub encoding: Option<String>,
     /// The URL that answered (after redirects).
     pub fetched_url: String,
 }
@@ -36,10 +38,10 @@ impl Store {
     /// Stores a new version of `url` (or of the article it is an alias of), creating the
     /// article if needed, and returns it with its number. In one transaction: the version,
     /// the raw body (compressed, stored once per distinct content), the article record
-    /// (count, times, title, validators `etag`/`last_modified` of this response), the check
-    /// (its outcome's version number filled in) and the recent-changes indexes. Flushed
-    /// before returning: an acknowledged version survives a crash.
-    #[allow(clippy::too_many_arguments)]
+    /// (count, times, title, and the check's validators `etag`/`last_modified`, which
+    /// replace the previous ones), the check (its outcome's version number filled in) and the
+    /// recent-changes indexes. Flushed before returning: an acknowledged version survives a
+    /// crash.
     pub fn commit_version(
         &self,
         url: &str,
@@ -47,8 +49,6 @@ impl Store {
         new: NewVersion,
         raw_body: &[u8],
         check: Check,
-        etag: Option<&str>,
-        last_modified: Option<&str>,
     ) -> Result<Version> {
         keys::check_key_text("URL", url)?;
         if let Some(s) = site {
@@ -89,6 +89,7 @@ impl Store {
                         words_removed: new.words_removed,
                         extractor_version: new.extractor_version,
                         body_hash: Some(body.hash.clone()),
+                        encoding: new.encoding.clone(),
                         fetched_url: new.fetched_url.clone(),
                     };
                     let vkey = keys::version(&canonical, version.number);
@@ -105,8 +106,8 @@ impl Store {
                     rec.last_checked = Some(rec.last_checked.map_or(check.at, |t| t.max(check.at)));
                     rec.last_changed = Some(version.fetched_at);
                     rec.title = version.article.title.clone();
-                    rec.etag = etag.map(str::to_owned);
-                    rec.last_modified = last_modified.map(str::to_owned);
+                    rec.etag = check.etag.clone();
+                    rec.last_modified = check.last_modified.clone();
                     put_record(articles, &rec)?;
 
                     recent::index_in(recent_t, rec.site.as_deref(), &version, &canonical)?;
@@ -121,15 +122,9 @@ impl Store {
     }
 
     /// Appends a check that made no version (unchanged, 304, failure) to the log of `url`
-    /// (resolving aliases), and updates the record's last-checked time and, when given,
-    /// its validators. Not flushed: losing the last check in a crash is harmless.
-    pub fn record_check(
-        &self,
-        url: &str,
-        check: &Check,
-        etag: Option<&str>,
-        last_modified: Option<&str>,
-    ) -> Result<()> {
+    /// (resolving aliases), and updates the record's last-checked time and, when the check
+    /// carries them, its validators. Not flushed: losing the last check in a crash is harmless.
+    pub fn record_check(&self, url: &str, check: &Check) -> Result<()> {
         let seq = self.db.generate_id().map_err(|e| self.sled_err(e))?;
         (&self.articles, &self.aliases, &self.checks, &self.meta)
             .transaction(|(articles, aliases, checks, meta)| {
@@ -141,11 +136,11 @@ impl Store {
                 let canonical = resolve_in(articles, aliases, url)?.ok_or_else(not_tracked)?;
                 let mut rec = record_in(articles, &canonical)?.ok_or_else(not_tracked)?;
                 rec.last_checked = Some(rec.last_checked.map_or(check.at, |t| t.max(check.at)));
-                if let Some(e) = etag {
-                    rec.etag = Some(e.to_owned());
+                if let Some(e) = &check.etag {
+                    rec.etag = Some(e.clone());
                 }
-                if let Some(m) = last_modified {
-                    rec.last_modified = Some(m.to_owned());
+                if let Some(m) = &check.last_modified {
+                    rec.last_modified = Some(m.clone());
                 }
                 put_record(articles, &rec)?;
                 put_check(checks, &canonical, seq, check)?;

@@ -80,6 +80,7 @@ pub fn add(
                 words_added,
                 words_removed,
                 extractor_version: 1,
+                encoding: Some("UTF-8".to_owned()),
                 fetched_url: url.to_owned(),
             },
             body.as_bytes(),
@@ -95,8 +96,6 @@ pub fn add(
                     version: None,
                 },
             },
-            None,
-            None,
         )
         .unwrap()
 }
