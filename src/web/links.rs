@@ -18,6 +18,12 @@ pub fn version(url: &str, n: u32) -> String {
     format!("/version?url={}&n={n}", enc(url))
 }
 
+/// A version's captured response body: as text, or (`bytes`) exactly as received.
+pub fn raw(url: &str, n: u32, bytes: bool) -> String {
+    let tail = if bytes { "&bytes=1" } else { "" };
+    format!("/raw?url={}&n={n}{tail}", enc(url))
+}
+
 /// The diff page between two versions (`from` 0 is the empty text).
 pub fn diff(url: &str, from: u32, to: u32) -> String {
     format!("/diff?url={}&from={from}&to={to}", enc(url))

@@ -71,6 +71,7 @@ pub fn router(store: Store, options: WebOptions) -> Router {
         .route("/article", get(pages::article::page))
         .route("/version", get(pages::version::page))
         .route("/diff", get(pages::diff::page))
+        .route("/raw", get(pages::raw::body))
         .route("/api/history", get(json::history))
         .route("/api/diff", get(json::diff))
         .route("/api/list", get(json::list))

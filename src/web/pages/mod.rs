@@ -5,6 +5,7 @@ pub mod articles;
 pub mod diff;
 pub mod memento;
 pub mod ops;
+pub mod raw;
 pub mod recent;
 pub mod search;
 pub mod version;

@@ -40,6 +40,8 @@ struct VersionPage {
     prev_href: Option<String>,
     next_href: Option<String>,
     diff_href: String,
+    /// Links to the captured body (text, bytes), when one is stored.
+    raw_hrefs: Option<(String, String)>,
     number: u32,
     count: usize,
     kind: &'static str,
@@ -112,6 +114,11 @@ fn fields(url: &str, v: &Version) -> Vec<Field> {
             source: "blake3 of the response".to_owned(),
         },
         Field {
+            name: "Encoding",
+            value: opt(&v.encoding),
+            source: "used to decode the body".to_owned(),
+        },
+        Field {
             name: "Extractor",
             value: v.extractor_version.to_string(),
             source: String::new(),
@@ -155,6 +162,12 @@ pub async fn page(
             prev_href: (wanted > 1 && has(wanted - 1)).then(|| links::version(&url, wanted - 1)),
             next_href: has(wanted + 1).then(|| links::version(&url, wanted + 1)),
             diff_href: view::change_diff_href(&url, v),
+            raw_hrefs: v.body_hash.as_ref().map(|_| {
+                (
+                    links::raw(&url, v.number, false),
+                    links::raw(&url, v.number, true),
+                )
+            }),
             number: v.number,
             count: versions.len(),
             kind: v.change.as_str(),
