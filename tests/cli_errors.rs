@@ -5,7 +5,8 @@ mod common;
 use std::io::Write;
 use std::path::Path;
 
-use common::server::{Route, TestServer};
+use common::route::Route;
+use common::server::TestServer;
 use common::{emend, emend_json, fixture_text};
 
 const ARTICLE: &str = "/politics/lachin-district-returned";

@@ -2,7 +2,8 @@
 
 mod common;
 
-use common::server::{Route, TestServer};
+use common::route::Route;
+use common::server::TestServer;
 use common::{emend_json, fixture_text};
 use serde_json::Value;
 

@@ -7,7 +7,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::fixture_text;
-use common::server::{Logged, Route, TestServer};
+use common::route::Route;
+use common::server::{Logged, TestServer};
 use emend::config::Config;
 use emend::daemon::{self, DaemonOptions};
 use emend::model::ChangeKind;

@@ -6,7 +6,8 @@ mod common;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::server::{Route, TestServer};
+use common::route::Route;
+use common::server::TestServer;
 use common::{emend, emend_json, fixture_text};
 
 const SEED_URL: &str = "https://newsroom.example/politics/lachin-district-returned";

@@ -1,14 +1,15 @@
 //! Successful fetches: text decoding (windows-1251 with no declaration, `<meta charset>`),
 //! content-encoding, conditional GET and the headers the page carries back.
 
-mod fetch_support;
+mod common;
 
 use axum::Router;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
+use common::fetcher::{HTML, UA, crawler, fetcher, fetcher_with};
+use common::server::TestServer;
 use emend::fetch::{Conditional, FetchOptions, PageResponse, ResourceKind, ResourceResponse};
-use fetch_support::*;
 
 const RUSSIAN: &str = "Правительство объявило о новых мерах поддержки. Министр заявил, что \
     изменения вступят в силу с понедельника, а региональные власти получат дополнительное \
@@ -34,7 +35,7 @@ async fn windows_1251_without_any_charset_comes_out_as_cyrillic() {
     let body = cp1251(&format!(
         "<!doctype html><html><head><title>Новости</title></head><body><article><p>{RUSSIAN}</p></article></body></html>"
     ));
-    let s = serve(
+    let s = TestServer::with_router(
         "127.0.0.1",
         Router::new().route(
             "/ru",
@@ -43,9 +44,8 @@ async fn windows_1251_without_any_charset_comes_out_as_cyrillic() {
                 async move { ([(header::CONTENT_TYPE, "text/html")], b) }
             }),
         ),
-    )
-    .await;
-    let p = page(&fetcher(), &s.url("/ru")).await;
+    );
+    let p = page(&fetcher(), &s.parsed_url("/ru")).await;
     assert_eq!(p.encoding, "windows-1251");
     assert!(p.text.contains(RUSSIAN));
     assert!(p.text.contains("<title>Новости</title>"));
@@ -62,7 +62,7 @@ async fn meta_charset_and_http_charset_are_honoured() {
         .encode(&format!("<meta charset=utf-8><p>{RUSSIAN}"))
         .0
         .into_owned();
-    let s = serve(
+    let s = TestServer::with_router(
         "127.0.0.1",
         Router::new()
             .route(
@@ -79,13 +79,12 @@ async fn meta_charset_and_http_charset_are_honoured() {
                     async move { ([(header::CONTENT_TYPE, "text/html; charset=KOI8-R")], b) }
                 }),
             ),
-    )
-    .await;
+    );
     let f = fetcher();
-    let p = page(&f, &s.url("/meta")).await;
+    let p = page(&f, &s.parsed_url("/meta")).await;
     assert_eq!(p.encoding, "windows-1251");
     assert!(p.text.contains(RUSSIAN));
-    let p = page(&f, &s.url("/koi")).await;
+    let p = page(&f, &s.parsed_url("/koi")).await;
     assert_eq!(p.encoding, "KOI8-R");
     assert!(p.text.contains(RUSSIAN));
 }
@@ -100,7 +99,7 @@ async fn gzip_pages_are_decoded_and_body_is_the_decompressed_bytes() {
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     gz.write_all(html.as_bytes()).unwrap();
     let compressed = gz.finish().unwrap();
-    let s = serve(
+    let s = TestServer::with_router(
         "127.0.0.1",
         Router::new().route(
             "/gz",
@@ -122,16 +121,15 @@ async fn gzip_pages_are_decoded_and_body_is_the_decompressed_bytes() {
                 }
             }),
         ),
-    )
-    .await;
-    let p = page(&fetcher(), &s.url("/gz")).await;
+    );
+    let p = page(&fetcher(), &s.parsed_url("/gz")).await;
     assert_eq!(p.response.body.as_ref(), html.as_bytes());
     assert_eq!(p.text, html);
 }
 
 #[tokio::test]
 async fn matching_etag_gives_not_modified_and_validators_are_sent() {
-    let s = serve(
+    let s = TestServer::with_router(
         "127.0.0.1",
         Router::new().route(
             "/a",
@@ -150,10 +148,9 @@ async fn matching_etag_gives_not_modified_and_validators_are_sent() {
                     .into_response()
             }),
         ),
-    )
-    .await;
+    );
     let f = fetcher();
-    let first = page(&f, &s.url("/a")).await;
+    let first = page(&f, &s.parsed_url("/a")).await;
     assert_eq!(first.response.etag.as_deref(), Some("\"v1\""));
     assert_eq!(
         first.response.last_modified.as_deref(),
@@ -164,7 +161,7 @@ async fn matching_etag_gives_not_modified_and_validators_are_sent() {
         last_modified: first.response.last_modified.clone(),
     };
     let second = f
-        .fetch_page(&s.url("/a"), &cond, FetchOptions::default())
+        .fetch_page(&s.parsed_url("/a"), &cond, FetchOptions::default())
         .await
         .unwrap();
     match second {
@@ -172,23 +169,23 @@ async fn matching_etag_gives_not_modified_and_validators_are_sent() {
             final_url, status, ..
         } => {
             assert_eq!(status, 304);
-            assert_eq!(final_url, s.url("/a"));
+            assert_eq!(final_url, s.parsed_url("/a"));
         }
         other => panic!("{other:?}"),
     }
-    let hits: Vec<_> = s.hits().into_iter().filter(|h| h.path == "/a").collect();
-    assert_eq!(hits[0].if_none_match, None);
-    assert_eq!(hits[1].if_none_match.as_deref(), Some("\"v1\""));
+    let hits = s.hits("/a");
+    assert_eq!(hits[0].header("if-none-match"), None);
+    assert_eq!(hits[1].header("if-none-match"), Some("\"v1\""));
     assert_eq!(
-        hits[1].if_modified_since.as_deref(),
+        hits[1].header("if-modified-since"),
         Some("Wed, 21 Oct 2015 07:28:00 GMT")
     );
-    assert_eq!(hits[0].user_agent.as_deref(), Some(UA));
+    assert_eq!(hits[0].header("user-agent"), Some(UA));
 }
 
 #[tokio::test]
 async fn resources_of_any_type_are_fetched_and_robots_checked() {
-    let s = serve(
+    let s = TestServer::with_router(
         "127.0.0.1",
         Router::new()
             .route(
@@ -200,12 +197,11 @@ async fn resources_of_any_type_are_fetched_and_robots_checked() {
                 get(|| async { ([(header::CONTENT_TYPE, "application/rss+xml")], "<rss/>") }),
             )
             .route("/hidden/feed.xml", get(|| async { "<rss/>" })),
-    )
-    .await;
+    );
     let f = fetcher();
     let r = f
         .fetch_resource(
-            &s.url("/feed.xml"),
+            &s.parsed_url("/feed.xml"),
             ResourceKind::Feed,
             &Conditional::default(),
         )
@@ -218,7 +214,7 @@ async fn resources_of_any_type_are_fetched_and_robots_checked() {
     assert_eq!(r.content_type.as_deref(), Some("application/rss+xml"));
     let err = f
         .fetch_resource(
-            &s.url("/hidden/feed.xml"),
+            &s.parsed_url("/hidden/feed.xml"),
             ResourceKind::Sitemap,
             &Conditional::default(),
         )
@@ -230,14 +226,14 @@ async fn resources_of_any_type_are_fetched_and_robots_checked() {
     );
     let robots = f
         .fetch_resource(
-            &s.url("/robots.txt"),
+            &s.parsed_url("/robots.txt"),
             ResourceKind::Robots,
             &Conditional::default(),
         )
         .await
         .unwrap();
     assert!(matches!(robots, ResourceResponse::Resource(_)));
-    assert_eq!(s.count("/hidden/feed.xml"), 0);
+    assert_eq!(s.hits("/hidden/feed.xml").len(), 0);
 }
 
 #[test]

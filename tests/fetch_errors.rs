@@ -1,7 +1,7 @@
 //! Bad input for `Fetcher::fetch_page`: every failure is the right `Error` variant, names the
 //! URL, and leaves nothing half-done.
 
-mod fetch_support;
+mod common;
 
 use std::io::Write;
 
@@ -11,9 +11,10 @@ use axum::Router;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::get;
+use common::fetcher::{HTML, crawler, fetcher, fetcher_with};
+use common::server::TestServer;
 use emend::Error;
 use emend::fetch::{Conditional, FetchOptions, PageResponse};
-use fetch_support::*;
 
 fn none() -> Conditional {
     Conditional::default()
@@ -28,16 +29,15 @@ fn robots_allow_all() -> Router {
 
 #[tokio::test]
 async fn http_404_and_500_are_status_errors_naming_the_url() {
-    let s = serve(
+    let s = TestServer::with_router(
         "127.0.0.1",
         robots_allow_all()
             .route("/gone", get(|| async { StatusCode::NOT_FOUND }))
             .route("/boom", get(|| async { StatusCode::INTERNAL_SERVER_ERROR })),
-    )
-    .await;
+    );
     let f = fetcher();
     for (path, code) in [("/gone", 404), ("/boom", 500)] {
-        let url = s.url(path);
+        let url = s.parsed_url(path);
         let err = f
             .fetch_page(&url, &none(), FetchOptions::default())
             .await
@@ -86,7 +86,7 @@ async fn connection_refused_is_a_network_error_saying_so() {
 
 #[tokio::test]
 async fn non_html_is_refused_before_reading_and_missing_types_are_sniffed() {
-    let s = serve(
+    let s = TestServer::with_router(
         "127.0.0.1",
         robots_allow_all()
             .route(
@@ -101,11 +101,10 @@ async fn non_html_is_refused_before_reading_and_missing_types_are_sniffed() {
                 "/untyped-bin",
                 get(|| async { ([(header::CONTENT_TYPE, "")], &b"\x89PNG\r\n\x1a\n"[..]) }),
             ),
-    )
-    .await;
+    );
     let f = fetcher();
     let err = f
-        .fetch_page(&s.url("/doc.pdf"), &none(), FetchOptions::default())
+        .fetch_page(&s.parsed_url("/doc.pdf"), &none(), FetchOptions::default())
         .await
         .unwrap_err();
     assert!(
@@ -115,7 +114,11 @@ async fn non_html_is_refused_before_reading_and_missing_types_are_sniffed() {
     assert!(err.to_string().contains("/doc.pdf"));
 
     let ok = f
-        .fetch_page(&s.url("/untyped-html"), &none(), FetchOptions::default())
+        .fetch_page(
+            &s.parsed_url("/untyped-html"),
+            &none(),
+            FetchOptions::default(),
+        )
         .await
         .unwrap();
     let PageResponse::Page(page) = ok else {
@@ -124,7 +127,11 @@ async fn non_html_is_refused_before_reading_and_missing_types_are_sniffed() {
     assert!(page.text.contains("Hello"));
 
     let err = f
-        .fetch_page(&s.url("/untyped-bin"), &none(), FetchOptions::default())
+        .fetch_page(
+            &s.parsed_url("/untyped-bin"),
+            &none(),
+            FetchOptions::default(),
+        )
         .await
         .unwrap_err();
     assert!(matches!(err, Error::NotHtml { .. }), "{err:?}");
@@ -134,7 +141,7 @@ async fn non_html_is_refused_before_reading_and_missing_types_are_sniffed() {
 async fn bodies_over_the_cap_fail_declared_or_streamed() {
     let big = "x".repeat(2 << 20);
     let big2 = big.clone();
-    let s = serve(
+    let s = TestServer::with_router(
         "127.0.0.1",
         robots_allow_all()
             .route(
@@ -162,14 +169,13 @@ async fn bodies_over_the_cap_fail_declared_or_streamed() {
                     }
                 }),
             ),
-    )
-    .await;
+    );
     let mut cfg = crawler();
     cfg.max_body = 1 << 20;
     let f = fetcher_with(cfg, 200.0);
     for path in ["/declared", "/chunked"] {
         let err = f
-            .fetch_page(&s.url(path), &none(), FetchOptions::default())
+            .fetch_page(&s.parsed_url(path), &none(), FetchOptions::default())
             .await
             .unwrap_err();
         match &err {
@@ -192,7 +198,7 @@ async fn gzip_bomb_is_body_too_large() {
     }
     let bomb = gz.finish().unwrap();
     assert!(bomb.len() < 200 * 1024);
-    let s = serve(
+    let s = TestServer::with_router(
         "127.0.0.1",
         robots_allow_all().route(
             "/bomb",
@@ -209,13 +215,12 @@ async fn gzip_bomb_is_body_too_large() {
                 }
             }),
         ),
-    )
-    .await;
+    );
     let mut cfg = crawler();
     cfg.max_body = 1 << 20;
     let f = fetcher_with(cfg, 200.0);
     let err = f
-        .fetch_page(&s.url("/bomb"), &none(), FetchOptions::default())
+        .fetch_page(&s.parsed_url("/bomb"), &none(), FetchOptions::default())
         .await
         .unwrap_err();
     assert!(matches!(err, Error::BodyTooLarge { .. }), "{err:?}");
@@ -223,7 +228,7 @@ async fn gzip_bomb_is_body_too_large() {
 
 #[tokio::test]
 async fn redirect_loops_and_long_chains_fail_and_ten_hops_succeed() {
-    let s = serve(
+    let s = TestServer::with_router(
         "127.0.0.1",
         robots_allow_all()
             .route("/a", get(|| async { Redirect::temporary("/b") }))
@@ -240,11 +245,10 @@ async fn redirect_loops_and_long_chains_fail_and_ten_hops_succeed() {
                     },
                 ),
             ),
-    )
-    .await;
+    );
     let f = fetcher();
     let err = f
-        .fetch_page(&s.url("/a"), &none(), FetchOptions::default())
+        .fetch_page(&s.parsed_url("/a"), &none(), FetchOptions::default())
         .await
         .unwrap_err();
     let Error::Redirect { url, message } = &err else {
@@ -253,36 +257,36 @@ async fn redirect_loops_and_long_chains_fail_and_ten_hops_succeed() {
     assert!(url.ends_with("/a"));
     assert!(message.contains("loop"), "{message}");
     assert_eq!(
-        s.count("/a"),
+        s.hits("/a").len(),
         1,
         "a loop is detected without going round twice"
     );
 
     let err = f
-        .fetch_page(&s.url("/chain/11"), &none(), FetchOptions::default())
+        .fetch_page(&s.parsed_url("/chain/11"), &none(), FetchOptions::default())
         .await
         .unwrap_err();
     assert!(
         matches!(&err, Error::Redirect { message, .. } if message.contains("more than 10")),
         "{err:?}"
     );
-    assert_eq!(s.count("/chain/1"), 1, "the 10th redirect is followed");
-    assert_eq!(s.count("/chain/0"), 0, "the 11th is not");
+    assert_eq!(s.hits("/chain/1").len(), 1, "the 10th redirect is followed");
+    assert_eq!(s.hits("/chain/0").len(), 0, "the 11th is not");
 
     let ok = f
-        .fetch_page(&s.url("/chain/10"), &none(), FetchOptions::default())
+        .fetch_page(&s.parsed_url("/chain/10"), &none(), FetchOptions::default())
         .await
         .unwrap();
     let PageResponse::Page(page) = ok else {
         panic!()
     };
     assert_eq!(page.response.redirects.len(), 10);
-    assert_eq!(page.response.final_url, s.url("/chain/0"));
+    assert_eq!(page.response.final_url, s.parsed_url("/chain/0"));
 }
 
 #[tokio::test]
 async fn robots_disallow_blocks_pages_and_redirect_hops() {
-    let s = serve(
+    let s = TestServer::with_router(
         "127.0.0.1",
         Router::new()
             .route(
@@ -300,11 +304,14 @@ async fn robots_disallow_blocks_pages_and_redirect_hops() {
                 get(|| async { ([(header::CONTENT_TYPE, "text/html")], HTML) }),
             )
             .route("/jump", get(|| async { Redirect::to("/private/x") })),
-    )
-    .await;
+    );
     let f = fetcher();
     let err = f
-        .fetch_page(&s.url("/private/x"), &none(), FetchOptions::default())
+        .fetch_page(
+            &s.parsed_url("/private/x"),
+            &none(),
+            FetchOptions::default(),
+        )
         .await
         .unwrap_err();
     assert!(
@@ -314,7 +321,7 @@ async fn robots_disallow_blocks_pages_and_redirect_hops() {
     assert!(err.to_string().contains("--ignore-robots"));
 
     let err = f
-        .fetch_page(&s.url("/jump"), &none(), FetchOptions::default())
+        .fetch_page(&s.parsed_url("/jump"), &none(), FetchOptions::default())
         .await
         .unwrap_err();
     assert!(
@@ -324,22 +331,22 @@ async fn robots_disallow_blocks_pages_and_redirect_hops() {
 
     // Our product token's group applies, not the `*` group that disallows everything.
     assert!(matches!(
-        f.fetch_page(&s.url("/public"), &none(), FetchOptions::default())
+        f.fetch_page(&s.parsed_url("/public"), &none(), FetchOptions::default())
             .await,
         Ok(PageResponse::Page(_))
     ));
     assert_eq!(
-        s.count("/private/x"),
+        s.hits("/private/x").len(),
         0,
         "a disallowed path is never requested"
     );
-    assert_eq!(s.count("/robots.txt"), 1, "robots.txt is cached");
+    assert_eq!(s.hits("/robots.txt").len(), 1, "robots.txt is cached");
     assert_eq!(s.paths()[0], "/robots.txt", "robots.txt comes first");
 
     // --ignore-robots: fetched anyway.
     let ok = f
         .fetch_page(
-            &s.url("/private/x"),
+            &s.parsed_url("/private/x"),
             &none(),
             FetchOptions {
                 ignore_robots: true,
@@ -352,7 +359,7 @@ async fn robots_disallow_blocks_pages_and_redirect_hops() {
 
 #[tokio::test]
 async fn robots_404_allows_and_500_disallows_until_retry() {
-    let ok_host = serve(
+    let ok_host = TestServer::with_router(
         "127.0.0.1",
         Router::new()
             .route("/robots.txt", get(|| async { StatusCode::NOT_FOUND }))
@@ -360,9 +367,8 @@ async fn robots_404_allows_and_500_disallows_until_retry() {
                 "/p",
                 get(|| async { ([(header::CONTENT_TYPE, "text/html")], HTML) }),
             ),
-    )
-    .await;
-    let bad_host = serve(
+    );
+    let bad_host = TestServer::with_router(
         "127.0.0.2",
         Router::new()
             .route(
@@ -373,17 +379,16 @@ async fn robots_404_allows_and_500_disallows_until_retry() {
                 "/p",
                 get(|| async { ([(header::CONTENT_TYPE, "text/html")], HTML) }),
             ),
-    )
-    .await;
+    );
     let f = fetcher();
     assert!(matches!(
-        f.fetch_page(&ok_host.url("/p"), &none(), FetchOptions::default())
+        f.fetch_page(&ok_host.parsed_url("/p"), &none(), FetchOptions::default())
             .await,
         Ok(PageResponse::Page(_))
     ));
     for _ in 0..2 {
         let err = f
-            .fetch_page(&bad_host.url("/p"), &none(), FetchOptions::default())
+            .fetch_page(&bad_host.parsed_url("/p"), &none(), FetchOptions::default())
             .await
             .unwrap_err();
         assert!(
@@ -391,9 +396,9 @@ async fn robots_404_allows_and_500_disallows_until_retry() {
             "{err:?}"
         );
     }
-    assert_eq!(bad_host.count("/p"), 0);
+    assert_eq!(bad_host.hits("/p").len(), 0);
     assert_eq!(
-        bad_host.count("/robots.txt"),
+        bad_host.hits("/robots.txt").len(),
         1,
         "the 5xx verdict is cached for a while"
     );
@@ -412,7 +417,7 @@ async fn non_http_urls_are_invalid() {
 
 #[tokio::test]
 async fn a_server_slower_than_the_timeout_is_a_network_error() {
-    let s = serve(
+    let s = TestServer::with_router(
         "127.0.0.1",
         Router::new().route(
             "/hang",
@@ -421,15 +426,14 @@ async fn a_server_slower_than_the_timeout_is_a_network_error() {
                 HTML
             }),
         ),
-    )
-    .await;
+    );
     let mut cfg = crawler();
     cfg.timeout = std::time::Duration::from_millis(300);
     let f = fetcher_with(cfg, 200.0);
     let started = std::time::Instant::now();
     let err = f
         .fetch_page(
-            &s.url("/hang"),
+            &s.parsed_url("/hang"),
             &none(),
             FetchOptions {
                 ignore_robots: true,
@@ -447,7 +451,7 @@ async fn a_server_slower_than_the_timeout_is_a_network_error() {
 
 #[tokio::test]
 async fn a_content_length_over_the_cap_fails_before_the_body_arrives() {
-    let s = serve(
+    let s = TestServer::with_router(
         "127.0.0.1",
         Router::new().route(
             "/huge",
@@ -466,15 +470,14 @@ async fn a_content_length_over_the_cap_fails_before_the_body_arrives() {
                 )
             }),
         ),
-    )
-    .await;
+    );
     let mut cfg = crawler();
     cfg.max_body = 1 << 20;
     let f = fetcher_with(cfg, 200.0);
     let started = std::time::Instant::now();
     let err = f
         .fetch_page(
-            &s.url("/huge"),
+            &s.parsed_url("/huge"),
             &none(),
             FetchOptions {
                 ignore_robots: true,
@@ -492,7 +495,7 @@ async fn a_content_length_over_the_cap_fails_before_the_body_arrives() {
 
 #[tokio::test]
 async fn a_redirect_to_another_host_obeys_that_hosts_robots_txt() {
-    let target = serve(
+    let target = TestServer::with_router(
         "127.0.0.3",
         Router::new()
             .route(
@@ -503,10 +506,9 @@ async fn a_redirect_to_another_host_obeys_that_hosts_robots_txt() {
                 "/members/x",
                 get(|| async { ([(header::CONTENT_TYPE, "text/html")], HTML) }),
             ),
-    )
-    .await;
-    let to = target.url("/members/x").to_string();
-    let origin = serve(
+    );
+    let to = target.parsed_url("/members/x").to_string();
+    let origin = TestServer::with_router(
         "127.0.0.2",
         Router::new().route(
             "/story",
@@ -515,11 +517,14 @@ async fn a_redirect_to_another_host_obeys_that_hosts_robots_txt() {
                 async move { Redirect::permanent(&to) }
             }),
         ),
-    )
-    .await;
+    );
     let f = fetcher();
     let err = f
-        .fetch_page(&origin.url("/story"), &none(), FetchOptions::default())
+        .fetch_page(
+            &origin.parsed_url("/story"),
+            &none(),
+            FetchOptions::default(),
+        )
         .await
         .unwrap_err();
     assert!(

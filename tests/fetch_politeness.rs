@@ -1,7 +1,7 @@
 //! Politeness measured by the server: per-host rate (at most rate + 1 requests in any 1 s
 //! window, all request kinds counted), Crawl-delay, Retry-After hold-offs, host independence.
 
-mod fetch_support;
+mod common;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -11,16 +11,17 @@ use axum::Router;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::get;
+use common::fetcher::{HTML, fetcher};
+use common::server::{Logged, TestServer};
 use emend::Error;
 use emend::fetch::{Conditional, FetchOptions, PageResponse, ResourceKind};
-use fetch_support::*;
 
 fn html() -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "text/html")], HTML)
 }
 
 /// The most requests that fall in any half-open one-second window.
-fn max_per_second(hits: &[Hit]) -> usize {
+fn max_per_second(hits: &[Logged]) -> usize {
     let mut times: Vec<Instant> = hits.iter().map(|h| h.at).collect();
     times.sort();
     (0..times.len())
@@ -36,7 +37,7 @@ fn max_per_second(hits: &[Hit]) -> usize {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_second_sees_more_than_rate_plus_one_requests_of_any_kind() {
-    let s = serve(
+    let s = TestServer::with_router(
         "127.0.0.2",
         Router::new()
             .route("/robots.txt", get(|| async { "User-agent: *\nAllow: /\n" }))
@@ -50,8 +51,7 @@ async fn no_second_sees_more_than_rate_plus_one_requests_of_any_kind() {
                 ),
             )
             .route("/feed.xml", get(|| async { "<rss/>" })),
-    )
-    .await;
+    );
     let f = Arc::new(fetcher());
     f.politeness().set_host_rate("127.0.0.2", 10.0);
     let started = Instant::now();
@@ -59,9 +59,9 @@ async fn no_second_sees_more_than_rate_plus_one_requests_of_any_kind() {
     for i in 0..24 {
         let f = Arc::clone(&f);
         let url = if i % 3 == 0 {
-            s.url(&format!("/r/{i}"))
+            s.parsed_url(&format!("/r/{i}"))
         } else {
-            s.url(&format!("/p/{i}"))
+            s.parsed_url(&format!("/p/{i}"))
         };
         tasks.push(tokio::spawn(async move {
             f.fetch_page(&url, &Conditional::default(), FetchOptions::default())
@@ -71,7 +71,7 @@ async fn no_second_sees_more_than_rate_plus_one_requests_of_any_kind() {
     }
     for _ in 0..3 {
         let f = Arc::clone(&f);
-        let url = s.url("/feed.xml");
+        let url = s.parsed_url("/feed.xml");
         tasks.push(tokio::spawn(async move {
             f.fetch_resource(&url, ResourceKind::Feed, &Conditional::default())
                 .await
@@ -81,7 +81,7 @@ async fn no_second_sees_more_than_rate_plus_one_requests_of_any_kind() {
     for t in tasks {
         t.await.unwrap().unwrap();
     }
-    let hits = s.hits();
+    let hits = s.requests();
     // robots.txt + 24 pages + 8 redirect hops + 3 feeds.
     assert_eq!(hits.len(), 36);
     assert_eq!(hits[0].path, "/robots.txt");
@@ -97,7 +97,7 @@ async fn no_second_sees_more_than_rate_plus_one_requests_of_any_kind() {
 
 #[tokio::test]
 async fn crawl_delay_wins_over_a_faster_configured_rate() {
-    let s = serve(
+    let s = TestServer::with_router(
         "127.0.0.2",
         Router::new()
             .route(
@@ -105,20 +105,19 @@ async fn crawl_delay_wins_over_a_faster_configured_rate() {
                 get(|| async { "User-agent: *\nCrawl-delay: 1\n" }),
             )
             .route("/p/{n}", get(|| async { html() })),
-    )
-    .await;
+    );
     let f = fetcher();
     f.politeness().set_host_rate("127.0.0.2", 50.0);
     for i in 0..2 {
         f.fetch_page(
-            &s.url(&format!("/p/{i}")),
+            &s.parsed_url(&format!("/p/{i}")),
             &Conditional::default(),
             FetchOptions::default(),
         )
         .await
         .unwrap();
     }
-    let hits = s.hits();
+    let hits = s.requests();
     assert_eq!(hits.len(), 3);
     for pair in hits.windows(2) {
         let gap = pair[1].at.duration_since(pair[0].at);
@@ -135,7 +134,7 @@ async fn crawl_delay_wins_over_a_faster_configured_rate() {
 async fn retry_after_holds_off_the_whole_host() {
     let calls = Arc::new(AtomicUsize::new(0));
     let calls2 = Arc::clone(&calls);
-    let s = serve(
+    let s = TestServer::with_router(
         "127.0.0.3",
         Router::new()
             .route(
@@ -157,12 +156,11 @@ async fn retry_after_holds_off_the_whole_host() {
                 }),
             )
             .route("/other", get(|| async { html() })),
-    )
-    .await;
+    );
     let f = fetcher();
     let err = f
         .fetch_page(
-            &s.url("/busy"),
+            &s.parsed_url("/busy"),
             &Conditional::default(),
             FetchOptions::default(),
         )
@@ -182,20 +180,20 @@ async fn retry_after_holds_off_the_whole_host() {
     assert!(f.politeness().held_until("127.0.0.3").is_some());
     // Another page of the same host waits too, then the retried page goes through.
     f.fetch_page(
-        &s.url("/other"),
+        &s.parsed_url("/other"),
         &Conditional::default(),
         FetchOptions::default(),
     )
     .await
     .unwrap();
     f.fetch_page(
-        &s.url("/busy"),
+        &s.parsed_url("/busy"),
         &Conditional::default(),
         FetchOptions::default(),
     )
     .await
     .unwrap();
-    let hits = s.hits();
+    let hits = s.requests();
     let refused = hits.iter().find(|h| h.path == "/busy").unwrap().at;
     for h in hits.iter().filter(|h| h.at > refused) {
         let gap = h.at.duration_since(refused);
@@ -210,7 +208,7 @@ async fn retry_after_holds_off_the_whole_host() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_slow_or_held_off_host_does_not_delay_another() {
-    let slow = serve(
+    let slow = TestServer::with_router(
         "127.0.0.2",
         Router::new()
             .route(
@@ -230,13 +228,11 @@ async fn a_slow_or_held_off_host_does_not_delay_another() {
                     )
                 }),
             ),
-    )
-    .await;
-    let fast = serve(
+    );
+    let fast = TestServer::with_router(
         "127.0.0.3",
         Router::new().route("/p/{n}", get(|| async { html() })),
-    )
-    .await;
+    );
     let f = Arc::new(fetcher());
     f.politeness().set_host_rate("127.0.0.2", 1.0);
     f.politeness().set_host_rate("127.0.0.3", 20.0);
@@ -244,7 +240,7 @@ async fn a_slow_or_held_off_host_does_not_delay_another() {
     // The 503 holds 127.0.0.2 for 30 s; a fetch queued behind it must not hold up 127.0.0.3.
     let err = f
         .fetch_page(
-            &slow.url("/unavailable"),
+            &slow.parsed_url("/unavailable"),
             &Conditional::default(),
             FetchOptions {
                 ignore_robots: true,
@@ -265,7 +261,7 @@ async fn a_slow_or_held_off_host_does_not_delay_another() {
     );
     let held = {
         let f = Arc::clone(&f);
-        let url = slow.url("/slow");
+        let url = slow.parsed_url("/slow");
         tokio::spawn(async move {
             f.fetch_page(
                 &url,
@@ -282,7 +278,7 @@ async fn a_slow_or_held_off_host_does_not_delay_another() {
     for i in 0..5 {
         let r = f
             .fetch_page(
-                &fast.url(&format!("/p/{i}")),
+                &fast.parsed_url(&format!("/p/{i}")),
                 &Conditional::default(),
                 FetchOptions::default(),
             )
@@ -295,10 +291,10 @@ async fn a_slow_or_held_off_host_does_not_delay_another() {
     assert!(took < Duration::from_secs(2), "fast host took {took:?}");
     assert!(!held.is_finished(), "the held-off host is still waiting");
     held.abort();
-    assert_eq!(slow.count("/slow"), 0);
+    assert_eq!(slow.hits("/slow").len(), 0);
 
     // A request stuck on a slow response does not block the other host either.
-    let slow2 = serve(
+    let slow2 = TestServer::with_router(
         "127.0.0.4",
         Router::new().route(
             "/slow",
@@ -307,11 +303,10 @@ async fn a_slow_or_held_off_host_does_not_delay_another() {
                 html()
             }),
         ),
-    )
-    .await;
+    );
     let pending = {
         let f = Arc::clone(&f);
-        let url = slow2.url("/slow");
+        let url = slow2.parsed_url("/slow");
         tokio::spawn(async move {
             f.fetch_page(
                 &url,
@@ -326,7 +321,7 @@ async fn a_slow_or_held_off_host_does_not_delay_another() {
     tokio::time::sleep(Duration::from_millis(100)).await;
     let started = Instant::now();
     f.fetch_page(
-        &fast.url("/p/9"),
+        &fast.parsed_url("/p/9"),
         &Conditional::default(),
         FetchOptions::default(),
     )

@@ -1,12 +1,13 @@
-//! Shared test support: an in-process HTTP server on loopback that serves canned routes and logs requests.
+//! Shared test support: fixtures, the `emend` binary, a loopback HTTP test server, a test fetcher.
 
-#![allow(dead_code)] // each test crate uses a different subset
-
+pub mod fetcher;
+pub mod route;
 pub mod server;
 
 use std::path::{Path, PathBuf};
 
 /// Path of a file under fixtures/.
+#[allow(dead_code, reason = "each test crate uses a different subset")]
 pub fn fixture(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("fixtures")
@@ -14,11 +15,13 @@ pub fn fixture(rel: &str) -> PathBuf {
 }
 
 /// Contents of a file under fixtures/.
+#[allow(dead_code, reason = "each test crate uses a different subset")]
 pub fn fixture_text(rel: &str) -> String {
     std::fs::read_to_string(fixture(rel)).unwrap_or_else(|e| panic!("fixture {rel}: {e}"))
 }
 
 /// The `emend` binary with a clean environment, run in `dir` so no ./sites.toml is picked up.
+#[allow(dead_code, reason = "each test crate uses a different subset")]
 pub fn emend(dir: &Path) -> assert_cmd::Command {
     let mut cmd = assert_cmd::Command::new(env!("CARGO_BIN_EXE_emend"));
     cmd.env_clear()
@@ -29,6 +32,7 @@ pub fn emend(dir: &Path) -> assert_cmd::Command {
 }
 
 /// Runs `emend` with `args` in `dir` and parses its stdout as one JSON object; panics with stderr on failure.
+#[allow(dead_code, reason = "each test crate uses a different subset")]
 pub fn emend_json(dir: &Path, args: &[&str]) -> serde_json::Value {
     let out = emend(dir).args(args).output().expect("run emend");
     assert!(

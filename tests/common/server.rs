@@ -1,112 +1,91 @@
-//! A loopback HTTP server for tests: canned responses per path, a request log, ETag/304 handling.
+//! A loopback HTTP test server on its own thread: canned routes or any axum router, every request logged.
 
-use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
 use std::time::Instant;
 
-use axum::body::Body;
+use axum::Router;
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
+use axum::http::HeaderMap;
+use axum::middleware::{self, Next};
 use axum::response::Response;
+use tokio::sync::oneshot;
+use url::Url;
 
-/// A canned response.
-#[derive(Clone, Debug)]
-pub struct Route {
-    pub status: u16,
-    pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
-    /// Replace `{{REQ}}` in the body with a per-path request counter, so each
-    /// response differs (rotating ads, page-wide clocks, comment counts).
-    pub rotating: bool,
-}
+use super::route::{Route, Routes};
 
-impl Route {
-    /// 200 text/html; charset=utf-8.
-    pub fn html(body: impl Into<Vec<u8>>) -> Route {
-        Route::new(200, "text/html; charset=utf-8", body)
-    }
-
-    /// A response with a status, content type and body.
-    pub fn new(status: u16, content_type: &str, body: impl Into<Vec<u8>>) -> Route {
-        Route {
-            status,
-            headers: vec![("content-type".into(), content_type.into())],
-            body: body.into(),
-            rotating: false,
-        }
-    }
-
-    /// Makes `{{REQ}}` in the body change on every request.
-    pub fn rotating(mut self) -> Route {
-        self.rotating = true;
-        self
-    }
-
-    /// Adds a header.
-    pub fn header(mut self, name: &str, value: &str) -> Route {
-        self.headers.push((name.into(), value.into()));
-        self
-    }
-
-    fn etag(&self) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case("etag"))
-            .map(|(_, v)| v.as_str())
-    }
-}
-
-/// One request the server saw.
+/// One request the server received.
+#[allow(dead_code, reason = "each test crate uses a different subset")]
 #[derive(Clone, Debug)]
 pub struct Logged {
+    /// Path and query, as requested.
     pub path: String,
     pub at: Instant,
     pub headers: HeaderMap,
 }
 
-#[derive(Default)]
-struct Shared {
-    routes: Mutex<HashMap<String, Route>>,
-    log: Mutex<Vec<Logged>>,
+#[allow(dead_code, reason = "each test crate uses a different subset")]
+impl Logged {
+    /// A request header as text, if present.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
 }
 
-/// A server running on its own thread until dropped.
+type Log = Arc<Mutex<Vec<Logged>>>;
+
+/// A server running until dropped.
+#[allow(dead_code, reason = "each test crate uses a different subset")]
 pub struct TestServer {
     pub addr: SocketAddr,
-    shared: Arc<Shared>,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
+    log: Log,
+    /// Present when started with [`TestServer::start`].
+    routes: Option<Arc<Routes>>,
+    stop: Option<oneshot::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
 }
 
+#[allow(dead_code, reason = "each test crate uses a different subset")]
 impl TestServer {
-    /// Starts a server on `ip`:0 (e.g. "127.0.0.1", or "127.0.0.2" for a second host).
+    /// Starts a server on `ip`:0 (e.g. "127.0.0.1", or "127.0.0.2" for a second host) that
+    /// answers from the routes given to [`TestServer::set`], 404 for any other path.
     pub fn start(ip: &str) -> TestServer {
-        let shared = Arc::new(Shared::default());
-        let std_listener = std::net::TcpListener::bind((ip, 0)).expect("bind test server");
-        std_listener.set_nonblocking(true).expect("nonblocking");
-        let addr = std_listener.local_addr().expect("local addr");
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let state = shared.clone();
+        let routes = Arc::new(Routes::default());
+        let mut server = TestServer::with_router(ip, Arc::clone(&routes).router());
+        server.routes = Some(routes);
+        server
+    }
+
+    /// Starts a server on `ip`:0 that answers with `router`, for responses a canned route
+    /// cannot give (stalls, streams, per-call state).
+    pub fn with_router(ip: &str, router: Router) -> TestServer {
+        let log = Log::default();
+        let router = router.layer(middleware::from_fn_with_state(Arc::clone(&log), record));
+        let listener = std::net::TcpListener::bind((ip, 0)).expect("bind test server");
+        listener.set_nonblocking(true).expect("nonblocking");
+        let addr = listener.local_addr().expect("local addr");
+        let (stop, stopped) = oneshot::channel::<()>();
+        // Its own runtime, so sync tests (which run the binary) and async ones share one server.
         let thread = std::thread::spawn(move || {
             let rt = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
                 .expect("test server runtime");
             rt.block_on(async move {
-                let listener = tokio::net::TcpListener::from_std(std_listener).expect("listener");
-                let app = axum::Router::new().fallback(handle).with_state(state);
-                axum::serve(listener, app)
-                    .with_graceful_shutdown(async {
-                        let _ = stopped.await;
-                    })
-                    .await
-                    .expect("serve");
+                let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
+                // Not a graceful shutdown: a test may leave a response stalled for ever, and
+                // dropping the runtime afterwards cancels every open connection.
+                tokio::select! {
+                    served = axum::serve(listener, router) => served.expect("serve"),
+                    _ = stopped => {}
+                }
             });
         });
         TestServer {
             addr,
-            shared,
+            log,
+            routes: None,
             stop: Some(stop),
             thread: Some(thread),
         }
@@ -117,18 +96,22 @@ impl TestServer {
         format!("http://{}{}", self.addr, path)
     }
 
+    /// [`TestServer::url`], parsed.
+    pub fn parsed_url(&self, path: &str) -> Url {
+        Url::parse(&self.url(path)).expect("test server URL")
+    }
+
     /// Serves `route` at `path` (with query string, if any) from now on.
     pub fn set(&self, path: &str, route: Route) {
-        self.shared
-            .routes
-            .lock()
-            .expect("test server")
-            .insert(path.to_owned(), route);
+        self.routes
+            .as_ref()
+            .expect("set needs a server from TestServer::start")
+            .set(path, route);
     }
 
     /// Every request so far, in arrival order.
     pub fn requests(&self) -> Vec<Logged> {
-        self.shared.log.lock().expect("test server").clone()
+        self.log.lock().expect("test server log").clone()
     }
 
     /// Requests for `path` so far.
@@ -137,6 +120,11 @@ impl TestServer {
             .into_iter()
             .filter(|r| r.path == path)
             .collect()
+    }
+
+    /// The path of every request so far, in arrival order.
+    pub fn paths(&self) -> Vec<String> {
+        self.requests().into_iter().map(|r| r.path).collect()
     }
 }
 
@@ -151,60 +139,18 @@ impl Drop for TestServer {
     }
 }
 
-async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
+/// Logs a request on arrival, before any handler can stall or fail.
+#[allow(dead_code, reason = "each test crate uses a different subset")]
+async fn record(State(log): State<Log>, req: Request, next: Next) -> Response {
     let path = req
         .uri()
         .path_and_query()
         .map(|p| p.as_str().to_owned())
         .unwrap_or_default();
-    let headers = req.headers().clone();
-    shared.log.lock().expect("test server").push(Logged {
-        path: path.clone(),
+    log.lock().expect("test server log").push(Logged {
+        path,
         at: Instant::now(),
-        headers: headers.clone(),
+        headers: req.headers().clone(),
     });
-    let route = shared
-        .routes
-        .lock()
-        .expect("test server")
-        .get(&path)
-        .cloned();
-    let Some(route) = route else {
-        return Response::builder()
-            .status(StatusCode::NOT_FOUND)
-            .header("content-type", "text/plain")
-            .body(Body::from("not found"))
-            .expect("test server");
-    };
-    if let (Some(etag), Some(inm)) = (route.etag(), headers.get("if-none-match"))
-        && inm.to_str().is_ok_and(|v| v == etag)
-    {
-        return Response::builder()
-            .status(StatusCode::NOT_MODIFIED)
-            .header("etag", etag)
-            .body(Body::empty())
-            .expect("test server");
-    }
-    let mut resp = Response::builder().status(route.status);
-    for (k, v) in &route.headers {
-        resp = resp.header(
-            HeaderName::from_bytes(k.as_bytes()).expect("test server"),
-            HeaderValue::from_str(v).expect("test server"),
-        );
-    }
-    let body = if route.rotating {
-        let n = shared
-            .log
-            .lock()
-            .expect("test server")
-            .iter()
-            .filter(|r| r.path == path)
-            .count();
-        String::from_utf8_lossy(&route.body)
-            .replace("{{REQ}}", &n.to_string())
-            .into_bytes()
-    } else {
-        route.body
-    };
-    resp.body(Body::from(body)).expect("test server")
+    next.run(req).await
 }
