@@ -1,10 +1,11 @@
-//! The JSON shapes of history, diff, list and recent changes, shared by the CLI's `--json` and the web API.
+//! The JSON shapes of history, diff, list and recent changes, shared by the CLI's `--json` and the web API, and of re-extraction (CLI only).
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::diff::DiffOp;
 use crate::model::{ArticleRecord, Version};
+use crate::reextract::{Comparison, Field};
 
 /// RFC 3339 with second precision and `Z`, the form every JSON output uses.
 pub fn rfc3339(t: DateTime<Utc>) -> String {
@@ -161,6 +162,83 @@ impl<'a> ChangeJson<'a> {
             title: v.article.title.as_deref(),
             words_added: v.words_added,
             words_removed: v.words_removed,
+        }
+    }
+}
+
+/// `emend reextract --json` output.
+#[derive(Debug, Serialize)]
+pub struct ReextractJson<'a> {
+    /// Canonical URL of the article.
+    pub url: &'a str,
+    /// [`crate::extract::EXTRACTOR_VERSION`] of the extractor that re-read the bodies.
+    pub extractor_version: u32,
+    /// The versions re-extracted, oldest first.
+    pub versions: Vec<ReextractVersionJson<'a>>,
+}
+
+/// One version in [`ReextractJson`].
+#[derive(Debug, Serialize)]
+pub struct ReextractVersionJson<'a> {
+    /// 1-based version number.
+    pub version: u32,
+    /// RFC 3339 fetch time.
+    pub fetched_at: String,
+    /// Extractor version that produced the stored article.
+    pub extractor_version: u32,
+    /// `same`, `changed`, or `no_body` when no raw body is stored for this version.
+    pub result: &'static str,
+    /// Names of the fields whose re-extracted value differs from the stored one.
+    pub changed: Vec<&'static str>,
+    /// Stored and re-extracted values of each changed field other than the text.
+    pub fields: Vec<FieldChangeJson<'a>>,
+    /// Words the re-extracted text has that the stored one lacks (`null` without a body).
+    pub words_added: Option<u32>,
+    /// Words the stored text has that the re-extracted one lacks (`null` without a body).
+    pub words_removed: Option<u32>,
+}
+
+/// One changed metadata field in [`ReextractVersionJson`].
+#[derive(Debug, Serialize)]
+pub struct FieldChangeJson<'a> {
+    /// Field name, as in `changed`.
+    pub field: &'static str,
+    /// The value stored with the version.
+    pub stored: Option<&'a str>,
+    /// The value the current extractor finds.
+    pub reextracted: Option<&'a str>,
+}
+
+impl<'a> ReextractVersionJson<'a> {
+    /// Builds the JSON shape of `version` and its comparison, `None` when it has no stored body.
+    pub fn new(version: &'a Version, comparison: Option<&'a Comparison>) -> Self {
+        let (result, changed, fields, words) = match comparison {
+            None => ("no_body", Vec::new(), Vec::new(), None),
+            Some(c) => (
+                if c.is_same() { "same" } else { "changed" },
+                c.changed.iter().map(|f| f.as_str()).collect(),
+                c.changed
+                    .iter()
+                    // The text is summarised by the word counts; both copies would swamp the output.
+                    .filter(|f| **f != Field::Text)
+                    .map(|f| FieldChangeJson {
+                        field: f.as_str(),
+                        stored: f.get(&version.article),
+                        reextracted: f.get(&c.article),
+                    })
+                    .collect(),
+                Some((c.words_added, c.words_removed)),
+            ),
+        };
+        ReextractVersionJson {
+            version: version.number,
+            fetched_at: rfc3339(version.fetched_at),
+            extractor_version: version.extractor_version,
+            result,
+            changed,
+            fields,
+            words_added: words.map(|w| w.0),
+            words_removed: words.map(|w| w.1),
         }
     }
 }

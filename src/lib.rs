@@ -9,6 +9,8 @@
 //! - [`discover`], [`schedule`]: pure parsing of feeds, sitemaps and index pages into canonical
 //!   article URLs, and the pure maths of when to check each one next.
 //! - [`fetch`]: the only user of reqwest.
+//! - [`reextract`]: a stored raw body through the current extractor, compared with the
+//!   stored version (read-only).
 //! - [`api`]: the JSON shapes shared by the CLI and the web API.
 //! - [`pipeline`]: one check of one URL: fetch → extract → compare → store.
 //! - [`daemon`], [`web`]: the long-running crawler and the read-only web UI.
@@ -26,6 +28,7 @@ pub mod fetch;
 pub mod model;
 pub mod pipeline;
 pub mod politeness;
+pub mod reextract;
 pub mod schedule;
 pub mod store;
 pub mod web;

@@ -8,6 +8,7 @@ mod history;
 mod list;
 mod output;
 mod read;
+mod reextract;
 mod render;
 mod serve;
 mod signal;
@@ -69,6 +70,18 @@ pub enum Command {
     Extract(extract::ExtractArgs),
     /// List tracked articles with their version count and last check
     List(list::ListArgs),
+    /// Re-run the current extractor on stored raw bodies and compare (read-only)
+    ///
+    /// For every stored version of the article (or only --version N), the raw response body
+    /// kept with it goes through the current extractor, with the site selectors this config
+    /// has for the URL it was fetched from, and the title, byline, published, last_update and
+    /// text found are compared with what the version stored. Each version is reported as
+    /// `same`, `changed` (which fields; for the text, words added and removed; the extractor
+    /// version that stored it) or without a stored body.
+    ///
+    /// Read-only: stored versions are an archive of what was seen at the time and are never
+    /// rewritten. Works while a daemon holds the database (reads go through its socket).
+    Reextract(reextract::ReextractArgs),
     /// Crawl the configured sites until stopped (SIGINT/SIGTERM)
     Daemon(daemon::DaemonArgs),
     /// Serve the read-only web interface (history, diffs, feeds, Memento) over the database
@@ -86,6 +99,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Diff(args) => diff::run(&ctx, &args).await,
         Command::Extract(args) => extract::run(&ctx, &args),
         Command::List(args) => list::run(&ctx, &args).await,
+        Command::Reextract(args) => reextract::run(&ctx, &args).await,
         Command::Daemon(args) => daemon::run(&ctx, &args).await,
         Command::Serve(args) => serve::run(&ctx, &args).await,
         Command::CheckConfig(args) => check_config::run(&ctx, &args),
@@ -129,7 +143,11 @@ impl Context {
 impl Context {
     /// Read access to the database: directly, or through the daemon holding it.
     pub fn reader(&self) -> anyhow::Result<read::Reader> {
-        let config = self.config()?;
-        Ok(read::Reader::open(&self.db_path(&config))?)
+        self.reader_for(&self.config()?)
+    }
+
+    /// [`Context::reader`] for a config the command has already loaded.
+    pub fn reader_for(&self, config: &Config) -> anyhow::Result<read::Reader> {
+        Ok(read::Reader::open(&self.db_path(config))?)
     }
 }

@@ -1,5 +1,5 @@
-//! Read access for `history`, `diff` and `list`: the database itself, or, while a daemon
-//! holds it, the daemon's local socket.
+//! Read access for `history`, `diff`, `list` and `reextract`: the database itself, or,
+//! while a daemon holds it, the daemon's local socket.
 
 use crate::daemon::local_api;
 use crate::error::Error;
@@ -52,6 +52,17 @@ impl Reader {
             Reader::Daemon(client) => {
                 let path = format!("/versions?url={}", encode(url));
                 client.get(&path, not_tracked).await
+            }
+        }
+    }
+
+    /// The raw response body stored under blake3 hash `hash` (hex), if any.
+    pub async fn raw_body(&self, hash: &str) -> Result<Option<Vec<u8>>, Error> {
+        match self {
+            Reader::Store(store) => store.raw_body(hash),
+            Reader::Daemon(client) => {
+                let path = format!("/body?hash={}", encode(hash));
+                client.get_bytes(&path).await
             }
         }
     }

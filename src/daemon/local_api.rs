@@ -1,8 +1,8 @@
 //! The daemon's local socket: while the daemon holds the database (sled allows one
-//! process), `emend history`, `diff` and `list` read through it instead.
+//! process), `emend history`, `diff`, `list` and `reextract` read through it instead.
 //!
-//! It serves raw model records on a Unix socket inside the database directory, so only
-//! users who can read the database can query it.
+//! It serves raw model records and stored response bodies on a Unix socket inside the
+//! database directory, so only users who can read the database can query it.
 
 use std::path::{Path, PathBuf};
 
@@ -29,16 +29,23 @@ struct UrlQuery {
 }
 
 #[derive(Deserialize)]
+struct HashQuery {
+    hash: String,
+}
+
+#[derive(Deserialize)]
 struct PageQuery {
     after: Option<String>,
     limit: Option<usize>,
 }
 
-/// The routes: `/versions?url=` → `[canonical, [Version]]`, `/articles?after=&limit=` → `[ArticleRecord]`.
+/// The routes: `/versions?url=` → `[canonical, [Version]]`, `/articles?after=&limit=` →
+/// `[ArticleRecord]`, `/body?hash=` → the raw body, or 204 when none is stored under `hash`.
 pub fn router(store: Store) -> Router {
     Router::new()
         .route("/versions", get(versions))
         .route("/articles", get(articles))
+        .route("/body", get(body))
         .with_state(store)
 }
 
@@ -54,6 +61,20 @@ async fn versions(State(store): State<Store>, Query(q): Query<UrlQuery>) -> Resp
             Error::NotTracked { url: q.url }.to_string(),
         )
             .into_response(),
+        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
+    }
+}
+
+async fn body(State(store): State<Store>, Query(q): Query<HashQuery>) -> Response {
+    // Not 404: that is also what a daemon too old to have this route answers, and a client
+    // must not mistake it for "no body stored".
+    match store.raw_body(&q.hash) {
+        Ok(Some(bytes)) => (
+            [(axum::http::header::CONTENT_TYPE, "application/octet-stream")],
+            bytes,
+        )
+            .into_response(),
+        Ok(None) => StatusCode::NO_CONTENT.into_response(),
         Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
     }
 }
@@ -75,7 +96,7 @@ pub async fn serve(store: Store, shutdown: impl std::future::Future<Output = ()>
     let listener = match tokio::net::UnixListener::bind(&path) {
         Ok(l) => l,
         Err(e) => {
-            tracing::warn!(path = %path.display(), error = %e, "no local socket: history/diff/list cannot read the db while the daemon runs");
+            tracing::warn!(path = %path.display(), error = %e, "no local socket: history/diff/list/reextract cannot read the db while the daemon runs");
             return;
         }
     };

@@ -1,5 +1,5 @@
 //! A client for the running daemon's local socket (see `daemon::local_api`), used by
-//! `history`, `diff` and `list` while the daemon holds the database.
+//! `history`, `diff`, `list` and `reextract` while the daemon holds the database.
 
 use std::path::{Path, PathBuf};
 
@@ -37,26 +37,46 @@ impl LocalClient {
         path_and_query: &str,
         not_found: impl FnOnce() -> Error,
     ) -> Result<T> {
-        let url = format!("http://daemon{path_and_query}");
-        let failed = |message: String| Error::Network {
-            url: format!("{} (daemon socket)", self.socket.display()),
-            message,
-        };
-        let resp = self
-            .client
-            .get(&url)
-            .send()
-            .await
-            .map_err(|e| failed(e.to_string()))?;
+        let resp = self.send(path_and_query).await?;
         if resp.status() == reqwest::StatusCode::NOT_FOUND {
             return Err(not_found());
         }
+        let body = self.success_body(resp).await?;
+        serde_json::from_slice(&body).map_err(|e| self.failed(e.to_string()))
+    }
+
+    /// GETs `path_and_query` and returns the raw answer; `None` when the daemon answers 204
+    /// (it has nothing under that name). Any other non-success, 404 included, is an error.
+    pub async fn get_bytes(&self, path_and_query: &str) -> Result<Option<Vec<u8>>> {
+        let resp = self.send(path_and_query).await?;
+        if resp.status() == reqwest::StatusCode::NO_CONTENT {
+            return Ok(None);
+        }
+        Ok(Some(self.success_body(resp).await?.to_vec()))
+    }
+
+    async fn send(&self, path_and_query: &str) -> Result<reqwest::Response> {
+        let url = format!("http://daemon{path_and_query}");
+        self.client
+            .get(&url)
+            .send()
+            .await
+            .map_err(|e| self.failed(e.to_string()))
+    }
+
+    async fn success_body(&self, resp: reqwest::Response) -> Result<bytes::Bytes> {
         if !resp.status().is_success() {
             let status = resp.status();
             let body = resp.text().await.unwrap_or_default();
-            return Err(failed(format!("HTTP {status}: {body}")));
+            return Err(self.failed(format!("HTTP {status}: {body}")));
         }
-        let body = resp.bytes().await.map_err(|e| failed(e.to_string()))?;
-        serde_json::from_slice(&body).map_err(|e| failed(e.to_string()))
+        resp.bytes().await.map_err(|e| self.failed(e.to_string()))
+    }
+
+    fn failed(&self, message: String) -> Error {
+        Error::Network {
+            url: format!("{} (daemon socket)", self.socket.display()),
+            message,
+        }
     }
 }
