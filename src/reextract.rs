@@ -3,10 +3,10 @@
 //! Read-only by design: stored versions are an archive of what emend saw and concluded at
 //! the time, so a changed extractor is reported against them here, never written over them.
 //!
-//! The body is decoded and extracted as the pipeline did it (same page URL, same site
-//! selectors for that URL), with one gap: the HTTP `charset` of the original response is not
-//! stored, so the BOM, `<meta charset>` or detection decide the encoding. A page whose
-//! encoding was declared only in its `Content-Type` header can differ for that reason alone.
+//! The body is decoded and extracted as the pipeline did it: with the encoding recorded at
+//! fetch time (which may have come from the HTTP header alone), the same page URL and the
+//! site selectors the config now has for that URL. Versions stored before the encoding was
+//! recorded are decoded by BOM, `<meta charset>` or detection.
 
 use url::Url;
 
@@ -94,7 +94,7 @@ pub fn compare(config: &Config, version: &Version, body: &[u8]) -> Comparison {
         .as_ref()
         .and_then(|u| config.site_for(u))
         .map(|s| &s.selectors);
-    let text = decode_html(body, None, page_url.as_ref()).text;
+    let text = decode_html(body, version.encoding.as_deref(), page_url.as_ref()).text;
     let article = extract::extract(
         &text,
         &extract::Options {
@@ -144,6 +144,7 @@ mod tests {
             words_removed: 0,
             extractor_version: EXTRACTOR_VERSION,
             body_hash: None,
+            encoding: None,
             fetched_url: "https://example.org/news/1".into(),
         }
     }

@@ -6,7 +6,8 @@ mod common;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::server::{Route, TestServer};
+use common::route::Route;
+use common::server::TestServer;
 use common::{emend, emend_json, fixture_text};
 use serde_json::Value;
 
@@ -335,4 +336,44 @@ fn reads_through_the_daemon_while_it_holds_the_database() {
         versions[0]["result"], "same",
         "the body came through the socket"
     );
+}
+
+/// A page in windows-1251 under a wrong `<meta charset="utf-8">`: only the response's
+/// `Content-Type` names its encoding. Re-extraction must decode it as the fetch did.
+#[test]
+fn a_charset_declared_only_by_the_http_header_reads_the_same() {
+    let server = TestServer::start("127.0.0.1");
+    server.set(
+        "/robots.txt",
+        Route::new(200, "text/plain", "User-agent: *\nAllow: /\n"),
+    );
+    let html = fixture_text("seed/v1-original.html").replacen(
+        "<head>",
+        "<head><meta charset=\"utf-8\">",
+        1,
+    );
+    let html = html.replace(
+        "Lachin",
+        "Лачин", // Cyrillic, so the two decodings really differ
+    );
+    let (bytes, _, unmappable) = encoding_rs::WINDOWS_1251.encode(&html);
+    assert!(
+        !unmappable,
+        "the fixture must be representable in windows-1251"
+    );
+    server.set(
+        "/ru/lachin",
+        Route::new(200, "text/html; charset=windows-1251", bytes.into_owned()),
+    );
+    let dir = tempfile::tempdir().expect("test setup");
+    let db = dir.path().join("db");
+    let db = db.to_str().expect("test setup");
+    let url = server.url("/ru/lachin");
+    let snap = emend_json(dir.path(), &["--db", db, "snapshot", &url, "--json"]);
+    assert!(
+        snap["title"].as_str().is_some_and(|t| t.contains("Лачин")),
+        "the fetch decoded by the header: {snap}"
+    );
+    let re = emend_json(dir.path(), &["--db", db, "reextract", &url, "--json"]);
+    assert_eq!(re["versions"][0]["result"], "same", "{re}");
 }

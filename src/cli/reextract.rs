@@ -121,6 +121,7 @@ mod tests {
             words_removed: 1,
             extractor_version: 1,
             body_hash: None,
+            encoding: None,
             fetched_url: "https://example.org/a".into(),
         };
         assert_eq!(summary(&v, None), "no stored body");
