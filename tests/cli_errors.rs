@@ -275,3 +275,37 @@ fn invalid_sites_toml_points_at_file_line_column() {
     assert!(msg.contains("site \"x\""), "{msg}");
     s.assert_intact();
 }
+
+/// `emend snapshot URL | head -0`: the reader is gone before emend writes (the fetch takes a
+/// politeness second), which must end quietly with success, not a "failed printing to
+/// stdout" panic.
+#[test]
+fn a_closed_stdout_ends_quietly() {
+    let s = Setup::new();
+    for args in [
+        vec!["snapshot", ARTICLE],
+        vec!["history", ARTICLE],
+        vec!["diff", ARTICLE],
+    ] {
+        let url = s.server.url(ARTICLE);
+        let args: Vec<&str> = args
+            .iter()
+            .map(|a| if *a == ARTICLE { url.as_str() } else { a })
+            .collect();
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_emend"))
+            .env_clear()
+            .env("RUST_LOG", "off")
+            .current_dir(s.dir.path())
+            .args(["--db", &s.db()])
+            .args(&args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("test setup");
+        drop(child.stdout.take());
+        let out = child.wait_with_output().expect("test setup");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert!(out.status.success(), "{args:?}: {:?} {stderr}", out.status);
+    }
+}

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::Context;
+use super::output::print_text;
 use crate::config::Config;
 
 /// Arguments of `emend check-config`.
@@ -20,6 +21,5 @@ pub fn run(ctx: &Context, args: &CheckConfigArgs) -> anyhow::Result<()> {
         Some(path) => Config::load(path)?,
         None => ctx.config()?,
     };
-    print!("{}", config.effective_toml());
-    Ok(())
+    print_text(&config.effective_toml())
 }

@@ -3,7 +3,7 @@
 use clap::{Args, ValueEnum};
 
 use super::Context;
-use super::output::{print_json, use_colour};
+use super::output::{print_json, print_text, use_colour};
 use super::render;
 use crate::api::DiffJson;
 use crate::diff::word_diff;
@@ -79,6 +79,5 @@ pub async fn run(ctx: &Context, args: &DiffArgs) -> anyhow::Result<()> {
         DiffFormat::Unified => render::unified(from_text, &to.article.text, from_n, to.number),
         DiffFormat::SideBySide => render::side_by_side(from_text, &to.article.text, 100),
     };
-    print!("{header}\n{body}");
-    Ok(())
+    print_text(&format!("{header}\n{body}"))
 }

@@ -1,9 +1,11 @@
 //! `emend history`: the stored versions of one article, oldest first.
 
+use std::fmt::Write;
+
 use clap::Args;
 
 use super::Context;
-use super::output::print_json;
+use super::output::{print_json, print_text};
 use crate::api::{HistoryJson, rfc3339};
 
 /// Arguments of `emend history`.
@@ -22,9 +24,10 @@ pub async fn run(ctx: &Context, args: &HistoryArgs) -> anyhow::Result<()> {
     if args.json {
         return print_json(&HistoryJson::new(&url, &versions));
     }
-    println!("{url}");
+    let mut text = format!("{url}\n");
     for v in &versions {
-        println!(
+        writeln!(
+            text,
             "{:>4}  {}  stamp {:<25}  {:<15}  +{} -{}",
             v.number,
             rfc3339(v.fetched_at),
@@ -32,7 +35,7 @@ pub async fn run(ctx: &Context, args: &HistoryArgs) -> anyhow::Result<()> {
             v.change.as_str(),
             v.words_added,
             v.words_removed,
-        );
+        )?;
     }
-    Ok(())
+    print_text(&text)
 }

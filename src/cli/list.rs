@@ -1,9 +1,11 @@
 //! `emend list`: tracked articles with their version count and last check.
 
+use std::fmt::Write;
+
 use clap::Args;
 
 use super::Context;
-use super::output::print_json;
+use super::output::{print_json, print_text};
 use crate::api::{ArticleJson, ListJson, rfc3339};
 
 /// Arguments of `emend list`.
@@ -22,13 +24,15 @@ pub async fn run(ctx: &Context, args: &ListArgs) -> anyhow::Result<()> {
             articles: all.iter().map(ArticleJson::from).collect(),
         });
     }
+    let mut text = String::new();
     for a in &all {
-        println!(
+        writeln!(
+            text,
             "{:>4} versions  checked {}  {}",
             a.versions,
             a.last_checked.map_or_else(|| "never".to_owned(), rfc3339),
             a.url
-        );
+        )?;
     }
-    Ok(())
+    print_text(&text)
 }

@@ -1,5 +1,6 @@
 //! `emend snapshot`: fetch one URL now and store a version if anything changed.
 
+use std::fmt::Write;
 use std::sync::Arc;
 
 use clap::Args;
@@ -7,7 +8,7 @@ use serde::Serialize;
 use url::Url;
 
 use super::Context;
-use super::output::print_json;
+use super::output::{print_json, print_text};
 use crate::error::Error;
 use crate::fetch::Fetcher;
 use crate::pipeline::{CheckOptions, CheckReport, Pipeline};
@@ -75,8 +76,7 @@ pub async fn run(ctx: &Context, args: &SnapshotArgs) -> anyhow::Result<()> {
     if args.json {
         print_json(&to_json(&report))
     } else {
-        print_human(&report);
-        Ok(())
+        print_human(&report)
     }
 }
 
@@ -94,17 +94,19 @@ fn to_json(r: &CheckReport) -> SnapshotJson<'_> {
     }
 }
 
-fn print_human(r: &CheckReport) {
+fn print_human(r: &CheckReport) -> anyhow::Result<()> {
     let version = r
         .version
         .as_ref()
         .map_or_else(|| "-".to_owned(), |v| v.number.to_string());
-    println!("{}: {} (version {version})", r.url, r.change.as_str());
+    let mut text = format!("{}: {} (version {version})\n", r.url, r.change.as_str());
     if let Some(a) = r.article() {
-        println!("title:       {}", a.title.as_deref().unwrap_or("-"));
-        println!("byline:      {}", a.byline.as_deref().unwrap_or("-"));
-        println!("published:   {}", a.published.as_deref().unwrap_or("-"));
-        println!("last update: {}", a.last_update.as_deref().unwrap_or("-"));
-        println!("words:       {}", crate::diff::word_count(&a.text));
+        let field = |v: &Option<String>| v.as_deref().unwrap_or("-").to_owned();
+        writeln!(text, "title:       {}", field(&a.title))?;
+        writeln!(text, "byline:      {}", field(&a.byline))?;
+        writeln!(text, "published:   {}", field(&a.published))?;
+        writeln!(text, "last update: {}", field(&a.last_update))?;
+        writeln!(text, "words:       {}", crate::diff::word_count(&a.text))?;
     }
+    print_text(&text)
 }
