@@ -25,7 +25,7 @@ impl Store {
         };
         let name = keys::show(keys::tree::BODIES, hash.as_bytes());
         match v.split_first() {
-            Some((&TAG_ZSTD, frame)) => zstd::stream::decode_all(frame)
+            Some((&TAG_ZSTD, frame)) => codec::decompress(frame)
                 .map(Some)
                 .map_err(|e| codec::corrupt(&name, e)),
             _ => Err(codec::corrupt(&name, "unknown body format")),
