@@ -34,12 +34,24 @@ pub struct VersionJson<'a> {
     pub change: &'static str,
     /// Headline.
     pub title: Option<&'a str>,
+    /// Authors as the page names them.
+    pub byline: Option<&'a str>,
+    /// Publication time (RFC 3339 when it could be parsed).
+    pub published: Option<&'a str>,
     /// Main text.
     pub text: &'a str,
     /// Words inserted relative to the previous version.
     pub words_added: u32,
     /// Words deleted relative to the previous version.
     pub words_removed: u32,
+    /// Provenance: the URL that answered (after redirects).
+    pub fetched_url: &'a str,
+    /// Provenance: blake3 (hex) of the raw response body kept in the store.
+    pub body_hash: Option<&'a str>,
+    /// Provenance: the encoding the body was decoded with.
+    pub encoding: Option<&'a str>,
+    /// Provenance: the extractor version that read the body.
+    pub extractor_version: u32,
 }
 
 impl<'a> HistoryJson<'a> {
@@ -60,9 +72,15 @@ impl<'a> From<&'a Version> for VersionJson<'a> {
             last_update: v.article.last_update.as_deref(),
             change: v.change.as_str(),
             title: v.article.title.as_deref(),
+            byline: v.article.byline.as_deref(),
+            published: v.article.published.as_deref(),
             text: &v.article.text,
             words_added: v.words_added,
             words_removed: v.words_removed,
+            fetched_url: &v.fetched_url,
+            body_hash: v.body_hash.as_deref(),
+            encoding: v.encoding.as_deref(),
+            extractor_version: v.extractor_version,
         }
     }
 }

@@ -90,7 +90,18 @@ fn five_states_make_four_versions_with_the_right_change_kinds() {
     assert_eq!(versions[3]["words_removed"], 0);
     for v in versions {
         assert!(chrono::DateTime::parse_from_rfc3339(v["fetched_at"].as_str().unwrap()).is_ok());
+        // Provenance: where it came from and which stored body it was read from.
+        assert_eq!(v["fetched_url"], url.as_str());
+        assert_eq!(v["encoding"], "UTF-8");
+        assert_eq!(v["body_hash"].as_str().map(str::len), Some(64), "{v}");
+        assert!(v["extractor_version"].as_u64().is_some_and(|n| n >= 1));
+        assert!(v["byline"].is_string() && v["published"].is_string(), "{v}");
     }
+    let hashes: std::collections::HashSet<&str> = versions
+        .iter()
+        .filter_map(|v| v["body_hash"].as_str())
+        .collect();
+    assert_eq!(hashes.len(), 4, "each version's own body");
 
     // The silent edit, word by word.
     let diff = emend_json(
