@@ -229,3 +229,70 @@ fn without_network_the_daemon_keeps_running_and_says_why() {
         );
     }
 }
+
+/// `--log-format json`: every stderr line is one JSON object, and each check is one line
+/// with host, URL, status, outcome and milliseconds, as log pipelines need them.
+#[test]
+fn json_logs_give_one_structured_line_per_check() {
+    let server = TestServer::start("127.0.0.1");
+    server.set(
+        "/robots.txt",
+        Route::new(200, "text/plain", "User-agent: *\nAllow: /\n"),
+    );
+    let url = server.url("/news/1");
+    server.set(
+        "/news/1",
+        Route::html(fixture_text("seed/v1-original.html").replace(SEED_URL, &url)),
+    );
+    server.set(
+        "/rss",
+        Route::new(
+            200,
+            "application/rss+xml",
+            format!("<rss version=\"2.0\"><channel><title>t</title><item><link>{url}</link></item></channel></rss>"),
+        ),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("sites.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[[site]]\nname = \"local\"\nfeeds = [\"{}\"]\narticle_pattern = '/news/'\ninterval = \"1s\"\nmax_interval = \"2s\"\nrate = 50\n",
+            server.url("/rss")
+        ),
+    )
+    .unwrap();
+    let mut daemon = Command::new(env!("CARGO_BIN_EXE_emend"))
+        .env_clear()
+        .current_dir(dir.path())
+        .args(["--log-format", "json", "--config"])
+        .arg(&config)
+        .args(["--db", "db", "daemon"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The first check of the article makes its version; the next ones re-check it.
+    wait_until("two checks of the article", Duration::from_secs(20), || {
+        server.hits("/news/1").len() >= 2
+    });
+    terminate(&daemon);
+    assert!(wait_exit(&mut daemon, Duration::from_secs(11)).success());
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(daemon.stderr.as_mut().unwrap(), &mut stderr).unwrap();
+    let lines: Vec<serde_json::Value> = stderr
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    let checks: Vec<&serde_json::Value> = lines
+        .iter()
+        .filter(|l| l["fields"]["message"] == "check" && l["fields"]["url"] == url.as_str())
+        .collect();
+    assert!(!checks.is_empty(), "no check line for {url}:\n{stderr}");
+    let first = &checks[0]["fields"];
+    assert_eq!(first["host"], "127.0.0.1", "{first}");
+    assert_eq!(first["status"], 200, "{first}");
+    assert_eq!(first["outcome"], "new", "{first}");
+    assert!(first["ms"].is_u64(), "{first}");
+    assert_eq!(checks[0]["level"], "INFO");
+}
