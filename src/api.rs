@@ -1,10 +1,10 @@
-//! The JSON shapes of history, diff, list and recent changes, shared by the CLI's `--json` and the web API, and of re-extraction (CLI only).
+//! The JSON shapes of history, diff, list and recent changes, shared by the CLI's `--json` and the web API, and of the check log and re-extraction (CLI only).
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::diff::DiffOp;
-use crate::model::{ArticleRecord, Version};
+use crate::model::{ArticleRecord, Check, CheckOutcome, Version};
 use crate::reextract::{Comparison, Field};
 
 /// RFC 3339 with second precision and `Z`, the form every JSON output uses.
@@ -81,6 +81,64 @@ impl<'a> From<&'a Version> for VersionJson<'a> {
             body_hash: v.body_hash.as_deref(),
             encoding: v.encoding.as_deref(),
             extractor_version: v.extractor_version,
+        }
+    }
+}
+
+/// `emend checks --json` output: an article's check log, newest first.
+#[derive(Debug, Serialize)]
+pub struct ChecksJson<'a> {
+    /// Canonical URL of the article.
+    pub url: &'a str,
+    /// Checks, newest first.
+    pub checks: Vec<CheckJson<'a>>,
+}
+
+/// One check in [`ChecksJson`].
+#[derive(Debug, Serialize)]
+pub struct CheckJson<'a> {
+    /// RFC 3339 time the check finished.
+    pub at: String,
+    /// `checked` (the page was read and compared), `not_modified` (a 304) or `failed`.
+    pub outcome: &'static str,
+    /// With `checked`: the change kind (`unchanged` when no version was made).
+    pub change: Option<&'static str>,
+    /// With `checked`: the version the check made, if any.
+    pub version: Option<u32>,
+    /// With `failed`: why.
+    pub error: Option<&'a str>,
+    /// HTTP status, when a response arrived.
+    pub status: Option<u16>,
+    /// Body bytes received.
+    pub bytes: u64,
+    /// Wall time of the fetch, milliseconds.
+    pub elapsed_ms: u64,
+    /// `ETag` of the response.
+    pub etag: Option<&'a str>,
+    /// `Last-Modified` of the response.
+    pub last_modified: Option<&'a str>,
+}
+
+impl<'a> From<&'a Check> for CheckJson<'a> {
+    fn from(c: &'a Check) -> Self {
+        let (outcome, change, version, error) = match &c.outcome {
+            CheckOutcome::Checked { change, version } => {
+                ("checked", Some(change.as_str()), *version, None)
+            }
+            CheckOutcome::NotModified => ("not_modified", None, None, None),
+            CheckOutcome::Failed { error } => ("failed", None, None, Some(error.as_str())),
+        };
+        CheckJson {
+            at: rfc3339(c.at),
+            outcome,
+            change,
+            version,
+            error,
+            status: c.status,
+            bytes: c.bytes,
+            elapsed_ms: c.elapsed_ms,
+            etag: c.etag.as_deref(),
+            last_modified: c.last_modified.as_deref(),
         }
     }
 }

@@ -336,6 +336,16 @@ fn reads_through_the_daemon_while_it_holds_the_database() {
         versions[0]["result"], "same",
         "the body came through the socket"
     );
+    // The check log comes through the socket too.
+    let log = emend_json(dir.path(), &["--db", "db", "checks", &url, "--json"]);
+    assert_eq!(log["url"], CANONICAL);
+    let checks = log["checks"].as_array().unwrap();
+    assert!(
+        checks
+            .iter()
+            .any(|c| c["change"] == "new" && c["version"] == 1),
+        "{log}"
+    );
 }
 
 /// A page in windows-1251 under a wrong `<meta charset="utf-8">`: only the response's

@@ -1,6 +1,7 @@
 //! The subcommands: argument types, config and database resolution, and dispatch.
 
 mod check_config;
+mod checks;
 mod daemon;
 mod diff;
 mod extract;
@@ -66,6 +67,8 @@ pub enum Command {
     History(history::HistoryArgs),
     /// Show what changed between two versions (default: the last two)
     Diff(diff::DiffArgs),
+    /// Show the check log of an article, newest first: when it was looked at, what came of it
+    Checks(checks::ChecksArgs),
     /// Extract main text and metadata from saved HTML files (no network, no store)
     Extract(extract::ExtractArgs),
     /// List tracked articles with their version count and last check
@@ -97,6 +100,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Snapshot(args) => snapshot::run(&ctx, &args).await,
         Command::History(args) => history::run(&ctx, &args).await,
         Command::Diff(args) => diff::run(&ctx, &args).await,
+        Command::Checks(args) => checks::run(&ctx, &args).await,
         Command::Extract(args) => extract::run(&ctx, &args),
         Command::List(args) => list::run(&ctx, &args).await,
         Command::Reextract(args) => reextract::run(&ctx, &args).await,

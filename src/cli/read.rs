@@ -1,10 +1,10 @@
-//! Read access for `history`, `diff`, `list` and `reextract`: the database itself, or,
+//! Read access for `history`, `diff`, `checks`, `list` and `reextract`: the database itself, or,
 //! while a daemon holds it, the daemon's local socket.
 
 use crate::daemon::local_api;
 use crate::error::Error;
 use crate::fetch::local::LocalClient;
-use crate::model::{ArticleRecord, Version};
+use crate::model::{ArticleRecord, Check, Version};
 use crate::store::Store;
 
 /// Page size when walking the article list.
@@ -51,6 +51,25 @@ impl Reader {
             }
             Reader::Daemon(client) => {
                 let path = format!("/versions?url={}", encode(url));
+                client.get(&path, not_tracked).await
+            }
+        }
+    }
+
+    /// The canonical URL and the last `limit` checks of a tracked article, newest first, or
+    /// [`Error::NotTracked`].
+    pub async fn checks(&self, url: &str, limit: usize) -> Result<(String, Vec<Check>), Error> {
+        let not_tracked = || Error::NotTracked {
+            url: url.to_owned(),
+        };
+        match self {
+            Reader::Store(store) => {
+                let key = store.resolve(url)?.ok_or_else(not_tracked)?;
+                let checks = store.checks(&key, limit)?;
+                Ok((key, checks))
+            }
+            Reader::Daemon(client) => {
+                let path = format!("/checks?url={}&limit={limit}", encode(url));
                 client.get(&path, not_tracked).await
             }
         }

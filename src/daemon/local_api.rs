@@ -1,5 +1,5 @@
 //! The daemon's local socket: while the daemon holds the database (sled allows one
-//! process), `emend history`, `diff`, `list` and `reextract` read through it instead.
+//! process), `emend history`, `diff`, `checks`, `list` and `reextract` read through it instead.
 //!
 //! It serves raw model records and stored response bodies on a Unix socket inside the
 //! database directory, so only users who can read the database can query it.
@@ -29,6 +29,12 @@ struct UrlQuery {
 }
 
 #[derive(Deserialize)]
+struct ChecksQuery {
+    url: String,
+    limit: Option<usize>,
+}
+
+#[derive(Deserialize)]
 struct HashQuery {
     hash: String,
 }
@@ -39,11 +45,13 @@ struct PageQuery {
     limit: Option<usize>,
 }
 
-/// The routes: `/versions?url=` → `[canonical, [Version]]`, `/articles?after=&limit=` →
-/// `[ArticleRecord]`, `/body?hash=` → the raw body, or 204 when none is stored under `hash`.
+/// The routes: `/versions?url=` → `[canonical, [Version]]`, `/checks?url=&limit=` →
+/// `[canonical, [Check]]` (newest first), `/articles?after=&limit=` → `[ArticleRecord]`,
+/// `/body?hash=` → the raw body, or 204 when none is stored under `hash`.
 pub fn router(store: Store) -> Router {
     Router::new()
         .route("/versions", get(versions))
+        .route("/checks", get(checks))
         .route("/articles", get(articles))
         .route("/body", get(body))
         .with_state(store)
@@ -57,6 +65,23 @@ async fn versions(State(store): State<Store>, Query(q): Query<UrlQuery>) -> Resp
     match found {
         Ok(Some((key, versions))) if !versions.is_empty() => Json((key, versions)).into_response(),
         Ok(_) => (
+            StatusCode::NOT_FOUND,
+            Error::NotTracked { url: q.url }.to_string(),
+        )
+            .into_response(),
+        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
+    }
+}
+
+async fn checks(State(store): State<Store>, Query(q): Query<ChecksQuery>) -> Response {
+    let limit = q.limit.unwrap_or(usize::MAX);
+    let found = store.resolve(&q.url).and_then(|key| match key {
+        Some(k) => store.checks(&k, limit).map(|c| Some((k, c))),
+        None => Ok(None),
+    });
+    match found {
+        Ok(Some(found)) => Json(found).into_response(),
+        Ok(None) => (
             StatusCode::NOT_FOUND,
             Error::NotTracked { url: q.url }.to_string(),
         )

@@ -1,5 +1,5 @@
 //! A client for the running daemon's local socket (see `daemon::local_api`), used by
-//! `history`, `diff`, `list` and `reextract` while the daemon holds the database.
+//! `history`, `diff`, `checks`, `list` and `reextract` while the daemon holds the database.
 
 use std::path::{Path, PathBuf};
 
