@@ -6,6 +6,7 @@ use serde::Serialize;
 use crate::diff::DiffOp;
 use crate::model::{ArticleRecord, Check, CheckOutcome, Version};
 use crate::reextract::{Comparison, Field};
+use crate::store::ScheduleState;
 
 /// RFC 3339 with second precision and `Z`, the form every JSON output uses.
 pub fn rfc3339(t: DateTime<Utc>) -> String {
@@ -139,6 +140,34 @@ impl<'a> From<&'a Check> for CheckJson<'a> {
             elapsed_ms: c.elapsed_ms,
             etag: c.etag.as_deref(),
             last_modified: c.last_modified.as_deref(),
+        }
+    }
+}
+
+/// `emend watch --json` output.
+#[derive(Debug, Serialize)]
+pub struct WatchJson<'a> {
+    /// The article (its canonical URL once checked).
+    pub url: &'a str,
+    /// Whether the daemon re-checks it from now on (`false` after `--stop`).
+    pub watching: bool,
+    /// RFC 3339 time of the next check.
+    pub next_due: Option<String>,
+    /// The gap between checks, seconds (widens while the article is unchanged).
+    pub interval_secs: Option<u64>,
+    /// RFC 3339 time after which re-checks stop.
+    pub track_until: Option<String>,
+}
+
+impl<'a> WatchJson<'a> {
+    /// The shape for `url` and its schedule (`None`: no longer watched).
+    pub fn new(url: &'a str, state: Option<&ScheduleState>) -> Self {
+        WatchJson {
+            url,
+            watching: state.is_some(),
+            next_due: state.and_then(|s| s.next_due).map(rfc3339),
+            interval_secs: state.map(|s| s.interval_secs),
+            track_until: state.and_then(|s| s.track_until).map(rfc3339),
         }
     }
 }

@@ -105,7 +105,7 @@ pub enum Error {
     },
 
     /// The database directory is locked by another process.
-    #[error("{}: database is in use by another emend process; while a daemon holds it, `history`, `diff`, `checks`, `list` and `reextract` read through the daemon, and its web UI is on `emend daemon --listen ADDR`", path.display())]
+    #[error("{}: database is in use by another emend process; while a daemon holds it, `history`, `diff`, `checks`, `list`, `reextract` and `watch` go through the daemon, and its web UI is on `emend daemon --listen ADDR`", path.display())]
     StoreInUse {
         /// The database directory.
         path: PathBuf,

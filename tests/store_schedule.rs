@@ -115,3 +115,31 @@ fn bulk_creation_schedules_new_articles_and_a_restart_resumes() {
     );
     assert_eq!(store.list_site("a", None, 20_000).unwrap().len(), 7_000);
 }
+
+#[test]
+fn a_check_finishing_after_its_url_left_the_schedule_does_not_put_it_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let (url, moved) = ("https://a.test/old", "https://a.test/new");
+
+    store.set_schedule(url, &due_at(0)).unwrap();
+    assert!(store.reschedule(url, url, &due_at(900)).unwrap());
+    assert_eq!(store.schedule(url).unwrap(), Some(due_at(900)));
+    assert_eq!(store.due(t(1000), 10).unwrap(), [(t(900), url.to_owned())]);
+
+    // The article now answers elsewhere: the entry moves, the index with it.
+    assert!(store.reschedule(url, moved, &due_at(1800)).unwrap());
+    assert_eq!(store.schedule(url).unwrap(), None);
+    assert_eq!(
+        store.due(t(9999), 10).unwrap(),
+        [(t(1800), moved.to_owned())]
+    );
+
+    // Taken off (`watch --stop`) while a check was in flight: the check's result is dropped.
+    store.clear_schedule(moved).unwrap();
+    assert!(!store.reschedule(moved, moved, &due_at(2700)).unwrap());
+    assert!(!store.reschedule(moved, url, &due_at(2700)).unwrap());
+    assert_eq!(store.schedule(moved).unwrap(), None);
+    assert_eq!(store.schedule(url).unwrap(), None);
+    assert_eq!(store.next_due_time().unwrap(), None);
+}

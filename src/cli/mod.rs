@@ -14,6 +14,7 @@ mod render;
 mod serve;
 mod signal;
 mod snapshot;
+mod watch;
 
 use std::path::{Path, PathBuf};
 
@@ -85,6 +86,14 @@ pub enum Command {
     /// Read-only: stored versions are an archive of what was seen at the time and are never
     /// rewritten. Works while a daemon holds the database (reads go through its socket).
     Reextract(reextract::ReextractArgs),
+    /// Check a URL now and have the daemon re-check it on its schedule (--stop: no more)
+    ///
+    /// For an article outside the configured sites' feeds, sitemaps and index pages. It is
+    /// checked at once, like `snapshot`, then re-checked by `emend daemon` at the interval of
+    /// the site it belongs to (else every 15 minutes at first, wider while unchanged, up to a
+    /// day) for that site's `track_for` (else 30 days). While a daemon holds the database the
+    /// request goes to it and it checks the URL at once.
+    Watch(watch::WatchArgs),
     /// Crawl the configured sites until stopped (SIGINT/SIGTERM)
     Daemon(daemon::DaemonArgs),
     /// Serve the read-only web interface (history, diffs, feeds, Memento) over the database
@@ -104,6 +113,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Extract(args) => extract::run(&ctx, &args),
         Command::List(args) => list::run(&ctx, &args).await,
         Command::Reextract(args) => reextract::run(&ctx, &args).await,
+        Command::Watch(args) => watch::run(&ctx, &args).await,
         Command::Daemon(args) => daemon::run(&ctx, &args).await,
         Command::Serve(args) => serve::run(&ctx, &args).await,
         Command::CheckConfig(args) => check_config::run(&ctx, &args),

@@ -1,19 +1,28 @@
 //! The daemon's local socket: while the daemon holds the database (sled allows one
-//! process), `emend history`, `diff`, `checks`, `list` and `reextract` read through it instead.
+//! process), `emend history`, `diff`, `checks`, `list` and `reextract` read through it
+//! instead, and `emend watch` asks it to watch a URL.
 //!
 //! It serves raw model records and stored response bodies on a Unix socket inside the
-//! database directory, so only users who can read the database can query it.
+//! database directory, so only users who can read the database can query it (or, through
+//! `POST /watch`, add a URL to the schedule, which `emend watch` could do to the database
+//! itself when no daemon runs).
 
 use std::path::{Path, PathBuf};
 
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::{Json, Router, routing::get};
+use axum::{
+    Json, Router,
+    routing::{get, post},
+};
 use serde::Deserialize;
 
+use std::sync::Arc;
+
+use super::Shared;
+use super::watchlist;
 use crate::error::Error;
-use crate::store::Store;
 
 /// File name of the socket inside the database directory.
 pub const SOCKET_NAME: &str = "daemon.sock";
@@ -47,19 +56,58 @@ struct PageQuery {
 
 /// The routes: `/versions?url=` → `[canonical, [Version]]`, `/checks?url=&limit=` →
 /// `[canonical, [Check]]` (newest first), `/articles?after=&limit=` → `[ArticleRecord]`,
-/// `/body?hash=` → the raw body, or 204 when none is stored under `hash`.
-pub fn router(store: Store) -> Router {
+/// `/body?hash=` → the raw body, or 204 when none is stored under `hash`;
+/// `POST /watch?url=` → the URL's new [`ScheduleState`](crate::store::ScheduleState), due
+/// now; `POST /unwatch?url=` → whether it was scheduled.
+fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route("/versions", get(versions))
         .route("/checks", get(checks))
         .route("/articles", get(articles))
         .route("/body", get(body))
-        .with_state(store)
+        .route("/watch", post(watch_url))
+        .route("/unwatch", post(unwatch_url))
+        .with_state(shared)
 }
 
-async fn versions(State(store): State<Store>, Query(q): Query<UrlQuery>) -> Response {
-    let found = store.resolve(&q.url).and_then(|key| match key {
-        Some(k) => store.versions(&k).map(|v| Some((k, v))),
+async fn watch_url(State(shared): State<Arc<Shared>>, Query(q): Query<UrlQuery>) -> Response {
+    let url = match url::Url::parse(&q.url) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") => u,
+        _ => {
+            return (
+                StatusCode::BAD_REQUEST,
+                format!("{}: not an http(s) URL", q.url),
+            )
+                .into_response();
+        }
+    };
+    let now = chrono::Utc::now();
+    match watchlist::watch(
+        shared.store(),
+        &shared.config,
+        &url,
+        now,
+        watchlist::FirstCheck::Now,
+    ) {
+        Ok(state) => {
+            tracing::info!(url = %url, "watching by request");
+            shared.wake.notify_one();
+            Json(state).into_response()
+        }
+        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
+    }
+}
+
+async fn unwatch_url(State(shared): State<Arc<Shared>>, Query(q): Query<UrlQuery>) -> Response {
+    match watchlist::unwatch(shared.store(), &q.url) {
+        Ok(found) => Json(found).into_response(),
+        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
+    }
+}
+
+async fn versions(State(shared): State<Arc<Shared>>, Query(q): Query<UrlQuery>) -> Response {
+    let found = shared.store().resolve(&q.url).and_then(|key| match key {
+        Some(k) => shared.store().versions(&k).map(|v| Some((k, v))),
         None => Ok(None),
     });
     match found {
@@ -73,10 +121,10 @@ async fn versions(State(store): State<Store>, Query(q): Query<UrlQuery>) -> Resp
     }
 }
 
-async fn checks(State(store): State<Store>, Query(q): Query<ChecksQuery>) -> Response {
+async fn checks(State(shared): State<Arc<Shared>>, Query(q): Query<ChecksQuery>) -> Response {
     let limit = q.limit.unwrap_or(usize::MAX);
-    let found = store.resolve(&q.url).and_then(|key| match key {
-        Some(k) => store.checks(&k, limit).map(|c| Some((k, c))),
+    let found = shared.store().resolve(&q.url).and_then(|key| match key {
+        Some(k) => shared.store().checks(&k, limit).map(|c| Some((k, c))),
         None => Ok(None),
     });
     match found {
@@ -90,10 +138,10 @@ async fn checks(State(store): State<Store>, Query(q): Query<ChecksQuery>) -> Res
     }
 }
 
-async fn body(State(store): State<Store>, Query(q): Query<HashQuery>) -> Response {
+async fn body(State(shared): State<Arc<Shared>>, Query(q): Query<HashQuery>) -> Response {
     // Not 404: that is also what a daemon too old to have this route answers, and a client
     // must not mistake it for "no body stored".
-    match store.raw_body(&q.hash) {
+    match shared.store().raw_body(&q.hash) {
         Ok(Some(bytes)) => (
             [(axum::http::header::CONTENT_TYPE, "application/octet-stream")],
             bytes,
@@ -104,9 +152,9 @@ async fn body(State(store): State<Store>, Query(q): Query<HashQuery>) -> Respons
     }
 }
 
-async fn articles(State(store): State<Store>, Query(q): Query<PageQuery>) -> Response {
+async fn articles(State(shared): State<Arc<Shared>>, Query(q): Query<PageQuery>) -> Response {
     let limit = q.limit.unwrap_or(1000).min(10_000);
-    match store.list(q.after.as_deref(), limit) {
+    match shared.store().list(q.after.as_deref(), limit) {
         Ok(list) => Json(list).into_response(),
         Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
     }
@@ -114,8 +162,11 @@ async fn articles(State(store): State<Store>, Query(q): Query<PageQuery>) -> Res
 
 /// Serves [`router`] on the database's socket until `shutdown`, then removes the socket.
 #[cfg(unix)]
-pub async fn serve(store: Store, shutdown: impl std::future::Future<Output = ()> + Send + 'static) {
-    let path = socket_path(store.path());
+pub(super) async fn serve(
+    shared: Arc<Shared>,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) {
+    let path = socket_path(shared.store().path());
     // We hold the database lock, so a socket left here belongs to a daemon that died.
     let _ = std::fs::remove_file(&path);
     let listener = match tokio::net::UnixListener::bind(&path) {
@@ -125,7 +176,7 @@ pub async fn serve(store: Store, shutdown: impl std::future::Future<Output = ()>
             return;
         }
     };
-    if let Err(e) = axum::serve(listener, router(store))
+    if let Err(e) = axum::serve(listener, router(shared))
         .with_graceful_shutdown(shutdown)
         .await
     {
@@ -136,8 +187,8 @@ pub async fn serve(store: Store, shutdown: impl std::future::Future<Output = ()>
 
 /// Without Unix sockets there is no local API; readers get the "in use" error.
 #[cfg(not(unix))]
-pub async fn serve(
-    _store: Store,
+pub(super) async fn serve(
+    _shared: Arc<Shared>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) {
     shutdown.await;

@@ -8,6 +8,7 @@ mod discovery;
 pub mod local_api;
 mod queue;
 mod recheck;
+pub mod watchlist;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -88,7 +89,7 @@ pub async fn run(
         tasks.spawn(discovery::run(shared.clone(), index, stop_rx.clone()));
     }
     tasks.spawn(queue::run(shared.clone(), stop_rx.clone()));
-    tasks.spawn(local_api::serve(store.clone(), stopped(stop_rx.clone())));
+    tasks.spawn(local_api::serve(shared.clone(), stopped(stop_rx.clone())));
     if let Some(listener) = options.listener {
         let web = WebOptions {
             metrics: Some(shared.metrics.clone()),

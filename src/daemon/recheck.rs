@@ -94,19 +94,10 @@ pub(super) async fn check(shared: &Shared, url: &str, state: ScheduleState) {
     } else {
         next.next_due = Some(now + to_chrono(delay));
     }
-    let store = shared.store();
-    let outcome = if fetch_url != url {
-        let moved = match store.schedule(&fetch_url) {
-            Ok(Some(_)) => Ok(()),
-            Ok(None) => store.set_schedule(&fetch_url, &next),
-            Err(e) => Err(e),
-        };
-        moved.and_then(|()| store.clear_schedule(url))
-    } else {
-        store.set_schedule(url, &next)
-    };
-    if let Err(e) = outcome {
-        tracing::error!(url = %url, error = %e, "could not save the schedule");
+    match shared.store().reschedule(url, &fetch_url, &next) {
+        Ok(true) => {}
+        Ok(false) => tracing::info!(url = %url, "taken off the schedule during its check"),
+        Err(e) => tracing::error!(url = %url, error = %e, "could not save the schedule"),
     }
 }
 

@@ -1,5 +1,6 @@
 //! A client for the running daemon's local socket (see `daemon::local_api`), used by
-//! `history`, `diff`, `checks`, `list` and `reextract` while the daemon holds the database.
+//! `history`, `diff`, `checks`, `list`, `reextract` and `watch` while the daemon holds the
+//! database.
 
 use std::path::{Path, PathBuf};
 
@@ -37,7 +38,7 @@ impl LocalClient {
         path_and_query: &str,
         not_found: impl FnOnce() -> Error,
     ) -> Result<T> {
-        let resp = self.send(path_and_query).await?;
+        let resp = self.send(reqwest::Method::GET, path_and_query).await?;
         if resp.status() == reqwest::StatusCode::NOT_FOUND {
             return Err(not_found());
         }
@@ -45,20 +46,31 @@ impl LocalClient {
         serde_json::from_slice(&body).map_err(|e| self.failed(e.to_string()))
     }
 
+    /// POSTs to `path_and_query` (an action, such as watching a URL) and decodes the JSON answer.
+    pub async fn post<T: DeserializeOwned>(&self, path_and_query: &str) -> Result<T> {
+        let resp = self.send(reqwest::Method::POST, path_and_query).await?;
+        let body = self.success_body(resp).await?;
+        serde_json::from_slice(&body).map_err(|e| self.failed(e.to_string()))
+    }
+
     /// GETs `path_and_query` and returns the raw answer; `None` when the daemon answers 204
     /// (it has nothing under that name). Any other non-success, 404 included, is an error.
     pub async fn get_bytes(&self, path_and_query: &str) -> Result<Option<Vec<u8>>> {
-        let resp = self.send(path_and_query).await?;
+        let resp = self.send(reqwest::Method::GET, path_and_query).await?;
         if resp.status() == reqwest::StatusCode::NO_CONTENT {
             return Ok(None);
         }
         Ok(Some(self.success_body(resp).await?.to_vec()))
     }
 
-    async fn send(&self, path_and_query: &str) -> Result<reqwest::Response> {
+    async fn send(
+        &self,
+        method: reqwest::Method,
+        path_and_query: &str,
+    ) -> Result<reqwest::Response> {
         let url = format!("http://daemon{path_and_query}");
         self.client
-            .get(&url)
+            .request(method, &url)
             .send()
             .await
             .map_err(|e| self.failed(e.to_string()))

@@ -40,15 +40,33 @@ impl Store {
     /// Removes `url` from the schedule entirely.
     pub fn clear_schedule(&self, url: &str) -> Result<()> {
         (&self.schedule, &self.due, &self.meta)
+            .transaction(|(schedule, due, meta)| clear_in(schedule, due, meta, url).map(drop))
+            .map_err(|e| self.tx_err(e))
+    }
+
+    /// After a check of `url`: stores its next `state`, under `moved_to` instead when the
+    /// article now answers elsewhere (unless that address is scheduled already). Atomically
+    /// does nothing and returns `false` when `url` is no longer scheduled, so a check that
+    /// was in flight while the URL was taken off the schedule (`emend watch --stop`, tracking
+    /// ended) cannot put it back.
+    pub fn reschedule(&self, url: &str, moved_to: &str, state: &ScheduleState) -> Result<bool> {
+        keys::check_key_text("URL", moved_to)?;
+        (&self.schedule, &self.due, &self.meta)
             .transaction(|(schedule, due, meta)| {
-                if let Some(old) = schedule.remove(url.as_bytes())? {
-                    let old: ScheduleState = abort(decode(url, &old))?;
-                    if let Some(at) = old.next_due {
-                        due.remove(keys::due(at, url))?;
-                        bump(meta, keys::meta::SCHEDULED, -1)?;
+                if moved_to == url {
+                    if schedule.get(url.as_bytes())?.is_none() {
+                        return Ok(false);
                     }
+                    set_in(schedule, due, meta, url, state)?;
+                    return Ok(true);
                 }
-                Ok(())
+                if !clear_in(schedule, due, meta, url)? {
+                    return Ok(false);
+                }
+                if schedule.get(moved_to.as_bytes())?.is_none() {
+                    set_in(schedule, due, meta, moved_to, state)?;
+                }
+                Ok(true)
             })
             .map_err(|e| self.tx_err(e))
     }
@@ -97,6 +115,24 @@ fn parse_due(k: &[u8]) -> Result<(DateTime<Utc>, String)> {
     let at = codec::time_from_key(&name, k)?;
     let url = std::str::from_utf8(&k[8..]).map_err(|e| codec::corrupt(&name, e))?;
     Ok((at, url.to_owned()))
+}
+
+/// [`Store::clear_schedule`] inside a transaction; `true` when `url` was scheduled.
+fn clear_in(
+    schedule: &TransactionalTree,
+    due: &TransactionalTree,
+    meta: &TransactionalTree,
+    url: &str,
+) -> TxResult<bool> {
+    let Some(old) = schedule.remove(url.as_bytes())? else {
+        return Ok(false);
+    };
+    let old: ScheduleState = abort(decode(url, &old))?;
+    if let Some(at) = old.next_due {
+        due.remove(keys::due(at, url))?;
+        bump(meta, keys::meta::SCHEDULED, -1)?;
+    }
+    Ok(true)
 }
 
 /// [`Store::set_schedule`] inside a transaction.
