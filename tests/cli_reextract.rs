@@ -3,9 +3,9 @@
 
 mod common;
 
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::daemon::{Daemon, local_site};
 use common::route::Route;
 use common::server::TestServer;
 use common::{emend, emend_json, fixture_text};
@@ -243,60 +243,18 @@ fn site_selectors_that_read_the_page_differently_are_reported_as_changes() {
     assert!(entries(&out).iter().all(|v| v["result"] == "same"));
 }
 
-/// A daemon this test started, stopped (by its pid) even when an assertion fails.
-struct Daemon(Child);
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 #[test]
 fn reads_through_the_daemon_while_it_holds_the_database() {
     let server = TestServer::start("127.0.0.1");
-    server.set(
-        "/robots.txt",
-        Route::new(200, "text/plain", "User-agent: *\nAllow: /\n"),
-    );
     let url = server.url("/news/1");
     server.set(
         "/news/1",
         Route::html(fixture_text("seed/v1-original.html")),
     );
-    server.set(
-        "/rss",
-        Route::new(
-            200,
-            "application/rss+xml",
-            format!(
-                "<rss version=\"2.0\"><channel><title>t</title><item><link>{url}</link></item></channel></rss>"
-            ),
-        ),
-    );
     let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("sites.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "[[site]]\nname = \"local\"\nfeeds = [\"{}\"]\narticle_pattern = '/news/'\ninterval = \"1s\"\nrate = 50\n",
-            server.url("/rss")
-        ),
-    )
-    .unwrap();
+    let config = local_site(&server, dir.path(), std::slice::from_ref(&url), "/news/");
+    let _daemon = Daemon::spawn(dir.path(), &config, &[], &[], None);
     let config = config.to_str().unwrap();
-    let _daemon = Daemon(
-        Command::new(env!("CARGO_BIN_EXE_emend"))
-            .env_clear()
-            .env("RUST_LOG", "off")
-            .current_dir(dir.path())
-            .args(["--config", config, "--db", "db", "daemon"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start emend daemon"),
-    );
     let socket = dir.path().join("db").join("daemon.sock");
     let started = Instant::now();
     let waited = |what: &str| {

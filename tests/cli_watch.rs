@@ -3,47 +3,19 @@
 
 mod common;
 
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use common::daemon::{Daemon, local_site, wait_until};
 use common::route::Route;
 use common::server::TestServer;
 use common::{emend, emend_json, fixture_text};
 
-/// Kills the daemon however the test ends.
-struct Daemon(Child);
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn wait_until(what: &str, within: Duration, mut cond: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !cond() {
-        assert!(start.elapsed() < within, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
 #[test]
 fn a_watched_url_is_checked_now_then_by_the_daemon_until_stopped() {
     let server = TestServer::start("127.0.0.1");
-    server.set(
-        "/robots.txt",
-        Route::new(200, "text/plain", "User-agent: *\nAllow: /\n"),
-    );
+    let dir = tempfile::tempdir().unwrap();
     // The site's feed lists nothing: these articles are watched by hand only.
-    server.set(
-        "/rss",
-        Route::new(
-            200,
-            "application/rss+xml",
-            "<rss version=\"2.0\"><channel><title>t</title></channel></rss>",
-        ),
-    );
+    let sites = local_site(&server, dir.path(), &[], "/watched/");
     let page = fixture_text("seed/v1-original.html");
     for path in ["/watched/1", "/watched/2"] {
         let own = page.replace(
@@ -53,17 +25,7 @@ fn a_watched_url_is_checked_now_then_by_the_daemon_until_stopped() {
         server.set(path, Route::html(own));
     }
     let (first, second) = (server.url("/watched/1"), server.url("/watched/2"));
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("sites.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "[[site]]\nname = \"local\"\nfeeds = [\"{}\"]\narticle_pattern = '/watched/'\ninterval = \"1s\"\nmax_interval = \"2s\"\nrate = 50\n",
-            server.url("/rss")
-        ),
-    )
-    .unwrap();
-    let config = config.to_str().unwrap();
+    let config = sites.to_str().unwrap();
     let run = |args: &[&str]| {
         let mut all = vec!["--config", config, "--db", "db"];
         all.extend_from_slice(args);
@@ -81,17 +43,7 @@ fn a_watched_url_is_checked_now_then_by_the_daemon_until_stopped() {
     let history = run(&["history", &first, "--json"]);
     assert_eq!(history["versions"].as_array().unwrap().len(), 1);
 
-    let _daemon = Daemon(
-        Command::new(env!("CARGO_BIN_EXE_emend"))
-            .env_clear()
-            .env("RUST_LOG", "off")
-            .current_dir(dir.path())
-            .args(["--config", config, "--db", "db", "daemon"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
+    let _daemon = Daemon::spawn(dir.path(), &sites, &[], &[], None);
     wait_until("the daemon's re-checks", Duration::from_secs(20), || {
         server.hits("/watched/1").len() >= 3
     });

@@ -1,5 +1,6 @@
 //! Shared test support: fixtures, the `emend` binary, a loopback HTTP test server, a test fetcher.
 
+pub mod daemon;
 pub mod fetcher;
 pub mod route;
 pub mod server;

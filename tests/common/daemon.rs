@@ -1,0 +1,141 @@
+//! The `emend daemon` binary under test: a local site for it to crawl, starting and stopping
+//! it as a user would (SIGTERM, SIGKILL), and waiting on what it does.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+use super::route::Route;
+use super::server::TestServer;
+
+/// Serves an allow-all robots.txt and an RSS feed at `/rss` listing `links` on `server`, and
+/// writes `dir/sites.toml` with one site, `local`, reading that feed: articles are URLs
+/// matching `pattern`, re-checked every second at first (at most every 2 s), at 50 req/s.
+#[allow(dead_code, reason = "each test crate uses a different subset")]
+pub fn local_site(server: &TestServer, dir: &Path, links: &[String], pattern: &str) -> PathBuf {
+    server.set(
+        "/robots.txt",
+        Route::new(200, "text/plain", "User-agent: *\nAllow: /\n"),
+    );
+    let items: String = links
+        .iter()
+        .map(|u| format!("<item><link>{u}</link></item>"))
+        .collect();
+    server.set(
+        "/rss",
+        Route::new(
+            200,
+            "application/rss+xml",
+            format!("<rss version=\"2.0\"><channel><title>t</title>{items}</channel></rss>"),
+        ),
+    );
+    let config = dir.join("sites.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[[site]]\nname = \"local\"\nfeeds = [\"{}\"]\narticle_pattern = '{pattern}'\ninterval = \"1s\"\nmax_interval = \"2s\"\nrate = 50\n",
+            server.url("/rss")
+        ),
+    )
+    .expect("write sites.toml");
+    config
+}
+
+/// A running `emend daemon`, killed when dropped so a failing test leaves nothing behind.
+pub struct Daemon {
+    child: Child,
+}
+
+#[allow(dead_code, reason = "each test crate uses a different subset")]
+impl Daemon {
+    /// Starts `emend [global] --config CONFIG --db db daemon` in `dir` with a clean
+    /// environment plus `env`. With `log` set (a `RUST_LOG` filter) stderr is kept for
+    /// [`Daemon::stderr`]; otherwise logging is off.
+    pub fn spawn(
+        dir: &Path,
+        config: &Path,
+        global: &[&str],
+        env: &[(&str, &str)],
+        log: Option<&str>,
+    ) -> Daemon {
+        let child = Command::new(env!("CARGO_BIN_EXE_emend"))
+            .env_clear()
+            .env("RUST_LOG", log.unwrap_or("off"))
+            .envs(env.iter().copied())
+            .current_dir(dir)
+            .args(global)
+            .arg("--config")
+            .arg(config)
+            .args(["--db", "db", "daemon"])
+            .stdout(Stdio::null())
+            .stderr(if log.is_some() {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
+            .spawn()
+            .expect("start emend daemon");
+        Daemon { child }
+    }
+
+    /// Sends SIGTERM, as an init system or Ctrl-C would.
+    pub fn terminate(&self) {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("run kill");
+        assert!(status.success(), "kill -TERM failed");
+    }
+
+    /// SIGKILL, and reaps the process.
+    pub fn kill(&mut self) {
+        self.child.kill().expect("kill -9 the daemon");
+        self.child.wait().expect("reap the daemon");
+    }
+
+    /// Whether the process is still running.
+    pub fn running(&mut self) -> bool {
+        self.child.try_wait().expect("poll the daemon").is_none()
+    }
+
+    /// Waits for the process to exit, failing the test after `within`.
+    pub fn wait_exit(&mut self, within: Duration) -> ExitStatus {
+        let start = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().expect("poll the daemon") {
+                return status;
+            }
+            assert!(
+                start.elapsed() < within,
+                "daemon did not exit within {within:?}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Everything it wrote to stderr; read after it exited.
+    pub fn stderr(&mut self) -> String {
+        let mut out = String::new();
+        if let Some(err) = self.child.stderr.as_mut() {
+            std::io::Read::read_to_string(err, &mut out).expect("read the daemon's stderr");
+        }
+        out
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Polls `cond` every 50 ms, failing the test with `what` after `within`.
+#[allow(dead_code, reason = "each test crate uses a different subset")]
+pub fn wait_until(what: &str, within: Duration, mut cond: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !cond() {
+        assert!(start.elapsed() < within, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
