@@ -61,6 +61,16 @@ pub enum Error {
         retry_after: Option<u64>,
     },
 
+    /// The host is held off (Retry-After, robots.txt unreachable, Crawl-delay) for longer
+    /// than a request waits; nothing was sent.
+    #[error("{host}: not requested, the host is held off until {} (Retry-After, unreachable robots.txt or Crawl-delay)", until.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))]
+    HostHeldOff {
+        /// The host.
+        host: String,
+        /// When requests to it may resume.
+        until: chrono::DateTime<chrono::Utc>,
+    },
+
     /// The response is not an HTML document.
     #[error("{url}: not an HTML page (content type {content_type:?})")]
     NotHtml {

@@ -99,7 +99,11 @@ impl Pipeline {
         let response = match self.fetcher.fetch_page(url, &cond, fetch_opts).await {
             Ok(r) => r,
             Err(err) => {
-                if let Some(k) = &key {
+                // A check put off because its host is held off sent nothing: not a check.
+                if let Some(k) = key
+                    .as_ref()
+                    .filter(|_| !matches!(err, Error::HostHeldOff { .. }))
+                {
                     self.log_failure(k, &err, started.elapsed())?;
                 }
                 return Err(err);

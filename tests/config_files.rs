@@ -59,5 +59,5 @@ fn invalid_configs_point_at_the_mistake() {
         assert!(!stderr.contains("panicked"), "{stderr}");
         checked += 1;
     }
-    assert_eq!(checked, 8);
+    assert_eq!(checked, 10);
 }

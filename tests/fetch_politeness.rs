@@ -335,3 +335,62 @@ async fn a_slow_or_held_off_host_does_not_delay_another() {
     assert!(!pending.is_finished());
     pending.abort();
 }
+
+/// A Retry-After longer than a request waits (`HOLD_PATIENCE`): the next request to that
+/// host is not sent and not slept on; it fails at once saying until when the host is held,
+/// so the daemon can give its concurrency slot to another host and come back later.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_long_retry_after_is_reported_at_once_not_slept() {
+    let s = TestServer::with_router(
+        "127.0.0.4",
+        Router::new()
+            .route(
+                "/busy",
+                get(|| async {
+                    (
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        [(header::RETRY_AFTER, "600")],
+                        "maintenance",
+                    )
+                }),
+            )
+            .route("/other", get(|| async { html() })),
+    );
+    let f = fetcher();
+    let opts = FetchOptions::default();
+    let err = f
+        .fetch_page(&s.parsed_url("/busy"), &Conditional::default(), opts)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::HttpStatus {
+                status: 503,
+                retry_after: Some(600),
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    let started = Instant::now();
+    let err = f
+        .fetch_page(&s.parsed_url("/other"), &Conditional::default(), opts)
+        .await
+        .unwrap_err();
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "slept {:?}",
+        started.elapsed()
+    );
+    match &err {
+        Error::HostHeldOff { host, until } => {
+            assert_eq!(host, "127.0.0.4");
+            let ahead = *until - chrono::Utc::now();
+            assert!(ahead > chrono::Duration::seconds(590), "{until}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(err.to_string().contains("127.0.0.4") && err.to_string().contains("held off until"));
+    assert_eq!(s.hits("/other").len(), 0, "nothing sent while held off");
+}

@@ -15,6 +15,15 @@ use super::{
 };
 use crate::error::Error;
 
+/// Slowest accepted `rate`: one request a day. Slower rates would mean spacings the rate
+/// limiter cannot represent, and no site needs them.
+const MIN_RATE: f64 = 1.0 / 86_400.0;
+/// Fastest accepted `rate`.
+const MAX_RATE: f64 = 1000.0;
+/// Longest accepted duration (`interval`, `max_interval`, `track_for`): longer ones would
+/// overflow date arithmetic and mean "never" anyway.
+const MAX_DURATION: Duration = Duration::from_secs(10 * 365 * 86_400);
+
 pub(super) struct Validator<'a> {
     pub(super) path: &'a Path,
     pub(super) text: &'a str,
@@ -78,9 +87,13 @@ impl Validator<'_> {
 
     fn duration(&mut self, what: &str, raw: Spanned<String>) -> Option<Duration> {
         match humantime::parse_duration(raw.get_ref()) {
-            Ok(d) if !d.is_zero() => Some(d),
-            Ok(_) => {
+            Ok(d) if !d.is_zero() && d <= MAX_DURATION => Some(d),
+            Ok(d) if d.is_zero() => {
                 self.err(raw.span(), format!("{what} must be longer than zero"));
+                None
+            }
+            Ok(_) => {
+                self.err(raw.span(), format!("{what} must be at most 10 years"));
                 None
             }
             Err(e) => {
@@ -174,14 +187,13 @@ impl Validator<'_> {
             None => Some(DEFAULT_TRACK_FOR),
         };
         let rate = match raw.rate {
-            Some(r) if r.get_ref().is_finite() && *r.get_ref() > 0.0 && *r.get_ref() <= 1000.0 => {
-                Some(*r.get_ref())
-            }
+            Some(r) if (MIN_RATE..=MAX_RATE).contains(r.get_ref()) => Some(*r.get_ref()),
             Some(r) => {
                 self.err(
                     r.span(),
                     format!(
-                        "site {name:?}: rate must be a number of requests per second in (0, 1000]"
+                        "site {name:?}: rate must be a number of requests per second from \
+                         {MIN_RATE:.7} (one a day) to {MAX_RATE}"
                     ),
                 );
                 None

@@ -227,7 +227,7 @@ fn offer(
     let now = Utc::now();
     let (record, created) = store.ensure_article(url.as_str(), Some(&site.name), now)?;
     if created {
-        politeness.set_host_rate(&host_key(&url), site.rate);
+        politeness.apply_site_rate(&host_key(&url), site.rate);
         let spread = START_SPREAD
             .min(site.interval)
             .mul_f64(rand::random_range(0.0..0.1));

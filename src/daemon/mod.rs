@@ -73,7 +73,7 @@ pub async fn run(
         {
             fetcher
                 .politeness()
-                .set_host_rate(&host_key(url), site.rate);
+                .apply_site_rate(&host_key(url), site.rate);
         }
     }
     let pipeline = Pipeline::new(config.clone(), fetcher, store.clone());

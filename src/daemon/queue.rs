@@ -128,7 +128,10 @@ impl Queues {
 pub(super) async fn run(shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
     let permits = Arc::new(Semaphore::new(shared.config.crawler.concurrency.get()));
     let mut queues = Queues::default();
-    let mut checks: JoinSet<(String, String)> = JoinSet::new();
+    let mut checks: JoinSet<()> = JoinSet::new();
+    // Which host and URL each running check holds, so its slot is given back even if the
+    // task panicked (a JoinError carries only the task id).
+    let mut running: HashMap<tokio::task::Id, (String, String)> = HashMap::new();
     loop {
         if *stop.borrow() {
             break;
@@ -145,11 +148,12 @@ pub(super) async fn run(shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
                 break;
             };
             let shared = shared.clone();
-            checks.spawn(async move {
+            let url = item.url.clone();
+            let task = checks.spawn(async move {
                 recheck::check(&shared, &item.url, item.state).await;
                 drop(permit);
-                (host, item.url)
             });
+            running.insert(task.id(), (host, url));
         }
         queues.report(&shared);
         let mut idle = idle_wait(&shared);
@@ -157,8 +161,15 @@ pub(super) async fn run(shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
             idle = idle.max(SPREAD_PAUSE);
         }
         tokio::select! {
-            Some(done) = checks.join_next(), if !checks.is_empty() => {
-                if let Ok((host, url)) = done {
+            Some(done) = checks.join_next_with_id(), if !checks.is_empty() => {
+                let id = match done {
+                    Ok((id, ())) => id,
+                    Err(e) => {
+                        tracing::error!(error = %e, "check task failed");
+                        e.id()
+                    }
+                };
+                if let Some((host, url)) = running.remove(&id) {
                     queues.done(&host, &url);
                 }
             }
@@ -204,10 +215,8 @@ fn pull(shared: &Shared, queues: &mut Queues) -> crate::Result<bool> {
     queues.spread_budget = (queues.spread_budget + elapsed * SPREAD_PER_SEC).min(SPREAD_PER_SEC);
     queues.spread_refilled = Some(std::time::Instant::now());
     let mut throttled = false;
+    let politeness = shared.pipeline.fetcher().politeness();
     for (_, url) in store.due(now, PULL)? {
-        if queues.queued.contains(&url) {
-            continue;
-        }
         let Some(state) = store.schedule(&url)? else {
             continue;
         };
@@ -217,12 +226,24 @@ fn pull(shared: &Shared, queues: &mut Queues) -> crate::Result<bool> {
             continue;
         };
         let host = host_key(&parsed);
-        let waiting = queues.len(&host);
-        let per_request = shared.pipeline.fetcher().politeness().host_interval(&host);
+        let per_request = politeness.host_interval(&host);
+        // A held-off host (Retry-After, robots.txt unreachable) drains only after its hold.
+        let held = politeness.held_until(&host).map_or(Duration::ZERO, |t| {
+            t.saturating_duration_since(tokio::time::Instant::now())
+        });
+        let lease = held + per_request.saturating_mul(HOST_QUEUE as u32) + LEASE_MARGIN;
         let mut leased = state.clone();
+        if queues.queued.contains(&url) {
+            // Still waiting in memory past its lease (its host is held off or slow): extend
+            // the lease, or it would stay at the head of the due index and crowd out every
+            // other host's entries from the pull window.
+            leased.next_due = Some(now + to_chrono(lease));
+            store.set_schedule(&url, &leased)?;
+            continue;
+        }
+        let waiting = queues.len(&host);
         if waiting < HOST_QUEUE {
-            let drain = per_request.saturating_mul(HOST_QUEUE as u32);
-            leased.next_due = Some(now + to_chrono(drain + LEASE_MARGIN));
+            leased.next_due = Some(now + to_chrono(lease));
             store.set_schedule(&url, &leased)?;
             queues.push(host, Leased { url, state });
         } else if queues.spread_budget < 1.0 {
@@ -231,7 +252,7 @@ fn pull(shared: &Shared, queues: &mut Queues) -> crate::Result<bool> {
             queues.spread_budget -= 1.0;
             // Each overflow URL gets its own slot at the host's pace, so a backlog of
             // thousands is written once and falls due as the host can take it.
-            let earliest = now + to_chrono(per_request.saturating_mul(HOST_QUEUE as u32));
+            let earliest = now + to_chrono(held + per_request.saturating_mul(HOST_QUEUE as u32));
             let slot = queues
                 .next_slot
                 .get(&host)

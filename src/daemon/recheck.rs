@@ -25,6 +25,15 @@ pub(super) async fn check(shared: &Shared, url: &str, state: ScheduleState) {
     };
     let host = host_key(&parsed);
     let site = shared.config.site_for(&parsed);
+    // The site's rate reaches its article hosts here too, not only when discovery first
+    // saw an article: after a restart nothing is "first seen" again.
+    if let Some(s) = site {
+        shared
+            .pipeline
+            .fetcher()
+            .politeness()
+            .apply_site_rate(&host, s.rate);
+    }
     let result = shared
         .pipeline
         .check(&parsed, CheckOptions::default())
@@ -58,6 +67,16 @@ pub(super) async fn check(shared: &Shared, url: &str, state: ScheduleState) {
             let interval = schedule::next_interval(current, changed, base, max);
             next.interval_secs = interval.as_secs();
             interval
+        }
+        // Not a failure of the URL: its host is busy for a while (another check got a 429,
+        // robots.txt is unreachable). Try again when the host is free, without back-off.
+        Err(Error::HostHeldOff { until, .. }) => {
+            tracing::debug!(host = %host, url = %url, until = %until, "host held off; check postponed");
+            (*until - now)
+                .to_std()
+                .unwrap_or(Duration::ZERO)
+                .mul_f64(rand::random_range(1.0..1.1))
+                .max(Duration::from_secs(1))
         }
         Err(err) => {
             tracing::warn!(host = %host, url = %url, outcome = "error", error = %err, ms, "check");
@@ -108,8 +127,8 @@ fn clear(shared: &Shared, url: &str) {
 }
 
 /// Per-URL exponential back-off (backon): from a minute (or the site's interval, if
-/// shorter), doubling per consecutive failure, capped at the site's max interval, with
-/// jitter so failing URLs of one host do not retry in lockstep.
+/// shorter), doubling per consecutive failure, with jitter so failing URLs of one host do
+/// not retry in lockstep, and never beyond the site's max interval.
 fn backoff(base: Duration, max: Duration, failures: u32) -> Duration {
     let attempt = failures.saturating_sub(1).min(64) as usize;
     ExponentialBuilder::new()
@@ -120,7 +139,15 @@ fn backoff(base: Duration, max: Duration, failures: u32) -> Duration {
         .without_max_times()
         .build()
         .nth(attempt)
-        .unwrap_or(max)
+        .map_or(max, |d| {
+            // backon's jitter adds up to 100 % on top of its cap: keep the cap a cap, with
+            // the jitter below it.
+            if d > max {
+                max.mul_f64(rand::random_range(0.9..=1.0))
+            } else {
+                d
+            }
+        })
 }
 
 #[cfg(test)]
@@ -136,6 +163,6 @@ mod tests {
         let fourth = backoff(base, max, 4);
         assert!(fourth >= Duration::from_secs(480) && fourth <= Duration::from_secs(960));
         let late = backoff(base, max, 30);
-        assert!(late >= max && late <= max * 2, "{late:?}");
+        assert!(late >= max.mul_f64(0.9) && late <= max, "{late:?}");
     }
 }

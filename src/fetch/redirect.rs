@@ -97,7 +97,17 @@ impl Fetcher {
     /// One request, after the host's rate limit (and any hold-off) allows it.
     async fn send(&self, url: &Url, cond: &Conditional) -> Result<reqwest::Response> {
         let host = host_key(url);
-        self.politeness().until_ready(&host).await;
+        if let Err(free_at) = self.politeness().until_ready(&host).await {
+            let wait = free_at.saturating_duration_since(tokio::time::Instant::now());
+            return Err(Error::HostHeldOff {
+                host,
+                until: chrono::Utc::now()
+                    .checked_add_signed(
+                        chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::MAX),
+                    )
+                    .unwrap_or(chrono::DateTime::<chrono::Utc>::MAX_UTC),
+            });
+        }
         let mut req = self.client.get(url.clone());
         // A validator we cannot put in a header is just not sent: the fetch stays unconditional.
         if let Some(v) = cond

@@ -14,6 +14,8 @@ pub(crate) struct HostGate {
 struct GateState {
     /// Rate set for this host by the caller, if any (else the politeness default).
     rate: f64,
+    /// Whether `rate` came from a configured site (see [`HostGate::apply_site_rate`]).
+    configured: bool,
     /// robots.txt `Crawl-delay`, when the host declared one.
     crawl_delay: Option<Duration>,
     /// Spacing between two requests, from `rate` and `crawl_delay`.
@@ -30,9 +32,11 @@ fn interval_for(rate: f64, crawl_delay: Option<Duration>) -> Duration {
     } else {
         Duration::from_secs(1)
     };
+    // Capped at a day: governor cannot represent much longer periods, and config
+    // validation and the Crawl-delay cap keep real values below it anyway.
     from_rate
         .max(crawl_delay.unwrap_or(Duration::ZERO))
-        .max(Duration::from_nanos(1))
+        .clamp(Duration::from_nanos(1), Duration::from_secs(86_400))
 }
 
 fn limiter_for(interval: Duration) -> Arc<DefaultDirectRateLimiter> {
@@ -48,6 +52,7 @@ impl HostGate {
         HostGate {
             state: Mutex::new(GateState {
                 rate,
+                configured: false,
                 crawl_delay: None,
                 interval,
                 limiter: limiter_for(interval),
@@ -66,6 +71,17 @@ impl HostGate {
         let mut s = self.lock();
         s.rate = rate;
         s.rebuild();
+    }
+
+    /// A configured site's rate: replaces the default, and of several sites naming this
+    /// host the strictest wins. A no-op when nothing changes, so it may run per request.
+    pub(crate) fn apply_site_rate(&self, rate: f64) {
+        let mut s = self.lock();
+        if !s.configured || rate < s.rate {
+            s.rate = rate;
+            s.configured = true;
+            s.rebuild();
+        }
     }
 
     pub(crate) fn set_crawl_delay(&self, delay: Option<Duration>) {
@@ -91,16 +107,28 @@ impl HostGate {
         self.lock().held_until.filter(|t| *t > Instant::now())
     }
 
-    /// Waits until a request to this host may go out, and books it.
-    pub(crate) async fn until_ready(&self) {
+    /// Waits until a request to this host may go out, and books it. Gives up at once,
+    /// returning when the host will be free, if that is more than `patience` away (a
+    /// Retry-After, robots.txt unreachable, a long Crawl-delay): the caller can do other
+    /// work meanwhile instead of sleeping on a concurrency slot.
+    pub(crate) async fn until_ready(&self, patience: Duration) -> Result<(), Instant> {
         loop {
-            let (held, limiter) = {
+            let (held, limiter, next_slot) = {
                 let s = self.lock();
-                (s.held_until, Arc::clone(&s.limiter))
+                let next_slot = s.last_grant.map(|t| t + s.interval);
+                (s.held_until, Arc::clone(&s.limiter), next_slot)
             };
-            if let Some(t) = held.filter(|t| *t > Instant::now()) {
+            let now = Instant::now();
+            let too_far = |t: Instant| now.checked_add(patience).is_some_and(|limit| t > limit);
+            if let Some(t) = held.filter(|t| *t > now) {
+                if too_far(t) {
+                    return Err(t);
+                }
                 tokio::time::sleep_until(t).await;
                 continue;
+            }
+            if let Some(t) = next_slot.filter(|t| too_far(*t)) {
+                return Err(t);
             }
             limiter.until_ready().await;
             let mut s = self.lock();
@@ -112,7 +140,7 @@ impl HostGate {
                 continue;
             }
             s.last_grant = Some(Instant::now());
-            return;
+            return Ok(());
         }
     }
 }
@@ -158,7 +186,7 @@ mod tests {
         let gate = HostGate::new(20.0);
         let start = std::time::Instant::now();
         for _ in 0..5 {
-            gate.until_ready().await;
+            gate.until_ready(Duration::MAX).await.unwrap();
         }
         // First is immediate, four more at 50 ms spacing.
         assert!(
@@ -174,8 +202,22 @@ mod tests {
         let until = Instant::now() + Duration::from_secs(30);
         gate.hold_off(until);
         assert_eq!(gate.held_until(), Some(until));
-        gate.until_ready().await;
+        gate.until_ready(Duration::from_secs(60)).await.unwrap();
         assert!(Instant::now() >= until);
         assert_eq!(gate.held_until(), None);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_hold_beyond_patience_is_reported_not_slept() {
+        let gate = HostGate::new(1000.0);
+        let until = Instant::now() + Duration::from_secs(600);
+        gate.hold_off(until);
+        let start = Instant::now();
+        assert_eq!(gate.until_ready(Duration::from_secs(30)).await, Err(until));
+        assert_eq!(Instant::now(), start, "returned without sleeping");
+        // A slow host (one request a minute) is the same once its slot is taken.
+        let slow = HostGate::new(1.0 / 60.0);
+        slow.until_ready(Duration::from_secs(30)).await.unwrap();
+        assert!(slow.until_ready(Duration::from_secs(30)).await.is_err());
     }
 }

@@ -21,6 +21,11 @@ pub use robots::{ROBOTS_RETRY, ROBOTS_TTL, RobotsFetch, RobotsVerdict, product_t
 /// Requests per second to a host nobody configured a rate for.
 pub const DEFAULT_RATE: f64 = 1.0;
 
+/// The longest a request waits for its host to be free before giving up with the time it
+/// will be (see [`Politeness::until_ready`]). Ordinary rate spacing is far shorter; longer
+/// waits come from a Retry-After, an unreachable robots.txt or a long Crawl-delay.
+pub const HOLD_PATIENCE: Duration = Duration::from_secs(30);
+
 /// Shared politeness state: one gate per host, one robots.txt entry per origin.
 pub struct Politeness {
     user_agent: String,
@@ -95,16 +100,24 @@ impl Politeness {
         self.gate(host).set_rate(rate);
     }
 
+    /// Applies a configured site's `rate` to `host`: it replaces the default, and when
+    /// several sites (a feed host, an article host) name the same host the strictest wins.
+    /// Cheap when nothing changes, so the daemon applies it before each request of a site.
+    pub fn apply_site_rate(&self, host: &str, rate: f64) {
+        self.gate(host).apply_site_rate(rate);
+    }
+
     /// The spacing currently enforced between two requests to `host`.
     pub fn host_interval(&self, host: &str) -> Duration {
         self.gate(host).interval()
     }
 
-    /// Waits until a request to `host` may be sent (rate limit and any hold-off), and counts it.
-    /// Waiting for one host never delays another.
-    pub async fn until_ready(&self, host: &str) {
+    /// Waits until a request to `host` may be sent (rate limit and any hold-off), and counts
+    /// it. Waiting for one host never delays another. When the host is not free for more
+    /// than [`HOLD_PATIENCE`], returns at once with the instant it will be.
+    pub async fn until_ready(&self, host: &str) -> Result<(), Instant> {
         let gate = self.gate(host);
-        gate.until_ready().await;
+        gate.until_ready(HOLD_PATIENCE).await
     }
 
     /// Sends no request to `host` before `until` (e.g. after a 429/503 with `Retry-After`).
@@ -187,9 +200,13 @@ mod tests {
         let until = Instant::now() + Duration::from_secs(120);
         p.hold_off("slow.test", until);
         let start = Instant::now();
-        p.until_ready("fast.test").await;
+        p.until_ready("fast.test").await.unwrap();
         assert_eq!(Instant::now(), start);
-        p.until_ready("slow.test").await;
+        // Beyond the patience the wait is reported, not slept...
+        assert_eq!(p.until_ready("slow.test").await, Err(until));
+        // ...and within it, slept.
+        tokio::time::sleep_until(until - HOLD_PATIENCE / 2).await;
+        p.until_ready("slow.test").await.unwrap();
         assert!(Instant::now() >= until);
     }
 }
