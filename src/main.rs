@@ -27,7 +27,12 @@ fn main() -> ExitCode {
             return ExitCode::from(EXIT_FAILURE);
         }
     };
-    match runtime.block_on(emend::cli::run(cli)) {
+    let result = runtime.block_on(emend::cli::run(cli));
+    // Everything that must finish (commits, flushes) was awaited inside `run`. What may
+    // remain is a blocking DNS lookup against a dead resolver, which plain drop would wait
+    // for, pushing a SIGTERM exit past its 10 s promise.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(1));
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             if is_broken_pipe(&err) {
