@@ -479,3 +479,20 @@ fn a_discovered_url_that_redirects_folds_into_its_target() {
     assert!(store.list_site("a", None, 10).unwrap().is_empty());
     assert_eq!(store.stats().unwrap().articles, 0);
 }
+
+#[test]
+fn sites_lists_each_site_once_in_name_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    assert!(store.sites().unwrap().is_empty());
+    for (url, site) in [
+        ("https://b.test/1", Some("beta")),
+        ("https://a.test/1", Some("alpha")),
+        ("https://a.test/2", Some("alpha")),
+        ("https://a.test/3", Some("alpha-2")),
+        ("https://n.test/1", None),
+    ] {
+        store.ensure_article(url, site, t(0)).unwrap();
+    }
+    assert_eq!(store.sites().unwrap(), ["alpha", "alpha-2", "beta"]);
+}

@@ -70,6 +70,19 @@ async fn site_and_article_lists() {
     let paged = s.text("/articles?limit=1", HTML).await;
     assert!(paged.contains("rel=\"next\" href=\"/articles?after="));
     assert_eq!(s.get("/site").await.status(), 400);
+
+    // Every site with articles, in name order, each linking its list, changes and feed.
+    let sites = s.text("/sites", HTML).await;
+    let (harbour, other) = (sites.find(SITE).unwrap(), sites.find(">other<").unwrap());
+    assert!(harbour < other, "name order: {sites}");
+    assert!(sites.contains(&format!("href=\"/site?name={SITE}\"")));
+    assert!(sites.contains(&format!("href=\"/?site={SITE}\"")));
+    assert!(sites.contains(&format!("href=\"/feed/site.atom?name={SITE}\"")));
+    assert_eq!(
+        sites.matches("<tr><td>").count(),
+        3,
+        "harbour-news, other, the hostile one"
+    );
     s.stop().await;
 }
 
@@ -503,6 +516,7 @@ async fn every_html_page_advertises_its_feed_and_needs_no_script() {
         "/".to_owned(),
         "/?kind=stamp_only".to_owned(),
         "/articles".to_owned(),
+        "/sites".to_owned(),
         format!("/site?name={SITE}"),
         "/search?q=harbour".to_owned(),
         format!("/article?url={u}"),

@@ -57,6 +57,7 @@ async fn hostile_title_byline_body_site_and_url_stay_text() {
     let pages = [
         "/".to_owned(),
         "/articles".to_owned(),
+        "/sites".to_owned(),
         format!("/site?name={}", enc(XSS_SITE)),
         format!("/?site={}", enc(XSS_SITE)),
         format!("/article?url={u}"),

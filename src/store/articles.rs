@@ -226,6 +226,31 @@ impl Store {
         Ok(out)
     }
 
+    /// The names of the sites that have articles, in name order. Skips from one site's
+    /// entries to the next in the site index, so the cost grows with the number of sites,
+    /// not of articles.
+    pub fn sites(&self) -> Result<Vec<String>> {
+        let mut out = Vec::new();
+        let mut from: Bound<Vec<u8>> = Bound::Unbounded;
+        loop {
+            let Some(item) = self.by_site.range((from, Bound::Unbounded)).next() else {
+                return Ok(out);
+            };
+            let (k, _) = item.map_err(|e| self.sled_err(e))?;
+            let name = keys::show(keys::tree::BY_SITE, &k);
+            let sep = k
+                .iter()
+                .position(|&b| b == keys::SEP)
+                .ok_or_else(|| codec::corrupt(&name, "site index key without separator"))?;
+            let site = std::str::from_utf8(&k[..sep]).map_err(|e| codec::corrupt(&name, e))?;
+            out.push(site.to_owned());
+            match keys::prefix_end(&keys::url_prefix(site)) {
+                Some(end) => from = Bound::Included(end),
+                None => return Ok(out),
+            }
+        }
+    }
+
     /// Articles whose URL or title contains `query` (case-insensitive), in URL order, at
     /// most `limit`. A bounded scan: it walks the articles tree once, stopping at `limit`
     /// matches, skipping undecoded the records whose bytes cannot match (4-5 s per million

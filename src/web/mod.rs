@@ -67,6 +67,7 @@ pub fn router(store: Store, options: WebOptions) -> Router {
         .route("/", get(pages::recent::page))
         .route("/articles", get(pages::articles::all))
         .route("/site", get(pages::articles::site))
+        .route("/sites", get(pages::sites::page))
         .route("/search", get(pages::search::page))
         .route("/article", get(pages::article::page))
         .route("/version", get(pages::version::page))

@@ -8,6 +8,7 @@ pub mod ops;
 pub mod raw;
 pub mod recent;
 pub mod search;
+pub mod sites;
 pub mod version;
 
 use super::respond::WebError;
