@@ -81,4 +81,11 @@ fn a_watched_url_is_checked_now_then_by_the_daemon_until_stopped() {
     );
     let history = run(&["history", &first, "--json"]);
     assert_eq!(history["versions"].as_array().unwrap().len(), 1);
+    let again = emend(dir.path())
+        .args(["--config", config, "--db", "db", "watch", "--stop", &first])
+        .output()
+        .unwrap();
+    assert!(again.status.success());
+    let said = String::from_utf8(again.stdout).unwrap();
+    assert_eq!(said.trim_end(), format!("{first}: was not being watched"));
 }

@@ -36,10 +36,11 @@ pub async fn run(ctx: &Context, args: &WatchArgs) -> anyhow::Result<()> {
     let url = parse_article_url(&args.url)?;
     let config = Arc::new(ctx.config()?);
     let db = ctx.db_path(&config);
-    let (key, state, by_daemon) = match Store::open(&db) {
+    // (article, its schedule, asked through a running daemon, whether a --stop found it)
+    let (key, state, by_daemon, was_watched) = match Store::open(&db) {
         Ok(store) if args.stop => {
-            watchlist::unwatch(&store, url.as_str())?;
-            (url.to_string(), None, false)
+            let found = watchlist::unwatch(&store, url.as_str())?;
+            (url.to_string(), None, false, found)
         }
         Ok(store) => {
             // Checked now, as `snapshot` does: a URL that cannot be read fails here, not
@@ -55,7 +56,7 @@ pub async fn run(ctx: &Context, args: &WatchArgs) -> anyhow::Result<()> {
                 .unwrap_or_else(|| url.clone());
             let now = Utc::now();
             let state = watchlist::watch(&store, &config, &at, now, FirstCheck::AfterInterval)?;
-            (report.url, Some(state), false)
+            (report.url, Some(state), false, true)
         }
         Err(Error::StoreInUse { path }) => {
             let socket = local_api::socket_path(&path);
@@ -66,13 +67,11 @@ pub async fn run(ctx: &Context, args: &WatchArgs) -> anyhow::Result<()> {
             let query: String =
                 url::form_urlencoded::byte_serialize(url.as_str().as_bytes()).collect();
             if args.stop {
-                client
-                    .post::<bool>(&format!("/unwatch?url={query}"))
-                    .await?;
-                (url.to_string(), None, true)
+                let found: bool = client.post(&format!("/unwatch?url={query}")).await?;
+                (url.to_string(), None, true, found)
             } else {
                 let state: ScheduleState = client.post(&format!("/watch?url={query}")).await?;
-                (url.to_string(), Some(state), true)
+                (url.to_string(), Some(state), true, true)
             }
         }
         Err(e) => return Err(e.into()),
@@ -82,7 +81,8 @@ pub async fn run(ctx: &Context, args: &WatchArgs) -> anyhow::Result<()> {
     }
     let mut text = String::new();
     match &state {
-        None => writeln!(text, "{key}: no longer watched (its history stays)")?,
+        None if was_watched => writeln!(text, "{key}: no longer watched (its history stays)")?,
+        None => writeln!(text, "{key}: was not being watched")?,
         Some(s) => {
             let next = s.next_due.map_or_else(|| "-".to_owned(), rfc3339);
             let until = s.track_until.map_or_else(|| "-".to_owned(), rfc3339);
