@@ -13,6 +13,10 @@ use crate::fetch::{Conditional, FetchOptions, Fetcher, PageResponse};
 use crate::model::{Article, ChangeKind, Check, CheckOutcome, Version};
 use crate::store::{NewVersion, Store};
 
+/// How many times a check compares and tries to commit when other checks of the same article
+/// keep storing versions in between (each retry means one did).
+const COMMIT_ATTEMPTS: u32 = 4;
+
 /// Per-check options.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct CheckOptions {
@@ -135,83 +139,122 @@ impl Pipeline {
                 selectors: site.map(|s| &s.selectors),
             },
         );
-        let canonical = canonical_key(&page.response.final_url, article.canonical.as_deref());
-        // An article with a history keeps its key even if the page's canonical link moves;
-        // otherwise the canonical URL is the key and every other way in is an alias of it.
-        let key = match (key, &latest) {
-            (Some(k), Some(_)) => k,
-            _ => canonical,
-        };
-        for alias in [url.as_str(), page.response.final_url.as_str()] {
-            if alias != key {
-                self.store.add_alias(alias, &key)?;
-            }
-        }
-        let latest = match latest {
-            Some(v) => Some(v),
-            None => self.store.latest(&key)?,
-        };
-
-        let change = classify(latest.as_ref().map(|v| &v.article), &article);
-        let check = Check {
-            bytes: page.response.body.len() as u64,
-            etag: page.response.etag.clone(),
-            last_modified: page.response.last_modified.clone(),
-            ..Check::now(
-                CheckOutcome::Checked {
+        let final_url = &page.response.final_url;
+        let declared = canonical_key(final_url, article.canonical.as_deref());
+        let mut attempt = 1;
+        loop {
+            let (key, latest) = self.choose_key(url, &declared)?;
+            let change = classify(latest.as_ref().map(|v| &v.article), &article);
+            let check = Check {
+                bytes: page.response.body.len() as u64,
+                etag: page.response.etag.clone(),
+                last_modified: page.response.last_modified.clone(),
+                ..Check::now(
+                    CheckOutcome::Checked {
+                        change,
+                        version: None,
+                    },
+                    Some(page.response.status),
+                    page.response.elapsed,
+                )
+            };
+            if change == ChangeKind::Unchanged {
+                self.store.record_check(&key, &check)?;
+                self.add_aliases(&key, url, final_url)?;
+                return Ok(CheckReport {
+                    url: key,
                     change,
-                    version: None,
-                },
-                Some(page.response.status),
-                page.response.elapsed,
-            )
-        };
-        if change == ChangeKind::Unchanged {
-            self.store.record_check(&key, &check)?;
+                    version: latest,
+                    status: page.response.status,
+                    elapsed: page.response.elapsed,
+                });
+            }
+            let (words_added, words_removed) = match &latest {
+                Some(prev) => word_counts(&word_diff(&prev.article.text, &article.text)),
+                // A first version adds every word; no diff needed to count them.
+                None => (word_count(&article.text), 0),
+            };
+            let based_on = latest.as_ref().map_or(0, |v| v.number);
+            let version = NewVersion {
+                fetched_at: check.at,
+                change,
+                text_hash: content_hash(&article),
+                article: article.clone(),
+                words_added,
+                words_removed,
+                extractor_version: EXTRACTOR_VERSION,
+                encoding: Some(page.encoding.to_owned()),
+                fetched_url: final_url.to_string(),
+            };
+            // Committing flushes to disk; keep that fsync off the async worker threads.
+            let store = self.store.clone();
+            let site_name = site.map(|s| s.name.clone());
+            let (commit_key, body) = (key.clone(), page.response.body.clone());
+            let committed = tokio::task::spawn_blocking(move || {
+                store.commit_version_after(
+                    &commit_key,
+                    based_on,
+                    site_name.as_deref(),
+                    version,
+                    &body,
+                    check,
+                )
+            })
+            .await
+            .map_err(|e| Error::Store {
+                path: self.store.path().to_owned(),
+                message: format!("commit task failed: {e}"),
+            })?;
+            let stored = match committed {
+                Ok(v) => v,
+                // Another check (another URL of this article) stored a version since we
+                // compared: compare again with it, which may well find this state unchanged.
+                Err(Error::StaleVersion { current, .. }) if attempt < COMMIT_ATTEMPTS => {
+                    tracing::debug!(url = %key, based_on, current, attempt, "stale comparison; comparing again");
+                    attempt += 1;
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
+            self.add_aliases(&key, url, final_url)?;
+            tracing::info!(url = %key, version = stored.number, change = %change, "stored version");
             return Ok(CheckReport {
                 url: key,
                 change,
-                version: latest,
+                version: Some(stored),
                 status: page.response.status,
                 elapsed: page.response.elapsed,
             });
         }
-        let (words_added, words_removed) = match &latest {
-            Some(prev) => word_counts(&word_diff(&prev.article.text, &article.text)),
-            // A first version adds every word; no diff needed to count them.
-            None => (word_count(&article.text), 0),
-        };
-        let version = NewVersion {
-            fetched_at: check.at,
-            change,
-            text_hash: content_hash(&article),
-            article,
-            words_added,
-            words_removed,
-            extractor_version: EXTRACTOR_VERSION,
-            encoding: Some(page.encoding.to_owned()),
-            fetched_url: page.response.final_url.to_string(),
-        };
-        // Committing flushes to disk; keep that fsync off the async worker threads.
-        let store = self.store.clone();
-        let site_name = site.map(|s| s.name.clone());
-        let (commit_key, body) = (key.clone(), page.response.body.clone());
-        let stored = tokio::task::spawn_blocking(move || {
-            store.commit_version(&commit_key, site_name.as_deref(), version, &body, check)
-        })
-        .await
-        .map_err(|e| Error::Store {
-            path: self.store.path().to_owned(),
-            message: format!("commit task failed: {e}"),
-        })??;
-        tracing::info!(url = %key, version = stored.number, change = %change, "stored version");
-        Ok(CheckReport {
-            url: key,
-            change,
-            version: Some(stored),
-            status: page.response.status,
-            elapsed: page.response.elapsed,
-        })
+    }
+
+    /// The key of the article a fetched page is a state of, and that article's latest version.
+    ///
+    /// An article with a history keeps its key even if the page's canonical link moves;
+    /// otherwise the canonical URL is the key and every other way in is an alias of it.
+    fn choose_key(&self, url: &Url, declared: &str) -> Result<(String, Option<Version>)> {
+        if let Some(k) = self.store.resolve(url.as_str())? {
+            if let Some(latest) = self.store.latest(&k)? {
+                return Ok((k, Some(latest)));
+            }
+        }
+        let target = self
+            .store
+            .resolve(declared)?
+            .unwrap_or_else(|| declared.to_owned());
+        let latest = self.store.latest(&target)?;
+        Ok((target, latest))
+    }
+
+    /// Records the requested and the final URL as aliases of `key` (both may be `key` itself).
+    /// Only once the check is stored under `key`.
+    fn add_aliases(&self, key: &str, url: &Url, final_url: &Url) -> Result<()> {
+        for alias in [url.as_str(), final_url.as_str()] {
+            if alias != key {
+                self.store.add_alias(alias, key)?;
+            }
+        }
+        Ok(())
     }
 
     fn log_failure(&self, key: &str, err: &Error, elapsed: Duration) -> Result<()> {
