@@ -27,7 +27,8 @@ pub struct CheckOptions {
 /// What one check found.
 #[derive(Debug, Clone)]
 pub struct CheckReport {
-    /// The article's key in the store: the canonical URL.
+    /// The article's key in the store: the canonical URL (or the page's own URL, when its
+    /// canonical names another article's history).
     pub url: String,
     /// How the page compared with the last stored version.
     pub change: ChangeKind,
@@ -140,10 +141,11 @@ impl Pipeline {
             },
         );
         let final_url = &page.response.final_url;
+        let own = crate::discover::canonicalize(final_url).to_string();
         let declared = canonical_key(final_url, article.canonical.as_deref());
         let mut attempt = 1;
         loop {
-            let (key, latest) = self.choose_key(url, &declared)?;
+            let (key, latest) = self.choose_key(url, &declared, &own, final_url, &article)?;
             let change = classify(latest.as_ref().map(|v| &v.article), &article);
             let check = Check {
                 bytes: page.response.body.len() as u64,
@@ -230,9 +232,22 @@ impl Pipeline {
 
     /// The key of the article a fetched page is a state of, and that article's latest version.
     ///
-    /// An article with a history keeps its key even if the page's canonical link moves;
-    /// otherwise the canonical URL is the key and every other way in is an alias of it.
-    fn choose_key(&self, url: &Url, declared: &str) -> Result<(String, Option<Version>)> {
+    /// An article with a history keeps its key even if the page's canonical link moves.
+    /// Otherwise the page's declared canonical (`declared`) is the key, and every other way in
+    /// becomes an alias of it, when that key has no history yet, or when it is the page's own
+    /// URL, or when the page is plausibly the same document reached another way (see
+    /// [`same_document`]). A page that declares as canonical an article whose history is a
+    /// different document (syndicated copies all naming the wire's URL, a site pointing many
+    /// articles at one section page) is keyed by its own canonicalised URL (`own`) instead, so
+    /// distinct articles never share one record and flip between each other on every check.
+    fn choose_key(
+        &self,
+        url: &Url,
+        declared: &str,
+        own: &str,
+        final_url: &Url,
+        article: &Article,
+    ) -> Result<(String, Option<Version>)> {
         if let Some(k) = self.store.resolve(url.as_str())? {
             if let Some(latest) = self.store.latest(&k)? {
                 return Ok((k, Some(latest)));
@@ -242,12 +257,27 @@ impl Pipeline {
             .store
             .resolve(declared)?
             .unwrap_or_else(|| declared.to_owned());
-        let latest = self.store.latest(&target)?;
-        Ok((target, latest))
+        let latest = match self.store.latest(&target)? {
+            None => return Ok((target, None)),
+            Some(v) => v,
+        };
+        if declared == own || same_document(&latest, final_url, article) {
+            return Ok((target, Some(latest)));
+        }
+        // Own URL already an alias of `target` (it was let in before): still the same article.
+        let own_key = self.store.resolve(own)?.unwrap_or_else(|| own.to_owned());
+        let latest = if own_key == target {
+            Some(latest)
+        } else {
+            self.store.latest(&own_key)?
+        };
+        Ok((own_key, latest))
     }
 
     /// Records the requested and the final URL as aliases of `key` (both may be `key` itself).
-    /// Only once the check is stored under `key`.
+    ///
+    /// Only once the check is stored under `key`: a check that lost a race and chose another
+    /// key on its retry must not have aliased its URL into the first key's article.
     fn add_aliases(&self, key: &str, url: &Url, final_url: &Url) -> Result<()> {
         for alias in [url.as_str(), final_url.as_str()] {
             if alias != key {
@@ -271,6 +301,24 @@ impl Pipeline {
         );
         self.store.record_check(key, &check)
     }
+}
+
+/// Whether a page joining the history of the article whose latest version is `latest` (the
+/// article its `rel=canonical` names) is that article reached through another URL (a trailing
+/// slash, a `?ref=` parameter, a redirect), rather than a different article naming the same
+/// canonical: it was fetched from the same host as `latest`, and it reads the same (title and
+/// text; the stamp may differ).
+///
+/// Trade-offs: an article tracked from one host and later also reached through a URL on
+/// another host that is neither its canonical nor redirected from a tracked URL (a site that
+/// moved domain, a separate mobile host) starts a new record there; so does a second URL of an
+/// article first seen just after an edit its history has not recorded yet. Both duplicate a
+/// history rather than corrupt one; merging distinct articles would make one record flip
+/// between them on every check.
+fn same_document(latest: &Version, final_url: &Url, article: &Article) -> bool {
+    let same_host = Url::parse(&latest.fetched_url)
+        .is_ok_and(|u| u.host_str().is_some() && u.host_str() == final_url.host_str());
+    same_host && latest.article.title == article.title && latest.article.text == article.text
 }
 
 /// The store key of a fetched page: its `rel=canonical` when that is an http(s) URL, else where it was fetched from.

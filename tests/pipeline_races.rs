@@ -1,5 +1,6 @@
-//! Article identity under concurrency, through `Pipeline::check` in-process against local
-//! servers: two URLs of one article checked at once store one version.
+//! Article identity under concurrency and shared `rel=canonical` links, through
+//! `Pipeline::check` in-process against local servers: two URLs of one article checked at
+//! once store one version, and distinct articles naming one canonical keep distinct histories.
 
 mod common;
 
@@ -218,4 +219,103 @@ async fn an_edit_seen_through_two_urls_at_once_is_stored_once() {
     assert_eq!(check(&p, &a).await.change, ChangeKind::Unchanged);
     assert_eq!(check(&p, &b).await.change, ChangeKind::Unchanged);
     assert_eq!(p.store().versions(SEED_URL).unwrap().len(), 2);
+}
+
+const WIRE: &str = "https://wire.example/story/123";
+
+/// Two different articles of one site that both name the wire's URL as canonical.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn articles_naming_one_foreign_canonical_keep_separate_histories() {
+    let (server, pages) = serve("127.0.0.1");
+    let dir = tempfile::tempdir().unwrap();
+    let p = pipeline(&dir);
+    pages.set("/news/1", state("v1-original", WIRE));
+    pages.set("/news/2", state("v3-silent-edit", WIRE));
+    let (u1, u2) = (server.url("/news/1"), server.url("/news/2"));
+    for round in 0..3 {
+        let (r1, r2) = (check(&p, &u1).await, check(&p, &u2).await);
+        let want = if round == 0 {
+            ChangeKind::New
+        } else {
+            ChangeKind::Unchanged
+        };
+        assert_eq!((r1.change, r2.change), (want, want), "round {round}");
+    }
+    // The first article claimed the canonical; the other is keyed by its own URL.
+    assert_eq!(p.store().resolve(&u1).unwrap().as_deref(), Some(WIRE));
+    assert_eq!(
+        p.store().resolve(&u2).unwrap().as_deref(),
+        Some(u2.as_str())
+    );
+    assert_eq!(kinds(p.store(), &u1), [ChangeKind::New]);
+    assert_eq!(kinds(p.store(), &u2), [ChangeKind::New]);
+    let text = |u: &str| p.store().latest(u).unwrap().unwrap().article.text;
+    assert_eq!(text(&u1), text(WIRE));
+    assert_ne!(text(&u1), text(&u2));
+}
+
+/// The same, first checked at once: the one that loses the race to the canonical must not
+/// become a version of the other.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn articles_naming_one_foreign_canonical_checked_at_once_keep_separate_histories() {
+    let (server, pages) = serve("127.0.0.1");
+    let dir = tempfile::tempdir().unwrap();
+    let p = pipeline(&dir);
+    pages.set("/news/1", state("v1-original", WIRE));
+    pages.set("/news/2", state("v3-silent-edit", WIRE));
+    // One gate for both paths: share one barrier.
+    let gate = Arc::new(Barrier::new(2));
+    for path in ["/news/1", "/news/2"] {
+        pages
+            .gates
+            .lock()
+            .unwrap()
+            .insert(path.to_owned(), Arc::clone(&gate));
+    }
+    let (u1, u2) = (server.url("/news/1"), server.url("/news/2"));
+    let (r1, r2) = check_both(&p, &u1, &u2).await;
+    assert_eq!((r1.change, r2.change), (ChangeKind::New, ChangeKind::New));
+    assert_ne!(r1.url, r2.url, "two articles, two records");
+    pages.ungate("/news/1");
+    pages.ungate("/news/2");
+    for _ in 0..2 {
+        assert_eq!(check(&p, &u1).await.change, ChangeKind::Unchanged);
+        assert_eq!(check(&p, &u2).await.change, ChangeKind::Unchanged);
+    }
+    assert_eq!(kinds(p.store(), &u1), [ChangeKind::New]);
+    assert_eq!(kinds(p.store(), &u2), [ChangeKind::New]);
+    let text = |u: &str| p.store().latest(u).unwrap().unwrap().article.text;
+    assert_ne!(text(&u1), text(&u2));
+}
+
+/// Syndication: two publishers carry the same wire copy, canonical the wire's URL. Each
+/// publisher's copy is its own history: an edit by one is not a version of the other's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn copies_on_two_hosts_naming_one_canonical_keep_separate_histories() {
+    let (a, pages_a) = serve("127.0.0.2");
+    let (b, pages_b) = serve("127.0.0.3");
+    let dir = tempfile::tempdir().unwrap();
+    let p = pipeline(&dir);
+    pages_a.set("/news/1", state("v1-original", WIRE));
+    pages_b.set("/world/9", state("v1-original", WIRE));
+    let (ua, ub) = (a.url("/news/1"), b.url("/world/9"));
+    assert_eq!(check(&p, &ua).await.change, ChangeKind::New);
+    assert_eq!(check(&p, &ub).await.change, ChangeKind::New);
+    assert_eq!(p.store().resolve(&ua).unwrap().as_deref(), Some(WIRE));
+    assert_eq!(
+        p.store().resolve(&ub).unwrap().as_deref(),
+        Some(ub.as_str())
+    );
+
+    // Publisher B edits its copy; A's stays as it was.
+    pages_b.set("/world/9", state("v2-declared-update", WIRE));
+    for _ in 0..3 {
+        check(&p, &ua).await;
+        check(&p, &ub).await;
+    }
+    assert_eq!(kinds(p.store(), &ua), [ChangeKind::New]);
+    assert_eq!(
+        kinds(p.store(), &ub),
+        [ChangeKind::New, ChangeKind::DeclaredUpdate]
+    );
 }
