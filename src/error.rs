@@ -146,6 +146,22 @@ pub enum Error {
         url: String,
     },
 
+    /// A new version was computed against version `based_on` of the article, but by the
+    /// time it was to be stored another check had stored version `current` (two URLs of one
+    /// article checked at once). Nothing was written; the caller compares again with the
+    /// now-latest version.
+    #[error(
+        "{url}: version {current} was stored after this check compared with version {based_on}"
+    )]
+    StaleVersion {
+        /// The article (its canonical URL).
+        url: String,
+        /// The version the change was computed against (0: none, a first version).
+        based_on: u32,
+        /// The article's latest version number when the commit was attempted.
+        current: u32,
+    },
+
     /// A version number that does not exist for this article.
     #[error("{url}: no version {version} (the article has {count})")]
     NoSuchVersion {

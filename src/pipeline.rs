@@ -13,6 +13,10 @@ use crate::fetch::{Conditional, FetchOptions, Fetcher, PageResponse};
 use crate::model::{Article, ChangeKind, Check, CheckOutcome, Version};
 use crate::store::{NewVersion, Store};
 
+/// How many times a check compares and tries to commit when other checks of the same article
+/// keep storing versions in between (each retry means one did).
+const COMMIT_ATTEMPTS: u32 = 4;
+
 /// Per-check options.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct CheckOptions {
@@ -23,7 +27,8 @@ pub struct CheckOptions {
 /// What one check found.
 #[derive(Debug, Clone)]
 pub struct CheckReport {
-    /// The article's key in the store: the canonical URL.
+    /// The article's key in the store: the canonical URL (or the page's own URL, when its
+    /// canonical names another article's history).
     pub url: String,
     /// How the page compared with the last stored version.
     pub change: ChangeKind,
@@ -135,83 +140,151 @@ impl Pipeline {
                 selectors: site.map(|s| &s.selectors),
             },
         );
-        let canonical = canonical_key(&page.response.final_url, article.canonical.as_deref());
-        // An article with a history keeps its key even if the page's canonical link moves;
-        // otherwise the canonical URL is the key and every other way in is an alias of it.
-        let key = match (key, &latest) {
-            (Some(k), Some(_)) => k,
-            _ => canonical,
-        };
-        for alias in [url.as_str(), page.response.final_url.as_str()] {
-            if alias != key {
-                self.store.add_alias(alias, &key)?;
-            }
-        }
-        let latest = match latest {
-            Some(v) => Some(v),
-            None => self.store.latest(&key)?,
-        };
-
-        let change = classify(latest.as_ref().map(|v| &v.article), &article);
-        let check = Check {
-            bytes: page.response.body.len() as u64,
-            etag: page.response.etag.clone(),
-            last_modified: page.response.last_modified.clone(),
-            ..Check::now(
-                CheckOutcome::Checked {
+        let final_url = &page.response.final_url;
+        let own = crate::discover::canonicalize(final_url).to_string();
+        let declared = canonical_key(final_url, article.canonical.as_deref());
+        let mut attempt = 1;
+        loop {
+            let (key, latest) = self.choose_key(url, &declared, &own, final_url, &article)?;
+            let change = classify(latest.as_ref().map(|v| &v.article), &article);
+            let check = Check {
+                bytes: page.response.body.len() as u64,
+                etag: page.response.etag.clone(),
+                last_modified: page.response.last_modified.clone(),
+                ..Check::now(
+                    CheckOutcome::Checked {
+                        change,
+                        version: None,
+                    },
+                    Some(page.response.status),
+                    page.response.elapsed,
+                )
+            };
+            if change == ChangeKind::Unchanged {
+                self.store.record_check(&key, &check)?;
+                self.add_aliases(&key, url, final_url)?;
+                return Ok(CheckReport {
+                    url: key,
                     change,
-                    version: None,
-                },
-                Some(page.response.status),
-                page.response.elapsed,
-            )
-        };
-        if change == ChangeKind::Unchanged {
-            self.store.record_check(&key, &check)?;
+                    version: latest,
+                    status: page.response.status,
+                    elapsed: page.response.elapsed,
+                });
+            }
+            let (words_added, words_removed) = match &latest {
+                Some(prev) => word_counts(&word_diff(&prev.article.text, &article.text)),
+                // A first version adds every word; no diff needed to count them.
+                None => (word_count(&article.text), 0),
+            };
+            let based_on = latest.as_ref().map_or(0, |v| v.number);
+            let version = NewVersion {
+                fetched_at: check.at,
+                change,
+                text_hash: content_hash(&article),
+                article: article.clone(),
+                words_added,
+                words_removed,
+                extractor_version: EXTRACTOR_VERSION,
+                encoding: Some(page.encoding.to_owned()),
+                fetched_url: final_url.to_string(),
+            };
+            // Committing flushes to disk; keep that fsync off the async worker threads.
+            let store = self.store.clone();
+            let site_name = site.map(|s| s.name.clone());
+            let (commit_key, body) = (key.clone(), page.response.body.clone());
+            let committed = tokio::task::spawn_blocking(move || {
+                store.commit_version_after(
+                    &commit_key,
+                    based_on,
+                    site_name.as_deref(),
+                    version,
+                    &body,
+                    check,
+                )
+            })
+            .await
+            .map_err(|e| Error::Store {
+                path: self.store.path().to_owned(),
+                message: format!("commit task failed: {e}"),
+            })?;
+            let stored = match committed {
+                Ok(v) => v,
+                // Another check (another URL of this article) stored a version since we
+                // compared: compare again with it, which may well find this state unchanged.
+                Err(Error::StaleVersion { current, .. }) if attempt < COMMIT_ATTEMPTS => {
+                    tracing::debug!(url = %key, based_on, current, attempt, "stale comparison; comparing again");
+                    attempt += 1;
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
+            self.add_aliases(&key, url, final_url)?;
+            tracing::info!(url = %key, version = stored.number, change = %change, "stored version");
             return Ok(CheckReport {
                 url: key,
                 change,
-                version: latest,
+                version: Some(stored),
                 status: page.response.status,
                 elapsed: page.response.elapsed,
             });
         }
-        let (words_added, words_removed) = match &latest {
-            Some(prev) => word_counts(&word_diff(&prev.article.text, &article.text)),
-            // A first version adds every word; no diff needed to count them.
-            None => (word_count(&article.text), 0),
+    }
+
+    /// The key of the article a fetched page is a state of, and that article's latest version.
+    ///
+    /// An article with a history keeps its key even if the page's canonical link moves.
+    /// Otherwise the page's declared canonical (`declared`) is the key, and every other way in
+    /// becomes an alias of it, when that key has no history yet, or when it is the page's own
+    /// URL, or when the page is plausibly the same document reached another way (see
+    /// [`same_document`]). A page that declares as canonical an article whose history is a
+    /// different document (syndicated copies all naming the wire's URL, a site pointing many
+    /// articles at one section page) is keyed by its own canonicalised URL (`own`) instead, so
+    /// distinct articles never share one record and flip between each other on every check.
+    fn choose_key(
+        &self,
+        url: &Url,
+        declared: &str,
+        own: &str,
+        final_url: &Url,
+        article: &Article,
+    ) -> Result<(String, Option<Version>)> {
+        if let Some(k) = self.store.resolve(url.as_str())? {
+            if let Some(latest) = self.store.latest(&k)? {
+                return Ok((k, Some(latest)));
+            }
+        }
+        let target = self
+            .store
+            .resolve(declared)?
+            .unwrap_or_else(|| declared.to_owned());
+        let latest = match self.store.latest(&target)? {
+            None => return Ok((target, None)),
+            Some(v) => v,
         };
-        let version = NewVersion {
-            fetched_at: check.at,
-            change,
-            text_hash: content_hash(&article),
-            article,
-            words_added,
-            words_removed,
-            extractor_version: EXTRACTOR_VERSION,
-            encoding: Some(page.encoding.to_owned()),
-            fetched_url: page.response.final_url.to_string(),
+        if declared == own || same_document(&latest, final_url, article) {
+            return Ok((target, Some(latest)));
+        }
+        // Own URL already an alias of `target` (it was let in before): still the same article.
+        let own_key = self.store.resolve(own)?.unwrap_or_else(|| own.to_owned());
+        let latest = if own_key == target {
+            Some(latest)
+        } else {
+            self.store.latest(&own_key)?
         };
-        // Committing flushes to disk; keep that fsync off the async worker threads.
-        let store = self.store.clone();
-        let site_name = site.map(|s| s.name.clone());
-        let (commit_key, body) = (key.clone(), page.response.body.clone());
-        let stored = tokio::task::spawn_blocking(move || {
-            store.commit_version(&commit_key, site_name.as_deref(), version, &body, check)
-        })
-        .await
-        .map_err(|e| Error::Store {
-            path: self.store.path().to_owned(),
-            message: format!("commit task failed: {e}"),
-        })??;
-        tracing::info!(url = %key, version = stored.number, change = %change, "stored version");
-        Ok(CheckReport {
-            url: key,
-            change,
-            version: Some(stored),
-            status: page.response.status,
-            elapsed: page.response.elapsed,
-        })
+        Ok((own_key, latest))
+    }
+
+    /// Records the requested and the final URL as aliases of `key` (both may be `key` itself).
+    ///
+    /// Only once the check is stored under `key`: a check that lost a race and chose another
+    /// key on its retry must not have aliased its URL into the first key's article.
+    fn add_aliases(&self, key: &str, url: &Url, final_url: &Url) -> Result<()> {
+        for alias in [url.as_str(), final_url.as_str()] {
+            if alias != key {
+                self.store.add_alias(alias, key)?;
+            }
+        }
+        Ok(())
     }
 
     fn log_failure(&self, key: &str, err: &Error, elapsed: Duration) -> Result<()> {
@@ -228,6 +301,24 @@ impl Pipeline {
         );
         self.store.record_check(key, &check)
     }
+}
+
+/// Whether a page joining the history of the article whose latest version is `latest` (the
+/// article its `rel=canonical` names) is that article reached through another URL (a trailing
+/// slash, a `?ref=` parameter, a redirect), rather than a different article naming the same
+/// canonical: it was fetched from the same host as `latest`, and it reads the same (title and
+/// text; the stamp may differ).
+///
+/// Trade-offs: an article tracked from one host and later also reached through a URL on
+/// another host that is neither its canonical nor redirected from a tracked URL (a site that
+/// moved domain, a separate mobile host) starts a new record there; so does a second URL of an
+/// article first seen just after an edit its history has not recorded yet. Both duplicate a
+/// history rather than corrupt one; merging distinct articles would make one record flip
+/// between them on every check.
+fn same_document(latest: &Version, final_url: &Url, article: &Article) -> bool {
+    let same_host = Url::parse(&latest.fetched_url)
+        .is_ok_and(|u| u.host_str().is_some() && u.host_str() == final_url.host_str());
+    same_host && latest.article.title == article.title && latest.article.text == article.text
 }
 
 /// The store key of a fetched page: its `rel=canonical` when that is an http(s) URL, else where it was fetched from.

@@ -496,3 +496,63 @@ fn sites_lists_each_site_once_in_name_order() {
     }
     assert_eq!(store.sites().unwrap(), ["alpha", "alpha-2", "beta"]);
 }
+
+#[test]
+fn a_version_compared_against_a_superseded_one_is_refused_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let url = "https://news.test/story";
+    let alias = "https://news.test/story/";
+    let attempt = |based_on: u32, secs: i64, change: ChangeKind, body: &[u8]| {
+        store.commit_version_after(
+            alias,
+            based_on,
+            Some("news"),
+            new_version(t(secs), change, "T", &format!("text {secs}")),
+            body,
+            checked(t(secs), change),
+        )
+    };
+    // A first version is conditional on there being none: the second "new" is refused.
+    assert_eq!(
+        store
+            .commit_version_after(
+                url,
+                0,
+                Some("news"),
+                new_version(t(0), ChangeKind::New, "T", "text 0"),
+                b"a",
+                checked(t(0), ChangeKind::New),
+            )
+            .unwrap()
+            .number,
+        1
+    );
+    store.add_alias(alias, url).unwrap();
+    let before = store.stats().unwrap();
+    match attempt(0, 1, ChangeKind::New, b"b") {
+        Err(Error::StaleVersion {
+            url: u,
+            based_on: 0,
+            current: 1,
+        }) => assert_eq!(u, url, "names the article, not the alias"),
+        other => panic!("expected StaleVersion, got {other:?}"),
+    }
+    assert_eq!(store.stats().unwrap(), before, "nothing written");
+    assert_eq!(store.versions(url).unwrap().len(), 1);
+    assert_eq!(store.checks(url, 10).unwrap().len(), 1);
+
+    // Based on the latest version, through an alias: stored as version 2.
+    let v = attempt(1, 2, ChangeKind::SilentEdit, b"c").unwrap();
+    assert_eq!(v.number, 2);
+    assert!(matches!(
+        attempt(1, 3, ChangeKind::SilentEdit, b"d"),
+        Err(Error::StaleVersion {
+            based_on: 1,
+            current: 2,
+            ..
+        })
+    ));
+    assert_eq!(store.versions(url).unwrap().len(), 2);
+    assert_eq!(store.article(url).unwrap().unwrap().versions, 2);
+}

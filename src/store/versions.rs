@@ -42,9 +42,43 @@ impl Store {
     /// replace the previous ones), the check (its outcome's version number filled in) and the
     /// recent-changes indexes. Flushed before returning: an acknowledged version survives a
     /// crash.
+    ///
+    /// Unconditional: the version goes after whatever the article has by then. A caller that
+    /// computed `new.change` against a version it read earlier (the pipeline) uses
+    /// [`Store::commit_version_after`], so a concurrent commit cannot make it store the same
+    /// state twice.
     pub fn commit_version(
         &self,
         url: &str,
+        site: Option<&str>,
+        new: NewVersion,
+        raw_body: &[u8],
+        check: Check,
+    ) -> Result<Version> {
+        self.commit(url, None, site, new, raw_body, check)
+    }
+
+    /// [`Store::commit_version`], only if the article's latest version is still number
+    /// `based_on` (0: the article has no version yet), the one `new` was compared against.
+    /// Otherwise nothing is written and the result is [`Error::StaleVersion`]: another check
+    /// stored a version in between, and the caller must compare with that one instead. The
+    /// test and the write are one transaction.
+    pub fn commit_version_after(
+        &self,
+        url: &str,
+        based_on: u32,
+        site: Option<&str>,
+        new: NewVersion,
+        raw_body: &[u8],
+        check: Check,
+    ) -> Result<Version> {
+        self.commit(url, Some(based_on), site, new, raw_body, check)
+    }
+
+    fn commit(
+        &self,
+        url: &str,
+        based_on: Option<u32>,
         site: Option<&str>,
         new: NewVersion,
         raw_body: &[u8],
@@ -70,7 +104,16 @@ impl Store {
                 |(articles, aliases, by_site, versions, bodies_t, checks, recent_t, meta)| {
                     let canonical =
                         resolve_in(articles, aliases, url)?.unwrap_or_else(|| url.to_owned());
-                    let mut rec = match record_in(articles, &canonical)? {
+                    let existing = record_in(articles, &canonical)?;
+                    let current = existing.as_ref().map_or(0, |r| r.versions);
+                    if let Some(based_on) = based_on.filter(|&b| b != current) {
+                        return Err(ConflictableTransactionError::Abort(Error::StaleVersion {
+                            url: canonical,
+                            based_on,
+                            current,
+                        }));
+                    }
+                    let mut rec = match existing {
                         Some(r) => r,
                         None => {
                             bump(meta, keys::meta::ARTICLES, 1)?;
