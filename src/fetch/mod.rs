@@ -137,6 +137,14 @@ pub struct Fetcher {
     max_body: u64,
 }
 
+/// [`Error::NotHtml`] for a response from `url` of type `content_type`.
+fn not_html(url: &Url, content_type: Option<&str>) -> Error {
+    Error::NotHtml {
+        url: url.to_string(),
+        content_type: content_type.unwrap_or("none").to_owned(),
+    }
+}
+
 fn header(headers: &HeaderMap, name: reqwest::header::HeaderName) -> Option<String> {
     headers
         .get(name)
@@ -200,36 +208,31 @@ impl Fetcher {
         if !status.is_success() {
             return Err(self.status_error(&reply.final_url, &reply.resp));
         }
-        let headers = reply.resp.headers();
-        let content_type = header(headers, CONTENT_TYPE);
-        let etag = header(headers, ETAG);
-        let last_modified = header(headers, LAST_MODIFIED);
-        let ct = content_type.as_deref().map(body::ContentType::parse);
-        let not_html = || Error::NotHtml {
-            url: reply.final_url.to_string(),
-            content_type: content_type.clone().unwrap_or_else(|| "none".into()),
-        };
-        let declared_html = ct.as_ref().and_then(body::ContentType::is_html);
+        // A type that says "not HTML" is refused before the body is read; no type at all
+        // is decided by sniffing the body.
+        let declared = header(reply.resp.headers(), CONTENT_TYPE);
+        let declared_html = declared
+            .as_deref()
+            .and_then(|c| body::ContentType::parse(c).is_html());
         if declared_html == Some(false) {
-            return Err(not_html());
+            return Err(not_html(&reply.final_url, declared.as_deref()));
         }
-        let body = body::read_capped(reply.resp, &reply.final_url, self.max_body).await?;
-        if declared_html.is_none() && !body::sniff_html(&body) {
-            return Err(not_html());
+        let response = self.read_resource(reply).await?;
+        if declared_html.is_none() && !body::sniff_html(&response.body) {
+            return Err(not_html(
+                &response.final_url,
+                response.content_type.as_deref(),
+            ));
         }
+        let ct = response
+            .content_type
+            .as_deref()
+            .map(body::ContentType::parse);
         let charset = ct.as_ref().and_then(|c| c.charset.as_deref());
-        let Decoded { text, encoding } = decode_html(&body, charset, Some(&reply.final_url));
+        let Decoded { text, encoding } =
+            decode_html(&response.body, charset, Some(&response.final_url));
         Ok(PageResponse::Page(Page {
-            response: Resource {
-                final_url: reply.final_url,
-                status: status.as_u16(),
-                content_type,
-                etag,
-                last_modified,
-                body,
-                elapsed: reply.started.elapsed(),
-                redirects: reply.redirects,
-            },
+            response,
             text,
             encoding,
         }))
@@ -256,22 +259,30 @@ impl Fetcher {
         if !status.is_success() {
             return Err(self.status_error(&reply.final_url, &reply.resp));
         }
+        let resource = self.read_resource(reply).await?;
+        tracing::trace!(kind = kind.as_str(), url = %resource.final_url, bytes = resource.body.len(), "resource read");
+        Ok(ResourceResponse::Resource(resource))
+    }
+
+    /// Reads a successful reply's body, within the size cap, with its status, type and
+    /// validators.
+    async fn read_resource(&self, reply: redirect::Reply) -> Result<Resource> {
         let headers = reply.resp.headers();
+        let status = reply.resp.status().as_u16();
         let content_type = header(headers, CONTENT_TYPE);
         let etag = header(headers, ETAG);
         let last_modified = header(headers, LAST_MODIFIED);
         let body = body::read_capped(reply.resp, &reply.final_url, self.max_body).await?;
-        tracing::trace!(kind = kind.as_str(), url = %reply.final_url, bytes = body.len(), "resource read");
-        Ok(ResourceResponse::Resource(Resource {
+        Ok(Resource {
             final_url: reply.final_url,
-            status: status.as_u16(),
+            status,
             content_type,
             etag,
             last_modified,
             body,
             elapsed: reply.started.elapsed(),
             redirects: reply.redirects,
-        }))
+        })
     }
 
     /// The error for a non-success final status; 429 and 503 also hold the host off.
