@@ -1,5 +1,7 @@
 //! Canonicalisation and index pages: one article is one record however it was reached.
 
+mod common;
+
 use emend::discover::{canonicalize, index_links};
 use regex::Regex;
 use url::Url;
@@ -72,11 +74,7 @@ fn canonicalization_table() {
 
 #[test]
 fn index_page_links_resolved_filtered_and_deduplicated() {
-    let html = std::fs::read_to_string(format!(
-        "{}/fixtures/discover/index.html",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-    .unwrap();
+    let html = common::fixture_text("discover/index.html");
     let page = Url::parse("https://example.org/").unwrap();
     let pattern = Regex::new(r"^https://example\.org/news/\d{4}/").unwrap();
     let links = index_links(&html, &page, &pattern);

@@ -1,24 +1,18 @@
 //! Feeds → article URLs and dates: RSS 2.0 with content:encoded, Atom, JSON Feed, malformed input.
 
+mod common;
+
 use chrono::{DateTime, Utc};
 use emend::Error;
 use emend::discover::{Discovered, parse_feed};
 use url::Url;
 
 fn fixture(name: &str) -> Vec<u8> {
-    std::fs::read(format!(
-        "{}/fixtures/discover/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-    .expect("test helper")
+    common::fixture_bytes(&format!("discover/{name}"))
 }
 
 fn at(s: &str) -> Option<DateTime<Utc>> {
-    Some(
-        DateTime::parse_from_rfc3339(s)
-            .expect("test helper")
-            .with_timezone(&Utc),
-    )
+    Some(common::utc(s))
 }
 
 /// (url, updated, published)

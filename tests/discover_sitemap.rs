@@ -1,5 +1,7 @@
 //! Sitemaps → article URLs: indexes, Google News urlsets, gzip, text sitemaps, bombs and garbage.
 
+mod common;
+
 use std::io::Write;
 
 use chrono::{DateTime, Utc};
@@ -10,19 +12,11 @@ use flate2::write::GzEncoder;
 use url::Url;
 
 fn fixture(name: &str) -> Vec<u8> {
-    std::fs::read(format!(
-        "{}/fixtures/discover/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-    .expect("test helper")
+    common::fixture_bytes(&format!("discover/{name}"))
 }
 
 fn at(s: &str) -> Option<DateTime<Utc>> {
-    Some(
-        DateTime::parse_from_rfc3339(s)
-            .expect("test helper")
-            .with_timezone(&Utc),
-    )
+    Some(common::utc(s))
 }
 
 fn gzip(bytes: &[u8]) -> Vec<u8> {

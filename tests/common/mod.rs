@@ -21,6 +21,20 @@ pub fn fixture_text(rel: &str) -> String {
     std::fs::read_to_string(fixture(rel)).unwrap_or_else(|e| panic!("fixture {rel}: {e}"))
 }
 
+/// Bytes of a file under fixtures/.
+#[allow(dead_code, reason = "each test crate uses a different subset")]
+pub fn fixture_bytes(rel: &str) -> Vec<u8> {
+    std::fs::read(fixture(rel)).unwrap_or_else(|e| panic!("fixture {rel}: {e}"))
+}
+
+/// An RFC 3339 time as UTC, for expected dates.
+#[allow(dead_code, reason = "each test crate uses a different subset")]
+pub fn utc(rfc3339: &str) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::parse_from_rfc3339(rfc3339)
+        .unwrap_or_else(|e| panic!("{rfc3339}: {e}"))
+        .with_timezone(&chrono::Utc)
+}
+
 /// The `emend` binary with a clean environment, run in `dir` so no ./sites.toml is picked up.
 #[allow(dead_code, reason = "each test crate uses a different subset")]
 pub fn emend(dir: &Path) -> assert_cmd::Command {
