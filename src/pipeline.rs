@@ -143,9 +143,20 @@ impl Pipeline {
         let final_url = &page.response.final_url;
         let own = crate::discover::canonicalize(final_url).to_string();
         let declared = canonical_key(final_url, article.canonical.as_deref());
+        // A tracked article read before the fetch is where `choose_key` would land first;
+        // its version is reused rather than read and decompressed again. Should another
+        // check store a version meanwhile, the conditional commit refuses and the retry
+        // reads afresh.
+        let mut known = match (key, latest) {
+            (Some(k), Some(v)) => Some((k, Some(v))),
+            _ => None,
+        };
         let mut attempt = 1;
         loop {
-            let (key, latest) = self.choose_key(url, &declared, &own, final_url, &article)?;
+            let (key, latest) = match known.take() {
+                Some(found) => found,
+                None => self.choose_key(url, &declared, &own, final_url, &article)?,
+            };
             let change = classify(latest.as_ref().map(|v| &v.article), &article);
             let check = Check {
                 bytes: page.response.body.len() as u64,
