@@ -5,12 +5,10 @@ use std::sync::Arc;
 
 use clap::Args;
 use serde::Serialize;
-use url::Url;
 
 use super::Context;
 use super::output::{print_json, print_text};
-use crate::error::Error;
-use crate::fetch::Fetcher;
+use crate::fetch::{Fetcher, parse_article_url};
 use crate::pipeline::{CheckOptions, CheckReport, Pipeline};
 
 /// Arguments of `emend snapshot`.
@@ -37,25 +35,6 @@ struct SnapshotJson<'a> {
     text: &'a str,
     version: Option<u32>,
     change: &'static str,
-}
-
-/// Parses a user-given article URL: absolute, http or https.
-pub fn parse_article_url(input: &str) -> Result<Url, Error> {
-    let invalid = |reason: String| Error::InvalidUrl {
-        input: input.to_owned(),
-        reason,
-    };
-    let url = Url::parse(input).map_err(|e| invalid(e.to_string()))?;
-    if !matches!(url.scheme(), "http" | "https") {
-        return Err(invalid(format!(
-            "scheme {:?} is not http or https",
-            url.scheme()
-        )));
-    }
-    if !url.has_host() {
-        return Err(invalid("no host".into()));
-    }
-    Ok(url)
 }
 
 /// Runs `emend snapshot`.

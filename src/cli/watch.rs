@@ -8,13 +8,12 @@ use clap::Args;
 
 use super::Context;
 use super::output::{print_json, print_text};
-use super::snapshot::parse_article_url;
 use crate::api::{WatchJson, rfc3339};
 use crate::daemon::local_api;
 use crate::daemon::watchlist::{self, FirstCheck};
 use crate::error::Error;
-use crate::fetch::Fetcher;
 use crate::fetch::local::LocalClient;
+use crate::fetch::{Fetcher, parse_article_url};
 use crate::pipeline::{CheckOptions, Pipeline};
 use crate::store::{ScheduleState, Store};
 

@@ -71,15 +71,9 @@ fn router(shared: Arc<Shared>) -> Router {
 }
 
 async fn watch_url(State(shared): State<Arc<Shared>>, Query(q): Query<UrlQuery>) -> Response {
-    let url = match url::Url::parse(&q.url) {
-        Ok(u) if matches!(u.scheme(), "http" | "https") => u,
-        _ => {
-            return (
-                StatusCode::BAD_REQUEST,
-                format!("{}: not an http(s) URL", q.url),
-            )
-                .into_response();
-        }
+    let url = match crate::fetch::parse_article_url(&q.url) {
+        Ok(u) => u,
+        Err(e) => return (StatusCode::BAD_REQUEST, e.to_string()).into_response(),
     };
     let now = chrono::Utc::now();
     match watchlist::watch(

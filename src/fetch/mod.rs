@@ -152,6 +152,25 @@ fn header(headers: &HeaderMap, name: reqwest::header::HeaderName) -> Option<Stri
         .filter(|v| !v.is_empty())
 }
 
+/// Parses a user-given article URL: absolute, http or https (what can be fetched).
+pub fn parse_article_url(input: &str) -> Result<Url> {
+    let invalid = |reason: String| Error::InvalidUrl {
+        input: input.to_owned(),
+        reason,
+    };
+    let url = Url::parse(input).map_err(|e| invalid(e.to_string()))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(invalid(format!(
+            "scheme {:?} is not http or https",
+            url.scheme()
+        )));
+    }
+    if !url.has_host() {
+        return Err(invalid("no host".into()));
+    }
+    Ok(url)
+}
+
 fn check_url(url: &Url) -> Result<()> {
     if matches!(url.scheme(), "http" | "https") && url.has_host() {
         Ok(())
