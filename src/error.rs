@@ -173,6 +173,15 @@ pub enum Error {
         count: u32,
     },
 
+    /// A fetched page was not extracted: nested too deep, or over the time budget.
+    #[error("{url}: not extracted: {reason}")]
+    Extract {
+        /// The page.
+        url: String,
+        /// Why (the depth or the time it exceeded).
+        reason: String,
+    },
+
     /// A feed or sitemap could not be parsed.
     #[error("{url}: cannot parse {kind}: {message}")]
     Parse {

@@ -13,6 +13,10 @@ use crate::fetch::{Conditional, FetchOptions, Fetcher, PageResponse};
 use crate::model::{Article, ChangeKind, Check, CheckOutcome, Version};
 use crate::store::{NewVersion, Store};
 
+/// Wall time one page's extraction may take before its check fails. Pages take
+/// milliseconds; this only stops a hostile one from holding a check forever.
+pub const EXTRACT_BUDGET: Duration = Duration::from_secs(10);
+
 /// How many times a check compares and tries to commit when other checks of the same article
 /// keep storing versions in between (each retry means one did).
 const COMMIT_ATTEMPTS: u32 = 4;
@@ -114,7 +118,7 @@ impl Pipeline {
                 return Err(err);
             }
         };
-        let page = match response {
+        let mut page = match response {
             PageResponse::NotModified {
                 status, elapsed, ..
             } => {
@@ -133,14 +137,22 @@ impl Pipeline {
         };
 
         let site = self.config.site_for(&page.response.final_url);
-        let article = extract::extract(
-            &page.text,
-            &extract::Options {
-                url: Some(&page.response.final_url),
-                selectors: site.map(|s| &s.selectors),
-            },
-        );
         let final_url = &page.response.final_url;
+        let article = match extract_off_workers(
+            std::mem::take(&mut page.text),
+            final_url.clone(),
+            site.map(|s| s.selectors.clone()),
+        )
+        .await
+        {
+            Ok(a) => a,
+            Err(err) => {
+                if let Some(k) = &key {
+                    self.log_failure(k, &err, page.response.elapsed)?;
+                }
+                return Err(err);
+            }
+        };
         let own = crate::discover::canonicalize(final_url).to_string();
         let declared = canonical_key(final_url, article.canonical.as_deref());
         // A tracked article read before the fetch is where `choose_key` would land first;
@@ -311,6 +323,48 @@ impl Pipeline {
             elapsed,
         );
         self.store.record_check(key, &check)
+    }
+}
+
+/// Extracts `html` on the blocking pool, so parsing never holds an async worker (other
+/// hosts' checks, the web UI and the socket run there), within [`EXTRACT_BUDGET`].
+///
+/// A page nested deeper than [`extract::depth::MAX_DEPTH`] is refused before parsing: no
+/// article nests that deep, and the parser's cost grows with the square of the depth. A
+/// page over budget fails its check; its thread finishes in the background.
+async fn extract_off_workers(
+    html: String,
+    url: Url,
+    selectors: Option<crate::config::Selectors>,
+) -> Result<Article> {
+    let depth = extract::depth::deepest(&html);
+    if depth > extract::depth::MAX_DEPTH {
+        return Err(Error::Extract {
+            url: url.to_string(),
+            reason: format!(
+                "elements nested {depth} deep, over the limit of {}",
+                extract::depth::MAX_DEPTH
+            ),
+        });
+    }
+    let page = url.to_string();
+    let task = tokio::task::spawn_blocking(move || {
+        let opts = extract::Options {
+            url: Some(&url),
+            selectors: selectors.as_ref(),
+        };
+        extract::extract(&html, &opts)
+    });
+    match tokio::time::timeout(EXTRACT_BUDGET, task).await {
+        Ok(Ok(article)) => Ok(article),
+        Ok(Err(e)) => Err(Error::Extract {
+            url: page,
+            reason: format!("extraction failed: {e}"),
+        }),
+        Err(_) => Err(Error::Extract {
+            url: page,
+            reason: format!("extraction took longer than {EXTRACT_BUDGET:?}"),
+        }),
     }
 }
 

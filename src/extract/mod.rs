@@ -7,6 +7,7 @@
 
 mod boilerplate;
 mod dates;
+pub mod depth;
 mod dom;
 mod jsonld;
 mod metadata;
@@ -48,7 +49,7 @@ const MIN_TEXT: u32 = 250;
 
 /// Extracts the main text and metadata of an article page.
 pub fn extract(html: &str, opts: &Options<'_>) -> Article {
-    let doc = Html::parse_document(&prestrip::strip(html));
+    let doc = Html::parse_document(&depth::cap(&prestrip::strip(html)));
     let dom = Dom::new(&doc);
     let n = dom.nodes.len();
     let none = vec![false; n];
