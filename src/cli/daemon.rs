@@ -16,6 +16,11 @@ pub struct DaemonArgs {
     /// Also serve the read-only web UI and JSON API here (e.g. 127.0.0.1:8080) [default: `listen` in the config]
     #[arg(long, value_name = "ADDR")]
     pub listen: Option<SocketAddr>,
+    /// Absolute base URL for links in feeds and Memento headers, and the one name besides
+    /// the listen address the web UI answers to [default: http://ADDR unless ADDR is a
+    /// wildcard address]
+    #[arg(long, value_name = "URL")]
+    pub base_url: Option<String>,
 }
 
 /// Runs `emend daemon`.
@@ -48,7 +53,11 @@ pub async fn run(ctx: &Context, args: &DaemonArgs) -> anyhow::Result<()> {
         && let Ok(addr) = l.local_addr()
     {
         tracing::info!(%addr, "serving the web UI on http://{addr}/");
-        base_url = (!addr.ip().is_unspecified()).then(|| format!("http://{addr}"));
+        crate::web::warn_if_exposed(addr);
+        base_url = args
+            .base_url
+            .clone()
+            .or_else(|| (!addr.ip().is_unspecified()).then(|| format!("http://{addr}")));
     }
     daemon::run(
         Arc::new(config),

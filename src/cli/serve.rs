@@ -52,6 +52,7 @@ pub async fn run(ctx: &Context, args: &ServeArgs) -> anyhow::Result<()> {
     )?;
     out.flush()?;
     drop(out);
+    web::warn_if_exposed(addr);
     let router = web::router(
         store,
         WebOptions {

@@ -10,6 +10,7 @@ pub mod metrics;
 mod pages;
 mod respond;
 pub mod security;
+pub mod server;
 mod view;
 
 use std::future::Future;
@@ -18,10 +19,11 @@ use std::sync::Arc;
 use axum::Router;
 use axum::routing::get;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::store::Store;
 
 pub use metrics::{MetricsSource, SharedMetrics};
+pub use server::Limits;
 
 /// How the router is set up beyond its store.
 #[derive(Clone, Default)]
@@ -87,6 +89,10 @@ pub fn router(store: Store, options: WebOptions) -> Router {
         .route("/style.css", get(pages::ops::style))
         .fallback(not_found)
         .layer(axum::middleware::from_fn(security::harden))
+        .layer(axum::middleware::from_fn_with_state(
+            security::AllowedHosts::new(&state.base),
+            security::check_host,
+        ))
         .with_state(state)
 }
 
@@ -104,21 +110,22 @@ pub async fn serve(
     serve_router(listener, router(store, WebOptions::default()), shutdown).await
 }
 
-/// Serves an already built router (the daemon's, with its metrics) until `shutdown`.
+/// Serves an already built router (the daemon's, with its metrics) until `shutdown`,
+/// within the default [`Limits`].
 pub async fn serve_router(
     listener: tokio::net::TcpListener,
     router: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<()> {
-    let addr = listener
-        .local_addr()
-        .map(|a| a.to_string())
-        .unwrap_or_else(|_| "listener".to_owned());
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown)
-        .await
-        .map_err(|e| Error::Network {
-            url: format!("http://{addr}/"),
-            message: format!("web server failed: {e}"),
-        })
+    server::serve(listener, router, Limits::default(), shutdown).await
+}
+
+/// Warns when `addr` is reachable from other machines: the web UI has no authentication.
+pub fn warn_if_exposed(addr: std::net::SocketAddr) {
+    if !addr.ip().is_loopback() {
+        tracing::warn!(
+            %addr,
+            "the web UI listens on a non-loopback address: anyone who can reach it reads every stored article; it has no authentication"
+        );
+    }
 }
