@@ -200,6 +200,12 @@ impl Error {
         matches!(self, Error::Config { .. } | Error::InvalidUrl { .. })
     }
 
+    /// True when the database itself failed (a full or failing disk, a damaged file):
+    /// nothing more can be stored, so a long-running process stops.
+    pub fn is_store_failure(&self) -> bool {
+        matches!(self, Error::Store { .. })
+    }
+
     /// Builds an [`Error::Io`] for `path`.
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::Io {

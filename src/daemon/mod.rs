@@ -18,7 +18,7 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 
 use crate::config::Config;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::fetch::Fetcher;
 use crate::pipeline::Pipeline;
 use crate::politeness::host_key;
@@ -27,6 +27,10 @@ use crate::web::{SharedMetrics, WebOptions};
 
 /// How long in-flight checks get to finish after a stop signal before they are abandoned.
 pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long the flush at shutdown may take; a disk that cannot finish it is failing, and
+/// waiting longer would only keep a stopping daemon from exiting.
+pub const SHUTDOWN_FLUSH_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Optional parts of a daemon run.
 #[derive(Default)]
@@ -45,18 +49,47 @@ struct Shared {
     wake: tokio::sync::Notify,
     /// Per-host queue lengths and error counts, shown on the web UI's `/metrics`.
     metrics: Arc<SharedMetrics>,
+    /// Raised to stop every task: by the stop signal, or by a database failure.
+    stop: watch::Sender<bool>,
+    /// The database failure that stopped the daemon, if one did.
+    failure: std::sync::Mutex<Option<String>>,
 }
 
 impl Shared {
     fn store(&self) -> &Store {
         self.pipeline.store()
     }
+
+    /// Whether a database failure is stopping the daemon.
+    fn failed(&self) -> bool {
+        self.failure.lock().map_or(true, |f| f.is_some())
+    }
+
+    /// Stops the daemon because the database cannot be written (a full or failing disk):
+    /// carrying on would only fail every check, or hang in the next write.
+    fn fail(&self, err: &Error) {
+        let Ok(mut failure) = self.failure.lock() else {
+            return;
+        };
+        if failure.is_none() {
+            tracing::error!(
+                db = %self.store().path().display(), error = %err,
+                "the database cannot be written; stopping (free space or repair the disk, then start again)"
+            );
+            *failure = Some(err.to_string());
+        }
+        let _ = self.stop.send(true);
+    }
 }
 
 /// Crawls the configured sites until `shutdown` completes, then stops taking work,
-/// lets in-flight checks finish for up to [`DRAIN_TIMEOUT`], flushes the store and returns.
+/// lets in-flight checks finish for up to [`DRAIN_TIMEOUT`], flushes the store (within
+/// [`SHUTDOWN_FLUSH_TIMEOUT`]) and returns.
 ///
 /// A site that is down or unreachable is logged and retried; it never stops the daemon.
+/// A database that cannot be written (full or failing disk) does: the failure is logged
+/// with the path and the OS error, work stops as for a signal, and the result is that
+/// failure.
 pub async fn run(
     config: Arc<Config>,
     store: Store,
@@ -77,13 +110,15 @@ pub async fn run(
         }
     }
     let pipeline = Pipeline::new(config.clone(), fetcher, store.clone());
+    let (stop_tx, stop_rx) = watch::channel(false);
     let shared = Arc::new(Shared {
         config: config.clone(),
         pipeline,
         wake: tokio::sync::Notify::new(),
         metrics: Arc::new(SharedMetrics::default()),
+        stop: stop_tx,
+        failure: std::sync::Mutex::new(None),
     });
-    let (stop_tx, stop_rx) = watch::channel(false);
     let mut tasks = JoinSet::new();
     for index in 0..config.sites.len() {
         tasks.spawn(discovery::run(shared.clone(), index, stop_rx.clone()));
@@ -108,9 +143,12 @@ pub async fn run(
         "daemon started; send SIGINT or SIGTERM to stop"
     );
 
-    shutdown.await;
-    tracing::info!("stopping: finishing in-flight checks");
-    let _ = stop_tx.send(true);
+    let mut failed = stop_rx.clone();
+    tokio::select! {
+        () = shutdown => tracing::info!("stopping: finishing in-flight checks"),
+        _ = failed.wait_for(|s| *s) => tracing::info!("stopping on a database failure: finishing in-flight checks"),
+    }
+    let _ = shared.stop.send(true);
     let drained = tokio::time::timeout(DRAIN_TIMEOUT, async {
         while tasks.join_next().await.is_some() {}
     })
@@ -119,9 +157,33 @@ pub async fn run(
         tracing::warn!("in-flight work did not finish within {DRAIN_TIMEOUT:?}; abandoned");
         tasks.abort_all();
     }
-    store.flush()?;
-    tracing::info!("stopped");
-    Ok(())
+    let flushing = store.clone();
+    let flushed =
+        tokio::task::spawn_blocking(move || flushing.flush_within(SHUTDOWN_FLUSH_TIMEOUT))
+            .await
+            .unwrap_or_else(|e| {
+                Err(Error::Store {
+                    path: store.path().to_owned(),
+                    message: format!("the final flush failed: {e}"),
+                })
+            });
+    let failure = shared.failure.lock().ok().and_then(|mut f| f.take());
+    match (failure, flushed) {
+        (Some(message), flushed) => {
+            if let Err(e) = flushed {
+                tracing::warn!(error = %e, "final flush");
+            }
+            Err(Error::Store {
+                path: store.path().to_owned(),
+                message: format!("stopped: {message}"),
+            })
+        }
+        (None, Err(e)) => Err(e),
+        (None, Ok(())) => {
+            tracing::info!("stopped");
+            Ok(())
+        }
+    }
 }
 
 /// Completes when the stop flag is raised (or its sender is gone).

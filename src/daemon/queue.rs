@@ -139,6 +139,7 @@ pub(super) async fn run(shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
         let mut throttled = false;
         match pull(&shared, &mut queues) {
             Ok(t) => throttled = t,
+            Err(e) if e.is_store_failure() => shared.fail(&e),
             Err(e) => tracing::error!(error = %e, "reading the schedule failed"),
         }
         while let Ok(permit) = permits.clone().try_acquire_owned() {
@@ -178,8 +179,14 @@ pub(super) async fn run(shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
             _ = stop.changed() => {}
         }
     }
-    // Give queued-but-unstarted URLs their schedule back, so a restart checks them on time.
-    for item in queues.by_host.into_values().flatten() {
+    // Give queued-but-unstarted URLs their schedule back, so a restart checks them on time
+    // (unless the database is failing: their leases expire soon enough after a restart).
+    let restorable = if shared.failed() {
+        Default::default()
+    } else {
+        queues.by_host
+    };
+    for item in restorable.into_values().flatten() {
         if let Err(e) = shared.store().set_schedule(&item.url, &item.state) {
             tracing::warn!(url = %item.url, error = %e, "could not restore schedule");
         }

@@ -78,6 +78,11 @@ pub(super) async fn check(shared: &Shared, url: &str, state: ScheduleState) {
                 .mul_f64(rand::random_range(1.0..1.1))
                 .max(Duration::from_secs(1))
         }
+        Err(err) if err.is_store_failure() => {
+            // Not this URL's fault: its schedule (leased) is left as it is for a restart.
+            shared.fail(err);
+            return;
+        }
         Err(err) => {
             tracing::warn!(host = %host, url = %url, outcome = "error", error = %err, ms, "check");
             shared.metrics.add_error(&host);
@@ -116,6 +121,7 @@ pub(super) async fn check(shared: &Shared, url: &str, state: ScheduleState) {
     match shared.store().reschedule(url, &fetch_url, &next) {
         Ok(true) => {}
         Ok(false) => tracing::info!(url = %url, "taken off the schedule during its check"),
+        Err(e) if e.is_store_failure() => shared.fail(&e),
         Err(e) => tracing::error!(url = %url, error = %e, "could not save the schedule"),
     }
 }

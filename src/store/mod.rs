@@ -14,6 +14,7 @@ mod codec;
 mod keys;
 mod open;
 mod recent;
+mod recover;
 mod schedule;
 mod tx;
 mod versions;
@@ -27,6 +28,10 @@ pub use articles::NewArticle;
 pub use recent::{ChangeCursor, ChangeFilter};
 pub use schedule::ScheduleState;
 pub use versions::NewVersion;
+
+/// How long a flush may take before the store is taken to be failing. Far beyond any
+/// healthy disk's sync, even a busy one.
+pub const FLUSH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Version of the on-disk layout; [`Store::open`] refuses any other.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -88,9 +93,34 @@ impl Store {
         &self.path
     }
 
-    /// Makes every write so far durable.
+    /// Makes every write so far durable, within [`FLUSH_TIMEOUT`].
     pub fn flush(&self) -> Result<()> {
-        self.db.flush().map(drop).map_err(|e| self.sled_err(e))
+        self.flush_within(FLUSH_TIMEOUT)
+    }
+
+    /// Makes every write so far durable, or fails after `timeout`.
+    ///
+    /// On a full or failing disk sled's flush can wait for ever; the flush runs on its own
+    /// thread so the caller gets an error it can stop on instead of hanging with it (the
+    /// thread is left to sled).
+    pub fn flush_within(&self, timeout: std::time::Duration) -> Result<()> {
+        let db = self.db.clone();
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        std::thread::Builder::new()
+            .name("emend-flush".into())
+            .spawn(move || {
+                let _ = tx.send(db.flush());
+            })
+            .map_err(|e| Error::io(self.path(), e))?;
+        match rx.recv_timeout(timeout) {
+            Ok(flushed) => flushed.map(drop).map_err(|e| self.sled_err(e)),
+            Err(_) => Err(Error::Store {
+                path: self.path().to_owned(),
+                message: format!(
+                    "writing to disk did not finish within {timeout:?} (is the disk full or failing?)"
+                ),
+            }),
+        }
     }
 
     /// Record, version, body and check counts.

@@ -20,9 +20,10 @@ pub(crate) fn open(path: &Path) -> Result<Store> {
         .mode(sled::Mode::LowSpace);
     // sled 0.34 panics on some damaged files instead of returning an error; a user pointing
     // --db at the wrong directory deserves a message, not a crash.
+    super::recover::discard_incomplete_snapshots(path)?;
     let db = match std::panic::catch_unwind(AssertUnwindSafe(|| config.open())) {
         Ok(Ok(db)) => db,
-        Ok(Err(e)) => return Err(sled_error(path, e)),
+        Ok(Err(e)) => return Err(super::recover::after_failed_open(path, sled_error(path, e))),
         Err(panic) => {
             let what = panic
                 .downcast_ref::<String>()
@@ -105,7 +106,7 @@ pub(crate) fn sled_error(path: &Path, e: sled::Error) -> Error {
         }
         sled::Error::Io(io) => Error::Store {
             path,
-            message: io.to_string(),
+            message: super::recover::describe_io(&io),
         },
         sled::Error::Corruption { at, .. } => Error::Store {
             path,
