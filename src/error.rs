@@ -114,9 +114,56 @@ pub enum Error {
         reason: String,
     },
 
-    /// The database directory is locked by another process.
-    #[error("{}: database is in use by another emend process; while a daemon holds it, `history`, `diff`, `checks`, `list`, `reextract` and `watch` go through the daemon, and its web UI is on `emend daemon --listen ADDR`", path.display())]
+    /// The database directory is locked by another process (or another handle in this one).
+    #[error("{}: the database is in use by another emend process", path.display())]
     StoreInUse {
+        /// The database directory.
+        path: PathBuf,
+    },
+
+    /// Another process held the database for longer than the command was willing to wait,
+    /// and serves nothing this command could go through instead.
+    #[error("{}: the database is held by {holder} and was not released within {waited_secs} s (--wait SECS waits longer){hint}", path.display())]
+    StoreBusy {
+        /// The database directory.
+        path: PathBuf,
+        /// Who holds it: `pid N (emend COMMAND)`, as written next to the lock.
+        holder: String,
+        /// How long this command waited.
+        waited_secs: u64,
+        /// What to do instead, starting with `; `, or empty.
+        hint: String,
+    },
+
+    /// The process holding the database could not be reached on its socket (it stopped, or
+    /// was killed and left the socket behind).
+    #[error("{}: no answer from the emend process holding the database: {message}", socket.display())]
+    OwnerUnreachable {
+        /// The socket.
+        socket: PathBuf,
+        /// Why the request failed.
+        message: String,
+    },
+
+    /// The process holding the database ran the request (a check, a web UI) and it failed.
+    #[error("{message} (reported by {holder}, which holds the database)")]
+    OwnerFailed {
+        /// Who holds the database: `pid N (emend daemon)`.
+        holder: String,
+        /// Its error message.
+        message: String,
+    },
+
+    /// A read command was pointed at a directory that holds no emend database.
+    #[error("no emend database at {}", path.display())]
+    NoDatabase {
+        /// The directory asked for.
+        path: PathBuf,
+    },
+
+    /// The database directory (or a file in it) cannot be written; sled needs to, even to read.
+    #[error("{}: permission denied: emend needs write access to the database directory, even to read (it takes a lock there)", path.display())]
+    StoreReadOnly {
         /// The database directory.
         path: PathBuf,
     },

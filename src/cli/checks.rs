@@ -24,7 +24,11 @@ pub struct ChecksArgs {
 
 /// Runs `emend checks`.
 pub async fn run(ctx: &Context, args: &ChecksArgs) -> anyhow::Result<()> {
-    let (url, checks) = ctx.reader()?.checks(&args.url, args.limit).await?;
+    let (url, checks) = ctx
+        .reader("emend checks")
+        .await?
+        .checks(&args.url, args.limit)
+        .await?;
     if args.json {
         return print_json(&ChecksJson {
             url: &url,

@@ -39,7 +39,9 @@ pub async fn run(ctx: &Context, args: &DaemonArgs) -> anyhow::Result<()> {
         }
         .into());
     }
-    let store = open_when_free(&ctx.db_path(&config)).await?;
+    // A one-shot command holding the database lets go within moments; a long-running one
+    // (`serve`) is named, with what to do instead.
+    let (store, _holder) = ctx.take(&config, "emend daemon").await?.into_parts();
     let listener = match args.listen.or(config.crawler.listen) {
         Some(addr) => Some(
             tokio::net::TcpListener::bind(addr)
@@ -67,21 +69,4 @@ pub async fn run(ctx: &Context, args: &DaemonArgs) -> anyhow::Result<()> {
     )
     .await?;
     Ok(())
-}
-
-/// How long the daemon waits for a short-lived reader (`emend history`…) to release the db.
-const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
-
-/// Opens the store, waiting out a reader that holds it for a moment; a database still in
-/// use after [`LOCK_WAIT`] (another daemon, a `serve`) is the usual "in use" error.
-async fn open_when_free(path: &std::path::Path) -> Result<crate::store::Store, Error> {
-    let started = std::time::Instant::now();
-    loop {
-        match crate::store::Store::open(path) {
-            Err(Error::StoreInUse { .. }) if started.elapsed() < LOCK_WAIT => {
-                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-            }
-            other => return other,
-        }
-    }
 }

@@ -41,7 +41,7 @@ pub enum DiffFormat {
 
 /// Runs `emend diff`.
 pub async fn run(ctx: &Context, args: &DiffArgs) -> anyhow::Result<()> {
-    let (url, versions) = ctx.reader()?.versions(&args.url).await?;
+    let (url, versions) = ctx.reader("emend diff").await?.versions(&args.url).await?;
     let count = u32::try_from(versions.len()).unwrap_or(u32::MAX);
     let get = |n: u32| {
         versions

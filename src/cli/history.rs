@@ -20,7 +20,11 @@ pub struct HistoryArgs {
 
 /// Runs `emend history`.
 pub async fn run(ctx: &Context, args: &HistoryArgs) -> anyhow::Result<()> {
-    let (url, versions) = ctx.reader()?.versions(&args.url).await?;
+    let (url, versions) = ctx
+        .reader("emend history")
+        .await?
+        .versions(&args.url)
+        .await?;
     if args.json {
         return print_json(&HistoryJson::new(&url, &versions));
     }

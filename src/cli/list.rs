@@ -18,11 +18,16 @@ pub struct ListArgs {
 
 /// Runs `emend list`.
 pub async fn run(ctx: &Context, args: &ListArgs) -> anyhow::Result<()> {
-    let all = ctx.reader()?.articles().await?;
+    let all = ctx.reader("emend list").await?.articles().await?;
     if args.json {
         return print_json(&ListJson {
             articles: all.iter().map(ArticleJson::from).collect(),
         });
+    }
+    if all.is_empty() {
+        return print_text(
+            "no articles tracked yet (`emend snapshot URL` or `emend daemon` adds them)\n",
+        );
     }
     let mut text = String::new();
     for a in &all {

@@ -17,11 +17,13 @@ mod snapshot;
 mod watch;
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::config::Config;
 use crate::error::Error;
+use crate::owner::{self, Access, AccessOptions, Held, Needs};
 
 /// Default database directory when neither `--db`, `EMEND_DB` nor the config names one.
 pub const DEFAULT_DB: &str = "emend.db";
@@ -42,6 +44,10 @@ pub struct Cli {
     /// Config file [default: ./sites.toml if present]
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// How long to wait for another emend process to let go of the database when it serves
+    /// nothing this command can go through, before failing with its pid
+    #[arg(long, global = true, value_name = "SECS", default_value_t = 30)]
+    pub wait: u64,
     /// Log line format on stderr (filter with RUST_LOG)
     #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
@@ -104,7 +110,7 @@ pub enum Command {
 
 /// Runs the parsed command line.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
-    let ctx = Context::new(cli.db, cli.config);
+    let ctx = Context::new(cli.db, cli.config, Duration::from_secs(cli.wait));
     match cli.command {
         Command::Snapshot(args) => snapshot::run(&ctx, &args).await,
         Command::History(args) => history::run(&ctx, &args).await,
@@ -124,11 +130,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 pub struct Context {
     db: Option<PathBuf>,
     config: Option<PathBuf>,
+    wait: Duration,
 }
 
 impl Context {
-    fn new(db: Option<PathBuf>, config: Option<PathBuf>) -> Self {
-        Context { db, config }
+    fn new(db: Option<PathBuf>, config: Option<PathBuf>, wait: Duration) -> Self {
+        Context { db, config, wait }
     }
 
     /// The config: `--config FILE`, else ./sites.toml when present, else the empty config.
@@ -155,13 +162,51 @@ impl Context {
 }
 
 impl Context {
-    /// Read access to the database: directly, or through the daemon holding it.
-    pub fn reader(&self) -> anyhow::Result<read::Reader> {
-        self.reader_for(&self.config()?)
+    /// Read access to an existing database for `command`: directly, or through the process
+    /// holding it.
+    pub async fn reader(&self, command: &'static str) -> anyhow::Result<read::Reader> {
+        self.reader_for(&self.config()?, command).await
     }
 
     /// [`Context::reader`] for a config the command has already loaded.
-    pub fn reader_for(&self, config: &Config) -> anyhow::Result<read::Reader> {
-        Ok(read::Reader::open(&self.db_path(config))?)
+    pub async fn reader_for(
+        &self,
+        config: &Config,
+        command: &'static str,
+    ) -> anyhow::Result<read::Reader> {
+        Ok(read::Reader::open(&self.db_path(config), self.wait, command).await?)
+    }
+
+    /// The database for `command`, taken by this process or reached through its holder
+    /// (see [`owner::acquire`]), waiting up to `--wait`.
+    pub async fn access(
+        &self,
+        config: &Config,
+        command: &'static str,
+        create: bool,
+        long_running: bool,
+        needs: Needs,
+    ) -> Result<Access, Error> {
+        let opts = AccessOptions {
+            create,
+            wait: self.wait,
+            command,
+            long_running,
+            needs,
+        };
+        owner::acquire(&self.db_path(config), &opts).await
+    }
+
+    /// The database, taken by this process for `command`, which runs until stopped and
+    /// serves it; created when missing.
+    pub async fn take(&self, config: &Config, command: &'static str) -> Result<Held, Error> {
+        let opts = AccessOptions {
+            create: true,
+            wait: self.wait,
+            command,
+            long_running: true,
+            needs: Needs::Actions,
+        };
+        owner::acquire_lock(&self.db_path(config), &opts).await
     }
 }

@@ -1,106 +1,159 @@
-//! Read access for `history`, `diff`, `checks`, `list` and `reextract`: the database itself, or,
-//! while a daemon holds it, the daemon's local socket.
+//! Read access for `history`, `diff`, `checks`, `list` and `reextract`: the database itself,
+//! or, while another emend process holds it, that process's socket.
 
-use crate::daemon::local_api;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
 use crate::error::Error;
 use crate::fetch::local::LocalClient;
 use crate::model::{ArticleRecord, Check, Version};
-use crate::store::Store;
+use crate::owner::{self, Access, AccessOptions, Held, Needs};
 
 /// Page size when walking the article list.
 const PAGE: usize = 1000;
 
 /// Where reads go.
-pub enum Reader {
-    /// The database, opened by this process.
-    Store(Store),
-    /// A running daemon that holds the database.
-    Daemon(LocalClient),
+pub struct Reader {
+    db: PathBuf,
+    opts: AccessOptions,
+    source: Source,
+    /// Whether the owner already vanished once; a second time is an error.
+    reopened: bool,
+}
+
+enum Source {
+    /// The database, held by this process.
+    Store(Held),
+    /// The emend process holding the database.
+    Owner(LocalClient),
 }
 
 impl Reader {
-    /// Opens the store at `path`, or connects to the daemon holding it.
-    pub fn open(path: &std::path::Path) -> Result<Reader, Error> {
-        match Store::open(path) {
-            Ok(store) => Ok(Reader::Store(store)),
-            Err(Error::StoreInUse { path }) => {
-                let socket = local_api::socket_path(&path);
-                if socket.exists() {
-                    Ok(Reader::Daemon(LocalClient::new(&socket)?))
-                } else {
-                    Err(Error::StoreInUse { path })
-                }
-            }
-            Err(e) => Err(e),
+    /// Opens the existing database at `db` for `command`, or reaches the process holding
+    /// it, waiting up to `wait` for one that answers nothing. Never creates a database.
+    pub async fn open(db: &Path, wait: Duration, command: &'static str) -> Result<Reader, Error> {
+        let opts = AccessOptions {
+            create: false,
+            wait,
+            command,
+            long_running: false,
+            needs: Needs::Reads,
+        };
+        let source = connect(db, &opts).await?;
+        Ok(Reader {
+            db: db.to_owned(),
+            opts,
+            source,
+            reopened: false,
+        })
+    }
+
+    /// The owner stopped between our connecting and asking (it was a one-shot command, or
+    /// was killed): take the database or find its next owner, once.
+    async fn reconnect(&mut self, failure: Error) -> Result<(), Error> {
+        if self.reopened || !matches!(failure, Error::OwnerUnreachable { .. }) {
+            return Err(failure);
         }
+        self.reopened = true;
+        self.source = connect(&self.db, &self.opts).await?;
+        Ok(())
     }
 
     /// The canonical URL and all versions of a tracked article, or [`Error::NotTracked`].
-    pub async fn versions(&self, url: &str) -> Result<(String, Vec<Version>), Error> {
+    pub async fn versions(&mut self, url: &str) -> Result<(String, Vec<Version>), Error> {
         let not_tracked = || Error::NotTracked {
             url: url.to_owned(),
         };
-        match self {
-            Reader::Store(store) => {
-                let key = store.resolve(url)?.ok_or_else(not_tracked)?;
-                let versions = store.versions(&key)?;
-                if versions.is_empty() {
-                    return Err(not_tracked());
+        loop {
+            let result = match &self.source {
+                Source::Store(held) => {
+                    let store = &held.store;
+                    let key = store.resolve(url)?.ok_or_else(not_tracked)?;
+                    let versions = store.versions(&key)?;
+                    if versions.is_empty() {
+                        return Err(not_tracked());
+                    }
+                    return Ok((key, versions));
                 }
-                Ok((key, versions))
-            }
-            Reader::Daemon(client) => {
-                let path = format!("/versions?url={}", encode(url));
-                client.get(&path, not_tracked).await
+                Source::Owner(client) => {
+                    let path = format!("/versions?url={}", encode(url));
+                    client.get(&path, not_tracked).await
+                }
+            };
+            match result {
+                Err(e) => self.reconnect(e).await?,
+                ok => return ok,
             }
         }
     }
 
     /// The canonical URL and the last `limit` checks of a tracked article, newest first, or
     /// [`Error::NotTracked`].
-    pub async fn checks(&self, url: &str, limit: usize) -> Result<(String, Vec<Check>), Error> {
+    pub async fn checks(&mut self, url: &str, limit: usize) -> Result<(String, Vec<Check>), Error> {
         let not_tracked = || Error::NotTracked {
             url: url.to_owned(),
         };
-        match self {
-            Reader::Store(store) => {
-                let key = store.resolve(url)?.ok_or_else(not_tracked)?;
-                let checks = store.checks(&key, limit)?;
-                Ok((key, checks))
-            }
-            Reader::Daemon(client) => {
-                let path = format!("/checks?url={}&limit={limit}", encode(url));
-                client.get(&path, not_tracked).await
+        loop {
+            let result = match &self.source {
+                Source::Store(held) => {
+                    let store = &held.store;
+                    let key = store.resolve(url)?.ok_or_else(not_tracked)?;
+                    let checks = store.checks(&key, limit)?;
+                    return Ok((key, checks));
+                }
+                Source::Owner(client) => {
+                    let path = format!("/checks?url={}&limit={limit}", encode(url));
+                    client.get(&path, not_tracked).await
+                }
+            };
+            match result {
+                Err(e) => self.reconnect(e).await?,
+                ok => return ok,
             }
         }
     }
 
     /// The raw response body stored under blake3 hash `hash` (hex), if any.
-    pub async fn raw_body(&self, hash: &str) -> Result<Option<Vec<u8>>, Error> {
-        match self {
-            Reader::Store(store) => store.raw_body(hash),
-            Reader::Daemon(client) => {
-                let path = format!("/body?hash={}", encode(hash));
-                client.get_bytes(&path).await
+    pub async fn raw_body(&mut self, hash: &str) -> Result<Option<Vec<u8>>, Error> {
+        loop {
+            let result = match &self.source {
+                Source::Store(held) => return held.store.raw_body(hash),
+                Source::Owner(client) => {
+                    let path = format!("/body?hash={}", encode(hash));
+                    client.get_bytes(&path).await
+                }
+            };
+            match result {
+                Err(e) => self.reconnect(e).await?,
+                ok => return ok,
             }
         }
     }
 
     /// Every tracked article, by URL.
-    pub async fn articles(&self) -> Result<Vec<ArticleRecord>, Error> {
+    pub async fn articles(&mut self) -> Result<Vec<ArticleRecord>, Error> {
         let mut all: Vec<ArticleRecord> = Vec::new();
         loop {
             let after = all.last().map(|a| a.url.clone());
-            let page = match self {
-                Reader::Store(store) => store.list(after.as_deref(), PAGE)?,
-                Reader::Daemon(client) => {
+            let page = match &self.source {
+                Source::Store(held) => held.store.list(after.as_deref(), PAGE)?,
+                Source::Owner(client) => {
                     let mut path = format!("/articles?limit={PAGE}");
                     if let Some(a) = &after {
                         path.push_str(&format!("&after={}", encode(a)));
                     }
-                    client
+                    let got = client
                         .get(&path, || Error::NotTracked { url: String::new() })
-                        .await?
+                        .await;
+                    match got {
+                        Ok(page) => page,
+                        Err(e) => {
+                            // A new owner may list differently far along: start over.
+                            self.reconnect(e).await?;
+                            all.clear();
+                            continue;
+                        }
+                    }
                 }
             };
             let done = page.len() < PAGE;
@@ -110,6 +163,13 @@ impl Reader {
             }
         }
     }
+}
+
+async fn connect(db: &Path, opts: &AccessOptions) -> Result<Source, Error> {
+    Ok(match owner::acquire(db, opts).await? {
+        Access::Held(held) => Source::Store(held),
+        Access::Remote(remote) => Source::Owner(remote.client),
+    })
 }
 
 fn encode(s: &str) -> String {

@@ -28,7 +28,7 @@ pub struct ReextractArgs {
 /// Runs `emend reextract`.
 pub async fn run(ctx: &Context, args: &ReextractArgs) -> anyhow::Result<()> {
     let config = ctx.config()?;
-    let reader = ctx.reader_for(&config)?;
+    let mut reader = ctx.reader_for(&config, "emend reextract").await?;
     let (url, versions) = reader.versions(&args.url).await?;
     let selected: Vec<&Version> = versions
         .iter()

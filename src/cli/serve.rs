@@ -2,12 +2,18 @@
 
 use std::io::Write;
 use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
 
 use clap::Args;
 
 use super::Context;
+use crate::config::Config;
 use crate::error::Error;
-use crate::store::Store;
+use crate::fetch::Fetcher;
+use crate::owner::{self, Access, Held, Holder, Needs, Owner, Remote, WebReply};
+use crate::pipeline::Pipeline;
 use crate::web::{self, WebOptions};
 
 /// Arguments of `emend serve`.
@@ -22,13 +28,28 @@ pub struct ServeArgs {
     pub base_url: Option<String>,
 }
 
-/// Opens the database, binds, prints `listening on http://ADDR/` and serves until a
-/// signal. A database held by a running daemon is refused with the store's "in use"
-/// error, which points at `emend daemon --listen`.
+/// Serves the web UI until a signal: from this process, which then holds the database and
+/// serves it to other commands too; or, when a long-running process (the daemon) holds it,
+/// from that process, started and stopped by this one.
 pub async fn run(ctx: &Context, args: &ServeArgs) -> anyhow::Result<()> {
-    let config = ctx.config()?;
+    let config = Arc::new(ctx.config()?);
     let db = ctx.db_path(&config);
-    let store = Store::open(&db)?;
+    match ctx
+        .access(&config, "emend serve", false, true, Needs::Actions)
+        .await?
+    {
+        Access::Held(held) => serve_here(config, &db, held, args).await,
+        Access::Remote(remote) => serve_through(&db, &remote, args).await,
+    }
+}
+
+async fn serve_here(
+    config: Arc<Config>,
+    db: &Path,
+    held: Held,
+    args: &ServeArgs,
+) -> anyhow::Result<()> {
+    let (store, _holder) = held.into_parts();
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .map_err(|e| Error::Network {
@@ -43,16 +64,17 @@ pub async fn run(ctx: &Context, args: &ServeArgs) -> anyhow::Result<()> {
         .base_url
         .clone()
         .or_else(|| (!addr.ip().is_unspecified()).then(|| format!("http://{addr}")));
-    // Tests and scripts read the bound port from this first line.
-    let mut out = std::io::stdout().lock();
-    writeln!(
-        out,
-        "listening on http://{addr}/ (database {})",
-        db.display()
-    )?;
-    out.flush()?;
-    drop(out);
+    announce(addr, db, None)?;
     web::warn_if_exposed(addr);
+    // Other commands go through this process while it holds the database; `snapshot` and
+    // `watch` check with this fetcher.
+    let fetcher = Fetcher::new(&config.crawler)?;
+    let pipeline = Pipeline::new(config.clone(), fetcher, store.clone());
+    let serving = owner::spawn(Arc::new(Owner::long_running(
+        pipeline,
+        config,
+        "emend serve",
+    )));
     let router = web::router(
         store,
         WebOptions {
@@ -60,6 +82,68 @@ pub async fn run(ctx: &Context, args: &ServeArgs) -> anyhow::Result<()> {
             base_url,
         },
     );
-    web::serve_router(listener, router, super::signal::shutdown()).await?;
+    let served = web::serve_router(listener, router, super::signal::shutdown()).await;
+    serving.stop().await;
+    Ok(served?)
+}
+
+/// How often a `serve` running through another process checks that it is still there.
+const OWNER_POLL: Duration = Duration::from_secs(2);
+
+async fn serve_through(db: &Path, remote: &Remote, args: &ServeArgs) -> anyhow::Result<()> {
+    let holder = remote.holder.describe();
+    let mut path = format!("/web?listen={}", encode(&args.listen.to_string()));
+    if let Some(base) = &args.base_url {
+        path.push_str(&format!("&base_url={}", encode(base)));
+    }
+    let started: WebReply = remote.client.post(&path, &holder).await?;
+    announce(started.addr, db, Some(&holder))?;
+    let owner_gone = async {
+        loop {
+            tokio::time::sleep(OWNER_POLL).await;
+            let hello: Result<Holder, Error> = remote
+                .client
+                .get("/hello", || Error::NoDatabase {
+                    path: db.to_owned(),
+                })
+                .await;
+            if hello.is_err() {
+                return;
+            }
+        }
+    };
+    tokio::select! {
+        () = super::signal::shutdown() => {
+            let stop = format!("/web/stop?addr={}", encode(&started.addr.to_string()));
+            let _: Result<bool, Error> = remote.client.post(&stop, &holder).await;
+            Ok(())
+        }
+        () = owner_gone => Err(anyhow::anyhow!(
+            "{holder} stopped, and the web UI it served with it; run `emend serve` again"
+        )),
+    }
+}
+
+/// Prints `listening on http://ADDR/ (database DB)`: tests and scripts read the bound port
+/// from this first line.
+fn announce(addr: SocketAddr, db: &Path, through: Option<&str>) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    match through {
+        None => writeln!(
+            out,
+            "listening on http://{addr}/ (database {})",
+            db.display()
+        )?,
+        Some(holder) => writeln!(
+            out,
+            "listening on http://{addr}/ (database {}, served by {holder}, which holds it)",
+            db.display()
+        )?,
+    }
+    out.flush()?;
     Ok(())
+}
+
+fn encode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }

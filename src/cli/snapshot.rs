@@ -9,7 +9,8 @@ use serde::Serialize;
 use super::Context;
 use super::output::{print_json, print_text};
 use crate::fetch::{Fetcher, parse_article_url};
-use crate::pipeline::{CheckOptions, CheckReport, Pipeline};
+use crate::owner::{self, Access, Needs, Owner, SnapshotReply, actions};
+use crate::pipeline::Pipeline;
 
 /// Arguments of `emend snapshot`.
 #[derive(Debug, Args)]
@@ -37,21 +38,32 @@ struct SnapshotJson<'a> {
     change: &'static str,
 }
 
-/// Runs `emend snapshot`.
+/// Runs `emend snapshot`: here, or through the long-running process (daemon, serve) that
+/// holds the database, with its politeness. While the check runs here, other commands read
+/// through this process's socket.
 pub async fn run(ctx: &Context, args: &SnapshotArgs) -> anyhow::Result<()> {
     let url = parse_article_url(&args.url)?;
     let config = ctx.config()?;
-    let store = crate::store::Store::open(&ctx.db_path(&config))?;
-    let fetcher = Fetcher::new(&config.crawler)?;
-    let pipeline = Pipeline::new(Arc::new(config), fetcher, store);
-    let report = pipeline
-        .check(
-            &url,
-            CheckOptions {
-                ignore_robots: args.ignore_robots,
-            },
-        )
+    let access = ctx
+        .access(&config, "emend snapshot", true, false, Needs::Actions)
         .await?;
+    let report = match access {
+        Access::Held(held) => {
+            let (store, _holder) = held.into_parts();
+            let fetcher = Fetcher::new(&config.crawler)?;
+            let pipeline = Pipeline::new(Arc::new(config), fetcher, store.clone());
+            let serving = owner::spawn(Arc::new(Owner::reads_only(store, "emend snapshot")));
+            let report = actions::snapshot(&pipeline, &url, args.ignore_robots).await;
+            serving.stop().await;
+            report?
+        }
+        Access::Remote(remote) => {
+            let query: String =
+                url::form_urlencoded::byte_serialize(url.as_str().as_bytes()).collect();
+            let path = format!("/snapshot?url={query}&ignore_robots={}", args.ignore_robots);
+            remote.client.post(&path, &remote.holder.describe()).await?
+        }
+    };
     if args.json {
         print_json(&to_json(&report))
     } else {
@@ -59,8 +71,8 @@ pub async fn run(ctx: &Context, args: &SnapshotArgs) -> anyhow::Result<()> {
     }
 }
 
-fn to_json(r: &CheckReport) -> SnapshotJson<'_> {
-    let a = r.article();
+fn to_json(r: &SnapshotReply) -> SnapshotJson<'_> {
+    let a = r.version.as_ref().map(|v| &v.article);
     SnapshotJson {
         url: &r.url,
         title: a.and_then(|a| a.title.as_deref()),
@@ -73,13 +85,13 @@ fn to_json(r: &CheckReport) -> SnapshotJson<'_> {
     }
 }
 
-fn print_human(r: &CheckReport) -> anyhow::Result<()> {
+fn print_human(r: &SnapshotReply) -> anyhow::Result<()> {
     let version = r
         .version
         .as_ref()
         .map_or_else(|| "-".to_owned(), |v| v.number.to_string());
     let mut text = format!("{}: {} (version {version})\n", r.url, r.change.as_str());
-    if let Some(a) = r.article() {
+    if let Some(a) = r.version.as_ref().map(|v| &v.article) {
         let field = |v: &Option<String>| v.as_deref().unwrap_or("-").to_owned();
         writeln!(text, "title:       {}", field(&a.title))?;
         writeln!(text, "byline:      {}", field(&a.byline))?;

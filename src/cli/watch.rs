@@ -3,19 +3,15 @@
 use std::fmt::Write;
 use std::sync::Arc;
 
-use chrono::Utc;
 use clap::Args;
 
 use super::Context;
 use super::output::{print_json, print_text};
 use crate::api::{WatchJson, rfc3339};
-use crate::daemon::local_api;
-use crate::daemon::watchlist::{self, FirstCheck};
-use crate::error::Error;
-use crate::fetch::local::LocalClient;
 use crate::fetch::{Fetcher, parse_article_url};
-use crate::pipeline::{CheckOptions, Pipeline};
-use crate::store::{ScheduleState, Store};
+use crate::owner::{self, Access, Needs, Owner, WatchReply, actions};
+use crate::pipeline::Pipeline;
+use crate::watchlist;
 
 /// Arguments of `emend watch`.
 #[derive(Debug, Args)]
@@ -30,50 +26,46 @@ pub struct WatchArgs {
     pub json: bool,
 }
 
-/// Runs `emend watch`.
+/// Runs `emend watch`: here, or through the long-running process (daemon, serve) that
+/// holds the database.
 pub async fn run(ctx: &Context, args: &WatchArgs) -> anyhow::Result<()> {
     let url = parse_article_url(&args.url)?;
     let config = Arc::new(ctx.config()?);
-    let db = ctx.db_path(&config);
+    let access = ctx
+        .access(&config, "emend watch", true, false, Needs::Actions)
+        .await?;
     // (article, its schedule, asked through a running daemon, whether a --stop found it)
-    let (key, state, by_daemon, was_watched) = match Store::open(&db) {
-        Ok(store) if args.stop => {
-            let found = watchlist::unwatch(&store, url.as_str())?;
-            (url.to_string(), None, false, found)
-        }
-        Ok(store) => {
-            // Checked now, as `snapshot` does: a URL that cannot be read fails here, not
-            // later in the daemon's log.
-            let fetcher = Fetcher::new(&config.crawler)?;
-            let pipeline = Pipeline::new(config.clone(), fetcher, store.clone());
-            let report = pipeline.check(&url, CheckOptions::default()).await?;
-            // Re-checks go where the page answered, as the daemon's own do.
-            let at = report
-                .version
-                .as_ref()
-                .and_then(|v| url::Url::parse(&v.fetched_url).ok())
-                .unwrap_or_else(|| url.clone());
-            let now = Utc::now();
-            let state = watchlist::watch(&store, &config, &at, now, FirstCheck::AfterInterval)?;
-            (report.url, Some(state), false, true)
-        }
-        Err(Error::StoreInUse { path }) => {
-            let socket = local_api::socket_path(&path);
-            if !socket.exists() {
-                return Err(Error::StoreInUse { path }.into());
+    let (key, state, by_daemon, was_watched) = match access {
+        Access::Held(held) => {
+            let (store, _holder) = held.into_parts();
+            if args.stop {
+                let found = watchlist::unwatch(&store, url.as_str())?;
+                (url.to_string(), None, false, found)
+            } else {
+                let fetcher = Fetcher::new(&config.crawler)?;
+                let pipeline = Pipeline::new(config.clone(), fetcher, store.clone());
+                let serving = owner::spawn(Arc::new(Owner::reads_only(store, "emend watch")));
+                let reply = actions::watch_checked(&pipeline, &config, &url).await;
+                serving.stop().await;
+                let reply = reply?;
+                (reply.url, Some(reply.state), false, true)
             }
-            let client = LocalClient::new(&socket)?;
+        }
+        Access::Remote(remote) => {
             let query: String =
                 url::form_urlencoded::byte_serialize(url.as_str().as_bytes()).collect();
+            let holder = remote.holder.describe();
+            let by_daemon = remote.holder.command == "emend daemon";
             if args.stop {
-                let found: bool = client.post(&format!("/unwatch?url={query}")).await?;
-                (url.to_string(), None, true, found)
+                let path = format!("/unwatch?url={query}");
+                let found: bool = remote.client.post(&path, &holder).await?;
+                (url.to_string(), None, by_daemon, found)
             } else {
-                let state: ScheduleState = client.post(&format!("/watch?url={query}")).await?;
-                (url.to_string(), Some(state), true, true)
+                let path = format!("/watch?url={query}");
+                let reply: WatchReply = remote.client.post(&path, &holder).await?;
+                (reply.url, Some(reply.state), by_daemon, true)
             }
         }
-        Err(e) => return Err(e.into()),
     };
     if args.json {
         return print_json(&WatchJson::new(&key, state.as_ref()));

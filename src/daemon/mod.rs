@@ -5,10 +5,9 @@
 //! signals to it.
 
 mod discovery;
-pub mod local_api;
 mod queue;
 mod recheck;
-pub mod watchlist;
+pub use crate::watchlist;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -20,6 +19,7 @@ use tokio::task::JoinSet;
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::fetch::Fetcher;
+use crate::owner::{self, Owner};
 use crate::pipeline::Pipeline;
 use crate::politeness::host_key;
 use crate::store::Store;
@@ -46,7 +46,7 @@ struct Shared {
     config: Arc<Config>,
     pipeline: Pipeline,
     /// Wakes the queue when discovery scheduled something due now.
-    wake: tokio::sync::Notify,
+    wake: Arc<tokio::sync::Notify>,
     /// Per-host queue lengths and error counts, shown on the web UI's `/metrics`.
     metrics: Arc<SharedMetrics>,
     /// Raised to stop every task: by the stop signal, or by a database failure.
@@ -114,7 +114,7 @@ pub async fn run(
     let shared = Arc::new(Shared {
         config: config.clone(),
         pipeline,
-        wake: tokio::sync::Notify::new(),
+        wake: Arc::new(tokio::sync::Notify::new()),
         metrics: Arc::new(SharedMetrics::default()),
         stop: stop_tx,
         failure: std::sync::Mutex::new(None),
@@ -124,7 +124,13 @@ pub async fn run(
         tasks.spawn(discovery::run(shared.clone(), index, stop_rx.clone()));
     }
     tasks.spawn(queue::run(shared.clone(), stop_rx.clone()));
-    tasks.spawn(local_api::serve(shared.clone(), stopped(stop_rx.clone())));
+    let owner = Owner::long_running(shared.pipeline.clone(), config.clone(), "emend daemon")
+        .with_wake(shared.wake.clone())
+        .with_web(WebOptions {
+            metrics: Some(shared.metrics.clone()),
+            base_url: None,
+        });
+    tasks.spawn(owner::serve(Arc::new(owner), stopped(stop_rx.clone())));
     if let Some(listener) = options.listener {
         let web = WebOptions {
             metrics: Some(shared.metrics.clone()),

@@ -80,12 +80,18 @@ pub struct StoreStats {
 }
 
 impl Store {
-    /// Opens the database at `path`, creating it if missing.
+    /// Opens the database at `path`, creating it if missing (mode 0700 on Unix).
     ///
     /// A database held by another process (or another open handle) is
     /// [`Error::StoreInUse`]; an unreadable or damaged one is [`Error::Store`].
     pub fn open(path: &Path) -> Result<Store> {
         open::open(path)
+    }
+
+    /// Opens the database at `path` as [`Store::open`] does, but never creates one: a
+    /// directory without a database is [`Error::NoDatabase`], and nothing is written there.
+    pub fn open_existing(path: &Path) -> Result<Store> {
+        open::open_existing(path)
     }
 
     /// The database directory.

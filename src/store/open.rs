@@ -12,8 +12,54 @@ use crate::error::{Error, Result};
 /// resident memory far past the 300 MB goal; 64 MiB keeps the hot index pages resident.
 const CACHE_BYTES: u64 = 64 * 1024 * 1024;
 
-/// Opens or creates the store at `path`.
+/// The file sled keeps its data in (and takes its lock on); its presence marks a database.
+const DATA_FILE: &str = "db";
+
+/// Opens the store at `path`, creating it (a directory only its owner may enter) if missing.
 pub(crate) fn open(path: &Path) -> Result<Store> {
+    create_private_dir(path)?;
+    open_dir(path)
+}
+
+/// Opens the store at `path` without creating anything: a directory that holds no
+/// database is [`Error::NoDatabase`].
+pub(crate) fn open_existing(path: &Path) -> Result<Store> {
+    if !path.join(DATA_FILE).is_file() {
+        return Err(Error::NoDatabase {
+            path: path.to_owned(),
+        });
+    }
+    open_dir(path)
+}
+
+/// Creates the database directory with mode 0700 whatever the umask: it holds every page
+/// emend kept and the socket that answers for them. An existing directory is left as it is.
+fn create_private_dir(path: &Path) -> Result<()> {
+    if path.is_dir() {
+        return Ok(());
+    }
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    let io = |e: std::io::Error| match e.kind() {
+        std::io::ErrorKind::PermissionDenied => Error::StoreReadOnly {
+            path: path.to_owned(),
+        },
+        _ => Error::io(path, e),
+    };
+    builder.create(path).map_err(io)?;
+    // The mode above is filtered through the umask; a umask such as 0277 would leave it unusable.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700)).map_err(io)?;
+    }
+    Ok(())
+}
+
+/// Opens the sled database in the existing directory `path`.
+fn open_dir(path: &Path) -> Result<Store> {
     let config = sled::Config::new()
         .path(path)
         .cache_capacity(CACHE_BYTES)
@@ -103,6 +149,9 @@ pub(crate) fn sled_error(path: &Path, e: sled::Error) -> Error {
     match e {
         sled::Error::Io(io) if io.to_string().contains("could not acquire lock") => {
             Error::StoreInUse { path }
+        }
+        sled::Error::Io(io) if io.kind() == std::io::ErrorKind::PermissionDenied => {
+            Error::StoreReadOnly { path }
         }
         sled::Error::Io(io) => Error::Store {
             path,

@@ -1,0 +1,114 @@
+//! Serving an [`Owner`] on its socket: created 0600, answering only the user who owns it,
+//! and removed before the database is let go.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use tokio::sync::oneshot;
+
+use super::server::{self, Owner};
+use super::socket_path;
+
+/// Serves `owner` on the database's socket until `shutdown`, then removes the socket.
+///
+/// The caller holds the database lock, so a socket already there was left by an owner that
+/// was killed: it is replaced.
+#[cfg(unix)]
+pub async fn serve(owner: Arc<Owner>, shutdown: impl Future<Output = ()> + Send + 'static) {
+    let path = socket_path(owner.store_path());
+    let _ = std::fs::remove_file(&path);
+    let listener = match bind_private(&path) {
+        Ok(l) => l,
+        Err(e) => {
+            tracing::warn!(path = %path.display(), error = %e, "no socket: other emend commands wait until this one lets go of the database");
+            shutdown.await;
+            return;
+        }
+    };
+    if let Err(e) = axum::serve(listener, server::router(owner.clone()))
+        .with_graceful_shutdown(shutdown)
+        .await
+    {
+        tracing::warn!(error = %e, "socket stopped");
+    }
+    owner.stop_webs();
+    let _ = std::fs::remove_file(&path);
+}
+
+/// Without Unix sockets other processes wait for the database instead.
+#[cfg(not(unix))]
+pub async fn serve(owner: Arc<Owner>, shutdown: impl Future<Output = ()> + Send + 'static) {
+    shutdown.await;
+    owner.stop_webs();
+}
+
+/// A socket served in the background by [`spawn`].
+pub struct Serving {
+    stop: oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+/// Serves `owner` in the background until [`Serving::stop`].
+pub fn spawn(owner: Arc<Owner>) -> Serving {
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(serve(owner, async {
+        let _ = stopped.await;
+    }));
+    Serving { stop, task }
+}
+
+impl Serving {
+    /// Lets in-flight requests finish and removes the socket; call it before letting go of
+    /// the database, so the socket never outlives the lock.
+    pub async fn stop(self) {
+        let _ = self.stop.send(());
+        let _ = self.task.await;
+    }
+}
+
+/// Binds `path` with mode 0600, behind a check that each peer runs as the socket's owner.
+#[cfg(unix)]
+fn bind_private(path: &std::path::Path) -> std::io::Result<SameUser> {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let inner = tokio::net::UnixListener::bind(path)?;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+    // The socket file is created with this process's effective uid: the one user to answer.
+    let uid = std::fs::metadata(path)?.uid();
+    Ok(SameUser { inner, uid })
+}
+
+/// A Unix listener that drops connections from any other user than `uid`. The 0600 mode
+/// already keeps others out; this also holds when the directory or mode was loosened.
+#[cfg(unix)]
+struct SameUser {
+    inner: tokio::net::UnixListener,
+    uid: u32,
+}
+
+#[cfg(unix)]
+impl axum::serve::Listener for SameUser {
+    type Io = tokio::net::UnixStream;
+    type Addr = tokio::net::unix::SocketAddr;
+
+    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+        loop {
+            let (io, addr) = axum::serve::Listener::accept(&mut self.inner).await;
+            match io.peer_cred() {
+                Ok(cred) if cred.uid() == self.uid => return (io, addr),
+                Ok(cred) => {
+                    tracing::warn!(
+                        uid = cred.uid(),
+                        "refused a socket connection from another user"
+                    );
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "refused a socket connection: no peer credentials")
+                }
+            }
+        }
+    }
+
+    fn local_addr(&self) -> std::io::Result<Self::Addr> {
+        self.inner.local_addr()
+    }
+}
