@@ -36,7 +36,7 @@ fn main() {
 fn walk(p: &std::path::Path) -> Vec<std::path::PathBuf> {
     let mut out = vec![];
     if p.is_dir() {
-        for e in std::fs::read_dir(p).unwrap().flatten() {
+        for e in std::fs::read_dir(p).into_iter().flatten().flatten() {
             out.extend(walk(&e.path()));
         }
     } else if p.to_string_lossy().ends_with(".html")

@@ -337,26 +337,26 @@ async fn extract_off_workers(
     url: Url,
     selectors: Option<crate::config::Selectors>,
 ) -> Result<Article> {
-    let depth = extract::depth::deepest(&html);
-    if depth > extract::depth::MAX_DEPTH {
-        return Err(Error::Extract {
-            url: url.to_string(),
-            reason: format!(
-                "elements nested {depth} deep, over the limit of {}",
-                extract::depth::MAX_DEPTH
-            ),
-        });
-    }
     let page = url.to_string();
     let task = tokio::task::spawn_blocking(move || {
+        let depth = extract::depth::deepest(&html);
+        if depth > extract::depth::MAX_DEPTH {
+            return Err(Error::Extract {
+                url: url.to_string(),
+                reason: format!(
+                    "elements nested {depth} deep, over the limit of {}",
+                    extract::depth::MAX_DEPTH
+                ),
+            });
+        }
         let opts = extract::Options {
             url: Some(&url),
             selectors: selectors.as_ref(),
         };
-        extract::extract(&html, &opts)
+        Ok(extract::extract(&html, &opts))
     });
     match tokio::time::timeout(EXTRACT_BUDGET, task).await {
-        Ok(Ok(article)) => Ok(article),
+        Ok(Ok(article)) => article,
         Ok(Err(e)) => Err(Error::Extract {
             url: page,
             reason: format!("extraction failed: {e}"),

@@ -42,12 +42,13 @@ fn spawn_serve(dir: &std::path::Path, listen: &str) -> (Child, String) {
 /// Sends one HTTP/1.1 request for `/healthz` with `host` and returns the status line.
 fn status_with_host(addr: &str, host: &str) -> String {
     let mut s = TcpStream::connect(addr).expect("connect");
-    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(5)))
+        .expect("read timeout");
     write!(
         s,
         "GET /healthz HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
     )
-    .unwrap();
+    .expect("send the request");
     let mut out = String::new();
     s.read_to_string(&mut out).expect("response");
     out.lines().next().unwrap_or_default().to_owned()
@@ -94,8 +95,10 @@ fn listening_beyond_loopback_warns() {
 
 /// Serves `router` in-process within `limits`; returns its address.
 async fn serve(router: Router, limits: Limits) -> std::net::SocketAddr {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("bound address");
     tokio::spawn(emend::web::server::serve(
         listener,
         router,

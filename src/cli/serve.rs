@@ -22,8 +22,9 @@ pub struct ServeArgs {
     /// Address to listen on; loopback by default, anything else is your explicit choice
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
-    /// Absolute base URL for links in feeds and Memento headers [default: http://ADDR
-    /// unless ADDR is a wildcard address]
+    /// Absolute base URL for links in feeds and Memento headers, and the one name besides
+    /// the listen address the server answers to [default: http://ADDR unless ADDR is a
+    /// wildcard address]
     #[arg(long, value_name = "URL")]
     pub base_url: Option<String>,
 }

@@ -115,7 +115,11 @@ impl Store {
         std::thread::Builder::new()
             .name("emend-flush".into())
             .spawn(move || {
-                let _ = tx.send(db.flush());
+                let flushed = db.flush();
+                // Release this handle before answering: a caller that drops the store
+                // next expects the database unlocked.
+                drop(db);
+                let _ = tx.send(flushed);
             })
             .map_err(|e| Error::io(self.path(), e))?;
         match rx.recv_timeout(timeout) {

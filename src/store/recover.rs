@@ -13,14 +13,13 @@ use crate::error::{Error, Result};
 /// of the bytes before the trailer (4 bytes).
 const TRAILER: usize = 12;
 
-/// Removes incomplete `snap.*.generating` files from the database directory `dir`; a
-/// missing directory has none. A complete one (sled stopped between its sync and its
+/// Removes incomplete `snap.*.generating` files from the database directory `dir`; one
+/// that cannot be listed has none. A complete one (sled stopped between its sync and its
 /// rename) is left for sled, which reads it as the snapshot it is.
 pub(crate) fn discard_incomplete_snapshots(dir: &Path) -> Result<()> {
-    let entries = match std::fs::read_dir(dir) {
-        Ok(e) => e,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-        Err(e) => return Err(Error::io(dir, e)),
+    // Missing, not a directory, unreadable: sled's open reports that, as the store error.
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Ok(());
     };
     for entry in entries {
         let entry = entry.map_err(|e| Error::io(dir, e))?;
