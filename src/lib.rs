@@ -26,6 +26,7 @@ pub mod error;
 pub mod extract;
 pub mod fetch;
 pub mod model;
+pub mod notify;
 pub mod pipeline;
 pub mod politeness;
 pub mod reextract;

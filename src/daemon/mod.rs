@@ -90,6 +90,12 @@ pub async fn run(
     }
     tasks.spawn(queue::run(shared.clone(), stop_rx.clone()));
     tasks.spawn(local_api::serve(shared.clone(), stopped(stop_rx.clone())));
+    if !config.notify.is_empty() {
+        let poster = crate::fetch::Poster::new(&config.crawler.user_agent, config.crawler.timeout)?;
+        let targets = Arc::new(config.notify.clone());
+        let sender = crate::notify::Sender::new(store.clone(), targets, poster);
+        tasks.spawn(sender.run(stop_rx.clone()));
+    }
     if let Some(listener) = options.listener {
         let web = WebOptions {
             metrics: Some(shared.metrics.clone()),

@@ -5,14 +5,15 @@
 //! Layout (one sled tree each, key layouts in `keys.rs`): `articles` (url → record),
 //! `aliases` (alias → canonical url), `versions` (url, number → version), `bodies` (blake3 →
 //! zstd body), `checks` (url, seq → check), `recent` (time-ordered change indexes),
-//! `by_site` (site, url), `schedule` (url → state), `due` (time, url), `meta` (schema
-//! version and counters).
+//! `by_site` (site, url), `schedule` (url → state), `due` (time, url), `outbox` (pending and
+//! failed notifications, see `outbox.rs`), `meta` (schema version and counters).
 
 mod articles;
 mod bodies;
 mod codec;
 mod keys;
 mod open;
+mod outbox;
 mod recent;
 mod schedule;
 mod tx;
@@ -24,9 +25,10 @@ use std::sync::Arc;
 use crate::error::{Error, Result};
 
 pub use articles::NewArticle;
+pub use outbox::{Delivery, change_id};
 pub use recent::{ChangeCursor, ChangeFilter};
 pub use schedule::ScheduleState;
-pub use versions::NewVersion;
+pub use versions::{NewVersion, Route};
 
 /// Version of the on-disk layout; [`Store::open`] refuses any other.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -47,6 +49,7 @@ pub struct Store {
     by_site: sled::Tree,
     schedule: sled::Tree,
     due: sled::Tree,
+    outbox: sled::Tree,
 }
 
 impl std::fmt::Debug for Store {

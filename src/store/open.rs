@@ -48,6 +48,7 @@ pub(crate) fn open(path: &Path) -> Result<Store> {
         by_site: t(tree::BY_SITE)?,
         schedule: t(tree::SCHEDULE)?,
         due: t(tree::DUE)?,
+        outbox: t(tree::OUTBOX)?,
         db,
     };
     check_schema(&store)?;
