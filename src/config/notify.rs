@@ -547,3 +547,81 @@ impl Validator<'_> {
         }
     }
 }
+
+/// A target as `emend check-config` prints it: defaults filled in, secrets never shown
+/// (variables by name, literal header values hidden).
+#[derive(serde::Serialize)]
+pub(super) struct EffectiveNotify<'a> {
+    name: &'a str,
+    kind: &'static str,
+    sites: &'a [String],
+    changes: Vec<&'static str>,
+    min_words: u32,
+    fields: Vec<&'static str>,
+    give_up_after: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    base_url: Option<&'a str>,
+    #[serde(flatten)]
+    settings: BTreeMap<&'static str, toml::Value>,
+}
+
+impl<'a> EffectiveNotify<'a> {
+    pub(super) fn new(n: &'a Notify) -> Self {
+        let mut settings = BTreeMap::new();
+        let text = |s: &str| toml::Value::String(s.to_owned());
+        let list = |v: &[String]| toml::Value::Array(v.iter().map(|s| text(s)).collect());
+        match &n.kind {
+            NotifyKind::Webhook(w) => {
+                match &w.url {
+                    Value::Literal(u) => settings.insert("url", text(u)),
+                    Value::Env(var) => settings.insert("url_env", text(var)),
+                };
+                settings.insert("format", text(w.format.as_str()));
+                if let Some(t) = &w.template {
+                    settings.insert("template", text(t));
+                    settings.insert("content_type", text(&w.content_type));
+                }
+                let headers: toml::Table = w
+                    .headers
+                    .iter()
+                    .map(|(k, v)| {
+                        let shown = match v {
+                            Value::Literal(_) => "(set in the config; hidden)".to_owned(),
+                            Value::Env(var) => format!("(from ${var})"),
+                        };
+                        (k.clone(), text(&shown))
+                    })
+                    .collect();
+                settings.insert("headers", toml::Value::Table(headers));
+            }
+            NotifyKind::Email(e) => {
+                let scheme = if e.implicit_tls { "smtps" } else { "smtp" };
+                settings.insert("smtp", text(&format!("{scheme}://{}:{}", e.host, e.port)));
+                settings.insert("starttls", toml::Value::Boolean(e.starttls));
+                settings.insert("from", text(&e.from));
+                settings.insert("to", list(&e.to));
+                if let Some(u) = &e.username {
+                    settings.insert("username", text(u));
+                }
+                if let Some(p) = &e.password_env {
+                    settings.insert("password_env", text(p));
+                }
+                settings.insert("subject", text(&e.subject));
+            }
+            NotifyKind::Command(c) => {
+                settings.insert("command", list(&c.argv));
+            }
+        }
+        EffectiveNotify {
+            name: &n.name,
+            kind: n.kind.as_str(),
+            sites: &n.filter.sites,
+            changes: n.filter.changes.iter().map(|c| c.as_str()).collect(),
+            min_words: n.filter.min_words,
+            fields: n.filter.fields.iter().map(|f| f.as_str()).collect(),
+            give_up_after: humantime::format_duration(n.give_up_after).to_string(),
+            base_url: n.base_url.as_ref().map(Url::as_str),
+            settings,
+        }
+    }
+}

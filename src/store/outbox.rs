@@ -116,6 +116,18 @@ impl Store {
         self.scan_outbox(&[if failed { FAILED } else { PENDING }], usize::MAX)
     }
 
+    /// Pending (`failed` false) or failed deliveries per target, by target name.
+    pub fn outbox_counts(&self, failed: bool) -> Result<Vec<(String, u64)>> {
+        let mut counts: Vec<(String, u64)> = Vec::new();
+        for d in self.deliveries(failed)? {
+            match counts.last_mut() {
+                Some((name, n)) if *name == d.target => *n += 1,
+                _ => counts.push((d.target, 1)),
+            }
+        }
+        Ok(counts)
+    }
+
     /// Names of the targets that have pending deliveries.
     pub fn outbox_targets(&self) -> Result<Vec<String>> {
         let mut names: Vec<String> = Vec::new();
