@@ -171,3 +171,28 @@ fn a_misplaced_notify_key_is_an_error_with_its_line() {
             "url does not apply to kind = \"command\"",
         ));
 }
+
+#[test]
+fn readme_notify_examples_are_a_valid_config() {
+    let readme =
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+            .expect("README");
+    let section = readme
+        .split("## Notifications")
+        .nth(1)
+        .expect("a Notifications section");
+    let block = section
+        .split("```toml\n")
+        .nth(1)
+        .and_then(|b| b.split("```").next())
+        .expect("a toml example");
+    let text = format!(
+        "[[site]]\nname = \"example\"\nfeeds = [\"https://example.org/rss\"]\narticle_pattern = '.'\n\n{block}"
+    );
+    let config = emend::config::Config::parse(&text, std::path::Path::new("README.md"))
+        .expect("README example parses");
+    let kinds: Vec<&str> = config.notify.iter().map(|n| n.kind.as_str()).collect();
+    for kind in ["webhook", "email", "command"] {
+        assert!(kinds.contains(&kind), "an example of {kind}");
+    }
+}
