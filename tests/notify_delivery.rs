@@ -503,3 +503,42 @@ async fn scraped_title_with_shell_syntax_reaches_the_command_as_data() {
     );
     assert!(!pwned.exists(), "scraped text was executed");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_delivery_past_give_up_after_is_marked_failed_with_its_last_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let site = TestServer::start("127.0.0.2");
+    let (hook, rx) = notify_receiver::start();
+    rx.set_down(true);
+    let notify = format!(
+        "[[notify]]\nname = \"hook\"\nkind = \"webhook\"\nurl = \"{}\"\nchanges = [\"new\"]\ngive_up_after = \"1s\"\n",
+        hook.url("/in")
+    );
+    let config = config(&site_config(&site, &notify), dir.path());
+    let p = pipeline(&config, dir.path());
+    site.set(
+        "/news/1",
+        Route::html(fixture_text("seed/v1-original.html")),
+    );
+    p.check(&site.parsed_url("/news/1"), CheckOptions::default())
+        .await
+        .expect("check");
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+
+    let store = p.store().clone();
+    deliver_until(p.store(), &config, || {
+        store.deliveries(true).is_ok_and(|f| f.len() == 1)
+    })
+    .await;
+    let failed = p.store().deliveries(true).expect("failed list");
+    assert_eq!(failed[0].target, "hook");
+    assert!(
+        failed[0]
+            .last_error
+            .as_deref()
+            .is_some_and(|e| e.contains("HTTP 503")),
+        "{failed:?}"
+    );
+    assert!(p.store().deliveries(false).expect("pending").is_empty());
+    assert!(rx.accepted("/in").is_empty());
+}
