@@ -239,6 +239,16 @@ pub enum Error {
         /// The parser's message.
         message: String,
     },
+
+    /// A notification could not be delivered to a `[[notify]]` target (other than an HTTP
+    /// status or a network failure, which keep their own variants).
+    #[error("notify {target:?}: {message}")]
+    Notify {
+        /// The target's name.
+        target: String,
+        /// What went wrong.
+        message: String,
+    },
 }
 
 impl Error {

@@ -27,6 +27,7 @@ pub mod extract;
 pub mod fetch;
 pub mod model;
 pub mod owner;
+pub mod notify;
 pub mod pipeline;
 pub mod politeness;
 pub mod reextract;

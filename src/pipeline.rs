@@ -11,7 +11,8 @@ use crate::error::{Error, Result};
 use crate::extract::{self, EXTRACTOR_VERSION};
 use crate::fetch::{Conditional, FetchOptions, Fetcher, PageResponse};
 use crate::model::{Article, ChangeKind, Check, CheckOutcome, Version};
-use crate::store::{NewVersion, Store};
+use crate::notify::{Candidate, matching};
+use crate::store::{NewVersion, Route, Store};
 
 /// Wall time one page's extraction may take before its check fails. Pages take
 /// milliseconds; this only stops a hostile one from holding a check forever.
@@ -200,6 +201,17 @@ impl Pipeline {
                 None => (word_count(&article.text), 0),
             };
             let based_on = latest.as_ref().map_or(0, |v| v.number);
+            let site_name = site.map(|s| s.name.clone());
+            let notify = matching(
+                &self.config.notify,
+                &Candidate {
+                    site: site_name.as_deref(),
+                    change,
+                    before: latest.as_ref().map(|v| &v.article),
+                    after: &article,
+                    words: words_added + words_removed,
+                },
+            );
             let version = NewVersion {
                 fetched_at: check.at,
                 change,
@@ -213,17 +225,13 @@ impl Pipeline {
             };
             // Committing flushes to disk; keep that fsync off the async worker threads.
             let store = self.store.clone();
-            let site_name = site.map(|s| s.name.clone());
             let (commit_key, body) = (key.clone(), page.response.body.clone());
             let committed = tokio::task::spawn_blocking(move || {
-                store.commit_version_after(
-                    &commit_key,
-                    based_on,
-                    site_name.as_deref(),
-                    version,
-                    &body,
-                    check,
-                )
+                let route = Route {
+                    site: site_name.as_deref(),
+                    notify: &notify,
+                };
+                store.commit_version_routed(&commit_key, based_on, route, version, &body, check)
             })
             .await
             .map_err(|e| Error::Store {

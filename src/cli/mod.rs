@@ -7,6 +7,7 @@ mod diff;
 mod extract;
 mod history;
 mod list;
+mod notify;
 mod output;
 mod read;
 mod reextract;
@@ -106,6 +107,8 @@ pub enum Command {
     Serve(serve::ServeArgs),
     /// Validate a config file and print the effective configuration
     CheckConfig(check_config::CheckConfigArgs),
+    /// Notification targets: send a test message, list pending and failed deliveries
+    Notify(notify::NotifyArgs),
 }
 
 /// Runs the parsed command line.
@@ -123,6 +126,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Daemon(args) => daemon::run(&ctx, &args).await,
         Command::Serve(args) => serve::run(&ctx, &args).await,
         Command::CheckConfig(args) => check_config::run(&ctx, &args),
+        Command::Notify(args) => notify::run(&ctx, &args).await,
     }
 }
 

@@ -11,6 +11,8 @@ use super::Config;
 struct Effective<'a> {
     crawler: EffectiveCrawler<'a>,
     site: Vec<EffectiveSite<'a>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    notify: Vec<super::notify::EffectiveNotify<'a>>,
 }
 
 #[derive(serde::Serialize)]
@@ -95,6 +97,11 @@ impl Config {
                         exclude: s.selectors.exclude.iter().map(String::as_str).collect(),
                     },
                 })
+                .collect(),
+            notify: self
+                .notify
+                .iter()
+                .map(super::notify::EffectiveNotify::new)
                 .collect(),
         };
         toml::to_string(&effective).unwrap_or_else(|e| format!("# cannot render config: {e}\n"))

@@ -1,6 +1,7 @@
 //! sites.toml: raw serde types, validation into [`Config`], and errors that point at file:line:column.
 
 mod effective;
+mod notify;
 mod raw;
 mod validate;
 
@@ -13,6 +14,11 @@ use regex::Regex;
 use url::Url;
 
 use crate::error::{Error, Result};
+
+pub use notify::{
+    ArticleField, Command, DEFAULT_CHANGES, DEFAULT_GIVE_UP_AFTER, DEFAULT_SUBJECT, Email, Notify,
+    NotifyFilter, NotifyKind, Value, Webhook, WebhookFormat,
+};
 
 /// Default User-Agent, naming the project so site owners can find us.
 pub const DEFAULT_USER_AGENT: &str = concat!(
@@ -38,6 +44,8 @@ pub struct Config {
     pub crawler: Crawler,
     /// The watched sites, in file order.
     pub sites: Vec<Site>,
+    /// `[[notify]]` targets, in file order.
+    pub notify: Vec<Notify>,
 }
 
 /// `[crawler]`: settings shared by every site.
@@ -150,12 +158,15 @@ impl Config {
                 }
             }
         }
+        let names: Vec<&str> = sites.iter().map(|s| s.name.as_str()).collect();
+        let notify = v.notify_targets(raw.notify, &names);
         let mut errors = v.errors.into_iter();
         match errors.next() {
             None => Ok(Config {
                 path: Some(path.to_owned()),
                 crawler,
                 sites,
+                notify,
             }),
             Some(first) => Err(append_rest(first, errors)),
         }
@@ -167,6 +178,7 @@ impl Config {
             path: None,
             crawler: Crawler::default(),
             sites: Vec::new(),
+            notify: Vec::new(),
         }
     }
 

@@ -12,6 +12,8 @@ pub(super) struct RawConfig {
     pub(super) crawler: RawCrawler,
     #[serde(default)]
     pub(super) site: Vec<RawSite>,
+    #[serde(default)]
+    pub(super) notify: Vec<super::notify::RawNotify>,
 }
 
 #[derive(Deserialize, Default)]

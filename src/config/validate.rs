@@ -85,7 +85,7 @@ impl Validator<'_> {
         c
     }
 
-    fn duration(&mut self, what: &str, raw: Spanned<String>) -> Option<Duration> {
+    pub(super) fn duration(&mut self, what: &str, raw: Spanned<String>) -> Option<Duration> {
         match humantime::parse_duration(raw.get_ref()) {
             Ok(d) if !d.is_zero() && d <= MAX_DURATION => Some(d),
             Ok(d) if d.is_zero() => {

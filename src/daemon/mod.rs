@@ -131,6 +131,12 @@ pub async fn run(
             base_url: None,
         });
     tasks.spawn(owner::serve(Arc::new(owner), stopped(stop_rx.clone())));
+    if !config.notify.is_empty() {
+        let poster = crate::fetch::Poster::new(&config.crawler.user_agent, config.crawler.timeout)?;
+        let targets = Arc::new(config.notify.clone());
+        let sender = crate::notify::Sender::new(store.clone(), targets, poster);
+        tasks.spawn(sender.run(stop_rx.clone()));
+    }
     if let Some(listener) = options.listener {
         let web = WebOptions {
             metrics: Some(shared.metrics.clone()),

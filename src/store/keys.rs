@@ -22,6 +22,7 @@ pub(crate) mod tree {
     pub const BY_SITE: &str = "by_site";
     pub const SCHEDULE: &str = "schedule";
     pub const DUE: &str = "due";
+    pub const OUTBOX: &str = "outbox";
 }
 
 /// Keys of the `meta` tree.

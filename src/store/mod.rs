@@ -5,14 +5,15 @@
 //! Layout (one sled tree each, key layouts in `keys.rs`): `articles` (url → record),
 //! `aliases` (alias → canonical url), `versions` (url, number → version), `bodies` (blake3 →
 //! zstd body), `checks` (url, seq → check), `recent` (time-ordered change indexes),
-//! `by_site` (site, url), `schedule` (url → state), `due` (time, url), `meta` (schema
-//! version and counters).
+//! `by_site` (site, url), `schedule` (url → state), `due` (time, url), `outbox` (pending and
+//! failed notifications, see `outbox.rs`), `meta` (schema version and counters).
 
 mod articles;
 mod bodies;
 mod codec;
 mod keys;
 mod open;
+mod outbox;
 mod recent;
 mod recover;
 mod schedule;
@@ -25,9 +26,10 @@ use std::sync::Arc;
 use crate::error::{Error, Result};
 
 pub use articles::NewArticle;
+pub use outbox::{Delivery, change_id};
 pub use recent::{ChangeCursor, ChangeFilter};
 pub use schedule::ScheduleState;
-pub use versions::NewVersion;
+pub use versions::{NewVersion, Route};
 
 /// How long a flush may take before the store is taken to be failing. Far beyond any
 /// healthy disk's sync, even a busy one.
@@ -52,6 +54,7 @@ pub struct Store {
     by_site: sled::Tree,
     schedule: sled::Tree,
     due: sled::Tree,
+    outbox: sled::Tree,
 }
 
 impl std::fmt::Debug for Store {

@@ -95,6 +95,7 @@ fn open_dir(path: &Path) -> Result<Store> {
         by_site: t(tree::BY_SITE)?,
         schedule: t(tree::SCHEDULE)?,
         due: t(tree::DUE)?,
+        outbox: t(tree::OUTBOX)?,
         db,
     };
     check_schema(&store)?;

@@ -7,7 +7,7 @@ use sled::transaction::{ConflictableTransactionError, TransactionalTree};
 
 use super::articles::{adopt_site, new_record, put_in as put_record, record_in, resolve_in};
 use super::tx::{TxResult, abort, bump};
-use super::{Store, bodies, codec, keys, recent};
+use super::{Store, bodies, codec, keys, outbox, recent};
 use crate::error::{Error, Result};
 use crate::model::{Article, ChangeKind, Check, CheckOutcome, Version};
 
@@ -34,6 +34,16 @@ pub struct NewVersion {
     pub fetched_url: String,
 }
 
+/// Where a committed version is filed beyond its article: the site that claims it and the
+/// `[[notify]]` targets whose outbox it joins (in the same transaction).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Route<'a> {
+    /// Site name from sites.toml.
+    pub site: Option<&'a str>,
+    /// Names of the notification targets the change is queued for.
+    pub notify: &'a [String],
+}
+
 impl Store {
     /// Stores a new version of `url` (or of the article it is an alias of), creating the
     /// article if needed, and returns it with its number. In one transaction: the version,
@@ -55,7 +65,8 @@ impl Store {
         raw_body: &[u8],
         check: Check,
     ) -> Result<Version> {
-        self.commit(url, None, site, new, raw_body, check)
+        let route = Route { site, notify: &[] };
+        self.commit(url, None, route, new, raw_body, check)
     }
 
     /// [`Store::commit_version`], only if the article's latest version is still number
@@ -72,19 +83,36 @@ impl Store {
         raw_body: &[u8],
         check: Check,
     ) -> Result<Version> {
-        self.commit(url, Some(based_on), site, new, raw_body, check)
+        let route = Route { site, notify: &[] };
+        self.commit(url, Some(based_on), route, new, raw_body, check)
+    }
+
+    /// [`Store::commit_version_after`], filing the version under `route`: its site, and an
+    /// outbox entry per notification target in the same transaction, so a stored change is
+    /// never left unannounced and an unstored one never announced.
+    pub fn commit_version_routed(
+        &self,
+        url: &str,
+        based_on: u32,
+        route: Route<'_>,
+        new: NewVersion,
+        raw_body: &[u8],
+        check: Check,
+    ) -> Result<Version> {
+        self.commit(url, Some(based_on), route, new, raw_body, check)
     }
 
     fn commit(
         &self,
         url: &str,
         based_on: Option<u32>,
-        site: Option<&str>,
+        route: Route<'_>,
         new: NewVersion,
         raw_body: &[u8],
         check: Check,
     ) -> Result<Version> {
         keys::check_key_text("URL", url)?;
+        let site = route.site;
         if let Some(s) = site {
             keys::check_key_text("site name", s)?;
         }
@@ -99,9 +127,10 @@ impl Store {
             &self.checks,
             &self.recent,
             &self.meta,
+            &self.outbox,
         )
             .transaction(
-                |(articles, aliases, by_site, versions, bodies_t, checks, recent_t, meta)| {
+                |(articles, aliases, by_site, versions, bodies_t, checks, recent_t, meta, out)| {
                     let canonical =
                         resolve_in(articles, aliases, url)?.unwrap_or_else(|| url.to_owned());
                     let existing = record_in(articles, &canonical)?;
@@ -154,6 +183,8 @@ impl Store {
                     put_record(articles, &rec)?;
 
                     recent::index_in(recent_t, rec.site.as_deref(), &version, &canonical)?;
+                    let site = rec.site.as_deref();
+                    outbox::queue_in(out, meta, route.notify, &canonical, site, &version)?;
                     bump(meta, keys::meta::VERSIONS, 1)?;
                     bump(meta, keys::meta::CHECKS, 1)?;
                     Ok(version)

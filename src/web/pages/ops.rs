@@ -88,6 +88,20 @@ pub async fn metrics(State(state): State<AppState>) -> Result<Response, WebError
                 &errors,
             );
         }
+        e.labelled(
+            "emend_notify_pending",
+            "gauge",
+            "Notifications waiting for delivery, per [[notify]] target.",
+            "target",
+            &state.store.outbox_counts(false)?,
+        );
+        e.labelled(
+            "emend_notify_failed",
+            "gauge",
+            "Notifications given up, per target (listed by `emend notify status`).",
+            "target",
+            &state.store.outbox_counts(true)?,
+        );
         Ok(with_type(StatusCode::OK, e.finish(), CONTENT_TYPE))
     })
     .await
