@@ -163,12 +163,27 @@ pub enum Error {
     },
 
     /// A version number that does not exist for this article.
-    #[error("{url}: no version {version} (the article has {count})")]
+    #[error("{url}: no version {version} (the article has versions 1 to {count})")]
     NoSuchVersion {
         /// The article.
         url: String,
         /// The version asked for.
         version: u32,
+        /// How many versions exist.
+        count: u32,
+    },
+
+    /// A diff range whose older end is not older than its newer end.
+    #[error(
+        "{url}: --from {from} must be older than --to {to} (the article has versions 1 to {count})"
+    )]
+    VersionRange {
+        /// The article.
+        url: String,
+        /// The older end asked for.
+        from: u32,
+        /// The newer end asked for.
+        to: u32,
         /// How many versions exist.
         count: u32,
     },
@@ -188,7 +203,13 @@ pub enum Error {
 impl Error {
     /// True for errors caused by the user's input or configuration (exit status 2).
     pub fn is_usage(&self) -> bool {
-        matches!(self, Error::Config { .. } | Error::InvalidUrl { .. })
+        matches!(
+            self,
+            Error::Config { .. }
+                | Error::InvalidUrl { .. }
+                | Error::NoSuchVersion { .. }
+                | Error::VersionRange { .. }
+        )
     }
 
     /// Builds an [`Error::Io`] for `path`.

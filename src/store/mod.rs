@@ -15,6 +15,7 @@ mod keys;
 mod open;
 mod recent;
 mod schedule;
+mod stats;
 mod tx;
 mod versions;
 
@@ -26,6 +27,7 @@ use crate::error::{Error, Result};
 pub use articles::NewArticle;
 pub use recent::{ChangeCursor, ChangeFilter};
 pub use schedule::ScheduleState;
+pub use stats::ChangeEvent;
 pub use versions::NewVersion;
 
 /// Version of the on-disk layout; [`Store::open`] refuses any other.
