@@ -77,7 +77,10 @@ pub async fn run(ctx: &Context, args: &DiffArgs) -> anyhow::Result<()> {
             render::side_by_side(&ops, (&from_label, &to_label), width, paint)
         }
     };
-    out.push_str(&body);
+    if !body.is_empty() {
+        out.push('\n');
+        out.push_str(&body);
+    }
     print_text(&out)
 }
 

@@ -11,7 +11,7 @@ use crate::diff::{Field, FieldChange};
 use crate::model::Version;
 
 /// Column at which field values start.
-const LABEL: usize = 12;
+const LABEL: usize = 11;
 
 /// The header for the diff of `from` (`None`: before the first version) to `to`.
 pub fn header(
@@ -29,21 +29,17 @@ pub fn header(
         Some(f) => format!("version {} → {}", f.number, to.number),
         None => format!("version {}", to.number),
     };
-    let _ = writeln!(out, "{}  {}", paint.bold(&title), to.change.as_str());
-    if let Some(f) = from {
-        line(
-            &mut out,
-            &format!("v{}", f.number),
-            &stamp_line(f, None),
-            width,
-        );
+    let stamp = match from {
+        Some(f) if f.article.last_update == to.article.last_update => " · stamp unchanged",
+        Some(_) => " · stamp moved",
+        None => "",
+    };
+    let _ = writeln!(out, "{}  {}{stamp}", paint.bold(&title), to.change.as_str());
+    for v in from.into_iter().chain(std::iter::once(to)) {
+        let stamp = v.article.last_update.as_deref().unwrap_or("none");
+        let value = format!("fetched {}  stamp {stamp}", rfc3339(v.fetched_at));
+        line(&mut out, &format!("v{}", v.number), &value, width);
     }
-    line(
-        &mut out,
-        &format!("v{}", to.number),
-        &stamp_line(to, from),
-        width,
-    );
     for c in fields.iter().filter(|c| c.field != Field::LastUpdate) {
         let name = c.field.as_str();
         line(
@@ -65,30 +61,7 @@ pub fn header(
         (Some(_), (a, r)) => format!("+{a} -{r} words"),
     };
     line(&mut out, "text", &text, width);
-    out.push('\n');
     out
-}
-
-/// `fetched T  stamp S`, saying whether the stamp moved since `prev`.
-fn stamp_line(v: &Version, prev: Option<&Version>) -> String {
-    let stamp = v.article.last_update.as_deref();
-    let mut s = format!(
-        "fetched {}  stamp {}",
-        rfc3339(v.fetched_at),
-        show_stamp(stamp)
-    );
-    if let Some(p) = prev {
-        s.push_str(if p.article.last_update.as_deref() == stamp {
-            "  (stamp unchanged)"
-        } else {
-            "  (stamp moved)"
-        });
-    }
-    s
-}
-
-fn show_stamp(stamp: Option<&str>) -> &str {
-    stamp.unwrap_or("none")
 }
 
 fn show(value: &Option<String>) -> &str {
