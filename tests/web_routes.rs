@@ -185,7 +185,7 @@ async fn diff_page_marks_words_collapses_unchanged_runs_and_links_neighbours() {
 
     // Defaults: the last two versions (a stamp-only change).
     let last = s.text(&format!("/diff?url={}", enc(HARBOUR)), HTML).await;
-    assert!(last.contains("The texts are identical."));
+    assert!(last.contains("The text is identical."));
     assert!(last.contains("stamp only"));
     // Any two versions, the first against nothing.
     let far = s

@@ -54,14 +54,11 @@ pub fn compare(store: &Store, q: &DiffQuery) -> Result<Compared, WebError> {
     let count = latest.number;
     let to_n = q.to.unwrap_or(count);
     let from_n = q.from.unwrap_or(to_n.saturating_sub(1));
-    if from_n >= to_n {
-        return Err(WebError::BadRequest(format!(
-            "{url}: from={from_n} must be older than to={to_n} (the article has versions 1 to {count})"
-        )));
-    }
     let get = |n: u32| -> Result<Version, WebError> {
         store.version(&url, n)?.ok_or_else(|| {
-            WebError::NotFound(format!("{url}: no version {n} (the article has {count})"))
+            WebError::NotFound(format!(
+                "{url}: no version {n} (the article has versions 1 to {count})"
+            ))
         })
     };
     let to = if to_n == count { latest } else { get(to_n)? };
@@ -70,6 +67,12 @@ pub fn compare(store: &Store, q: &DiffQuery) -> Result<Compared, WebError> {
     } else {
         Some(get(from_n)?)
     };
+    // Checked after both exist, so a missing version is a 404 whatever the order.
+    if from_n >= to_n {
+        return Err(WebError::BadRequest(format!(
+            "{url}: from={from_n} must be older than to={to_n} (the article has versions 1 to {count})"
+        )));
+    }
     let old = from.as_ref().map(|v| v.article.text.as_str()).unwrap_or("");
     let ops = word_diff(old, &to.article.text);
     let fields = from

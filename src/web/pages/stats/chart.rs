@@ -8,6 +8,8 @@ pub const WIDTH: u32 = 640;
 pub const HEIGHT: u32 = 160;
 /// Room under the plot for the week labels.
 const AXIS: u32 = 18;
+/// Bars are never wider than a [`WIDTH`] / `MIN_SLOTS` slot, so a few weeks stay bars.
+const MIN_SLOTS: u32 = 13;
 
 /// One coloured part of a bar.
 pub struct Segment {
@@ -47,6 +49,13 @@ pub struct Chart {
     pub bars: Vec<Bar>,
 }
 
+impl Chart {
+    /// True when no week has a change to draw.
+    pub fn is_empty(&self) -> bool {
+        self.bars.iter().all(|b| b.segments.is_empty())
+    }
+}
+
 /// Stacked bars of declared updates, silent edits and stamp-only changes per week.
 pub fn chart(weeks: &[Week]) -> Chart {
     let max = weeks
@@ -56,7 +65,7 @@ pub fn chart(weeks: &[Week]) -> Chart {
         .unwrap_or(0)
         .max(1);
     let n = u32::try_from(weeks.len().max(1)).unwrap_or(u32::MAX);
-    let slot = WIDTH / n;
+    let slot = WIDTH / n.max(MIN_SLOTS);
     let gap = (slot / 5).max(1);
     let every = (n / 8).max(1);
     let bars = weeks
