@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::diff::DiffOp;
+use crate::diff::{DiffOp, FieldChange, field_changes};
 use crate::model::{ArticleRecord, Check, CheckOutcome, Version};
 use crate::reextract::{Comparison, Field};
 use crate::store::ScheduleState;
@@ -45,6 +45,9 @@ pub struct VersionJson<'a> {
     pub words_added: u32,
     /// Words deleted relative to the previous version.
     pub words_removed: u32,
+    /// Every field besides the text that differs from the previous version, with both
+    /// values (empty for the first version).
+    pub fields: Vec<FieldChange>,
     /// Provenance: the URL that answered (after redirects).
     pub fetched_url: &'a str,
     /// Provenance: blake3 (hex) of the raw response body kept in the store.
@@ -58,10 +61,17 @@ pub struct VersionJson<'a> {
 impl<'a> HistoryJson<'a> {
     /// Builds the JSON shape from stored versions.
     pub fn new(url: &'a str, versions: &'a [Version]) -> Self {
-        HistoryJson {
-            url,
-            versions: versions.iter().map(VersionJson::from).collect(),
-        }
+        let mut prev: Option<&Version> = None;
+        let versions = versions
+            .iter()
+            .map(|v| {
+                let mut json = VersionJson::from(v);
+                json.fields = prev.map_or_else(Vec::new, |p| field_changes(&p.article, &v.article));
+                prev = Some(v);
+                json
+            })
+            .collect();
+        HistoryJson { url, versions }
     }
 }
 
@@ -78,6 +88,7 @@ impl<'a> From<&'a Version> for VersionJson<'a> {
             text: &v.article.text,
             words_added: v.words_added,
             words_removed: v.words_removed,
+            fields: Vec::new(),
             fetched_url: &v.fetched_url,
             body_hash: v.body_hash.as_deref(),
             encoding: v.encoding.as_deref(),
@@ -181,6 +192,8 @@ pub struct DiffJson<'a> {
     pub from: u32,
     /// Newer version number.
     pub to: u32,
+    /// Every field besides the text whose value differs, with both values.
+    pub fields: &'a [FieldChange],
     /// Word-level operations; concatenating equal+insert gives the new text.
     pub ops: &'a [DiffOp],
 }

@@ -1,4 +1,5 @@
-//! Pure comparison of two article states: change classification, content hash and word-level diff.
+//! Pure comparison of two article states: change classification, content hash, word-level
+//! diff and the metadata fields that changed.
 
 use std::time::Duration;
 
@@ -6,6 +7,10 @@ use serde::{Deserialize, Serialize};
 use similar::{Algorithm, ChangeTag, TextDiff};
 
 use crate::model::{Article, ChangeKind};
+
+mod fields;
+
+pub use fields::{Field, FieldChange, change_labels, field_changes, headline_phrase, short_name};
 
 /// Bounds the diff of two very different long texts; past it `similar` approximates.
 const DIFF_TIMEOUT: Duration = Duration::from_secs(2);

@@ -210,7 +210,7 @@ pub enum Error {
     },
 
     /// A version number that does not exist for this article.
-    #[error("{url}: no version {version} (the article has {count})")]
+    #[error("{url}: no version {version} (the article has versions 1 to {count})")]
     NoSuchVersion {
         /// The article.
         url: String,
@@ -227,6 +227,21 @@ pub enum Error {
         url: String,
         /// Why (the depth or the time it exceeded).
         reason: String,
+    },
+
+    /// A diff range whose older end is not older than its newer end.
+    #[error(
+        "{url}: --from {from} must be older than --to {to} (the article has versions 1 to {count})"
+    )]
+    VersionRange {
+        /// The article.
+        url: String,
+        /// The older end asked for.
+        from: u32,
+        /// The newer end asked for.
+        to: u32,
+        /// How many versions exist.
+        count: u32,
     },
 
     /// A feed or sitemap could not be parsed.
@@ -254,7 +269,13 @@ pub enum Error {
 impl Error {
     /// True for errors caused by the user's input or configuration (exit status 2).
     pub fn is_usage(&self) -> bool {
-        matches!(self, Error::Config { .. } | Error::InvalidUrl { .. })
+        matches!(
+            self,
+            Error::Config { .. }
+                | Error::InvalidUrl { .. }
+                | Error::NoSuchVersion { .. }
+                | Error::VersionRange { .. }
+        )
     }
 
     /// True when the database itself failed (a full or failing disk, a damaged file):

@@ -16,53 +16,7 @@ use crate::extract;
 use crate::fetch::decode_html;
 use crate::model::{Article, Version};
 
-/// A compared field of an article.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Field {
-    /// Headline.
-    Title,
-    /// Authors.
-    Byline,
-    /// Publication time.
-    Published,
-    /// The article's own "last update" stamp.
-    LastUpdate,
-    /// Main text.
-    Text,
-}
-
-impl Field {
-    /// Every compared field, in the order reports list them.
-    pub const ALL: [Field; 5] = [
-        Field::Title,
-        Field::Byline,
-        Field::Published,
-        Field::LastUpdate,
-        Field::Text,
-    ];
-
-    /// The name used in JSON and on the command line (the [`Article`] field's name).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Field::Title => "title",
-            Field::Byline => "byline",
-            Field::Published => "published",
-            Field::LastUpdate => "last_update",
-            Field::Text => "text",
-        }
-    }
-
-    /// The field's value in `article`.
-    pub fn get(self, article: &Article) -> Option<&str> {
-        match self {
-            Field::Title => article.title.as_deref(),
-            Field::Byline => article.byline.as_deref(),
-            Field::Published => article.published.as_deref(),
-            Field::LastUpdate => article.last_update.as_deref(),
-            Field::Text => Some(&article.text),
-        }
-    }
-}
+pub use crate::diff::Field;
 
 /// How the current extractor's reading of a stored body compares with the stored article.
 #[derive(Debug, Clone, PartialEq, Eq)]

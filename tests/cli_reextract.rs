@@ -161,8 +161,9 @@ fn unknown_urls_and_versions_fail_like_history() {
         "same error as history"
     );
 
+    // A version that does not exist is a usage error, as in `diff` (issue 12).
     let out = s.run(&["reextract", &s.url(), "--version", "9", "--json"]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
     assert!(out.stdout.is_empty());
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert!(stderr.contains("no version 9"), "{stderr}");

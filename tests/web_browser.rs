@@ -134,6 +134,32 @@ fn chromium_renders_the_diff_with_insertions_and_deletions() {
     );
     println!("screenshot: {}", shot.display());
 
+    // The inline view on a phone and the side-by-side view on a desktop: kept for people
+    // to look at (issue 12 asks for both views at both widths).
+    for (name, size, query) in [
+        ("diff-inline-phone.png", "390,1400", ""),
+        ("diff-side-desktop.png", "1000,1400", "&view=side"),
+        ("stats-desktop.png", "1000,1400", "stats"),
+    ] {
+        let shot = out_dir.join(name);
+        let target = if query == "stats" {
+            format!("http://{addr}/stats")
+        } else {
+            format!("{url}{query}")
+        };
+        run_chromium(
+            &bin,
+            &dir.path().join(format!("profile-{name}")),
+            &[
+                format!("--screenshot={}", shot.display()),
+                format!("--window-size={size}"),
+            ],
+            &target,
+        );
+        assert!(shot.is_file(), "{}", shot.display());
+        println!("screenshot: {}", shot.display());
+    }
+
     // The side-by-side view on a phone-sized window: kept for people to look at.
     let phone = out_dir.join("diff-side-phone.png");
     run_chromium(

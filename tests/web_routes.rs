@@ -185,7 +185,7 @@ async fn diff_page_marks_words_collapses_unchanged_runs_and_links_neighbours() {
 
     // Defaults: the last two versions (a stamp-only change).
     let last = s.text(&format!("/diff?url={}", enc(HARBOUR)), HTML).await;
-    assert!(last.contains("The texts are identical."));
+    assert!(last.contains("The text is identical."));
     assert!(last.contains("stamp only"));
     // Any two versions, the first against nothing.
     let far = s
@@ -536,5 +536,58 @@ async fn every_html_page_advertises_its_feed_and_needs_no_script() {
         assert!(!body.contains("<script"), "{path}");
         assert!(body.contains("<meta name=\"viewport\""), "{path}");
     }
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn stats_count_changes_per_week_silent_share_and_time_to_first_edit() {
+    let s = Server::start().await;
+    let stats: serde_json::Value =
+        serde_json::from_str(&s.text("/api/stats", "application/json").await).unwrap();
+    // HARBOUR: new, declared update (+4 h), silent edit, stamp only; the hostile article:
+    // new, declared update (+4 h); OTHER: new only.
+    let all = &stats["all"];
+    assert_eq!(
+        (all["articles"].as_u64(), all["versions"].as_u64()),
+        (Some(3), Some(7))
+    );
+    assert_eq!(all["edited_articles"], 2);
+    assert_eq!(all["silently_edited_articles"], 1);
+    assert_eq!(all["silent_share"], 0.5);
+    assert_eq!(all["median_secs_to_first_edit"], 4 * 3600);
+    let week = &all["weeks"].as_array().unwrap()[..];
+    assert_eq!(week.len(), 1, "{all}");
+    assert_eq!(week[0]["week"], "2024-02-26", "the Monday of 2024-03-01");
+    let kinds: Vec<u64> = ["new", "declared_update", "silent_edit", "stamp_only"]
+        .iter()
+        .map(|k| week[0][k].as_u64().unwrap())
+        .collect();
+    assert_eq!(kinds, [3, 2, 1, 1]);
+    let harbour = stats["sites"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["site"] == SITE)
+        .unwrap();
+    assert_eq!(harbour["silent_share"], 1.0);
+    let other = stats["sites"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["site"] == "other")
+        .unwrap();
+    assert!(other["silent_share"].is_null() && other["median_secs_to_first_edit"].is_null());
+
+    let page = s.text("/stats", HTML).await;
+    assert!(page.contains("<svg class=\"chart\""), "{page}");
+    assert!(
+        !page.contains("<script"),
+        "no script, and hostile site names escaped"
+    );
+    assert!(page.contains("50%") && page.contains("4 h 0 min"), "{page}");
+    assert!(
+        page.contains(&format!("href=\"/site?name={SITE}\"")),
+        "{page}"
+    );
     s.stop().await;
 }

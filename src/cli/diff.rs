@@ -3,81 +3,120 @@
 use clap::{Args, ValueEnum};
 
 use super::Context;
-use super::output::{print_json, print_text, use_colour};
-use super::render;
+use super::output::{ColorChoice, print_json, print_text, terminal_width};
+use super::render::{self, Paint};
 use crate::api::DiffJson;
-use crate::diff::word_diff;
+use crate::diff::{field_changes, word_counts, word_diff};
 use crate::error::Error;
+use crate::model::Version;
 
 /// Arguments of `emend diff`.
 #[derive(Debug, Args)]
 pub struct DiffArgs {
     /// Article URL
     pub url: String,
-    /// Older version [default: the one before --to]
+    /// Older version, 0 for the empty text [default: the one before --to]
     #[arg(long, value_name = "N")]
     pub from: Option<u32>,
     /// Newer version [default: the latest]
     #[arg(long, value_name = "M")]
     pub to: Option<u32>,
-    /// Print one JSON object with the word-level operations
+    /// Print one JSON object with the changed fields and the word-level operations
     #[arg(long)]
     pub json: bool,
     /// How to show the text diff
     #[arg(long, value_enum, default_value_t = DiffFormat::Inline)]
     pub format: DiffFormat,
+    /// When to colour the output (auto: on a terminal, unless NO_COLOR is set)
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
 }
 
 /// Layouts of the text diff.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum DiffFormat {
-    /// Word-level, insertions and deletions marked in running text.
+    /// Word-level marks in the changed paragraphs, unchanged ones folded.
     Inline,
-    /// Paragraph-level unified diff, as `diff -u` prints.
+    /// Paragraph-level unified diff, as `diff -u` prints with one paragraph a line.
     Unified,
-    /// Changed paragraphs in two columns, old left and new right.
+    /// Changed paragraphs in two columns as wide as the terminal, changed words marked.
     SideBySide,
 }
 
 /// Runs `emend diff`.
 pub async fn run(ctx: &Context, args: &DiffArgs) -> anyhow::Result<()> {
     let (url, versions) = ctx.reader("emend diff").await?.versions(&args.url).await?;
+    let (from, to) = pick(&url, &versions, args.from, args.to)?;
+    let from_text = from.map_or("", |v| v.article.text.as_str());
+    let ops = word_diff(from_text, &to.article.text);
+    let fields = from.map_or_else(Vec::new, |f| field_changes(&f.article, &to.article));
+    if args.json {
+        return print_json(&DiffJson {
+            url: &url,
+            from: from.map_or(0, |v| v.number),
+            to: to.number,
+            fields: &fields,
+            ops: &ops,
+        });
+    }
+    let paint = Paint::new(args.color.enabled());
+    let width = terminal_width();
+    let words = word_counts(&ops);
+    let mut out = render::header(&url, from, to, &fields, words, width, paint);
+    let from_label = from.map_or_else(|| "v0 (nothing)".to_owned(), |v| format!("v{}", v.number));
+    let to_label = format!("v{}", to.number);
+    let body = match (from, args.format) {
+        (_, DiffFormat::Unified) => {
+            render::unified(from_text, &to.article.text, &from_label, &to_label, paint)
+        }
+        // The first version is shown as its text: all of it marked inserted says nothing.
+        (None, _) => format!("{}\n", to.article.text.trim_end()),
+        _ if words == (0, 0) => String::new(),
+        (_, DiffFormat::Inline) => render::inline(&ops, paint),
+        (_, DiffFormat::SideBySide) => {
+            render::side_by_side(&ops, (&from_label, &to_label), width, paint)
+        }
+    };
+    if !body.is_empty() {
+        out.push('\n');
+        out.push_str(&body);
+    }
+    print_text(&out)
+}
+
+/// The two versions `--from` and `--to` name: `--to` defaults to the latest and `--from` to
+/// the one before it (`None` for version 0, the empty text). A range that is not older to
+/// newer or names a version that does not exist is a usage error.
+fn pick<'a>(
+    url: &str,
+    versions: &'a [Version],
+    from: Option<u32>,
+    to: Option<u32>,
+) -> Result<(Option<&'a Version>, &'a Version), Error> {
     let count = u32::try_from(versions.len()).unwrap_or(u32::MAX);
     let get = |n: u32| {
         versions
             .iter()
             .find(|v| v.number == n)
             .ok_or_else(|| Error::NoSuchVersion {
-                url: url.clone(),
+                url: url.to_owned(),
                 version: n,
                 count,
             })
     };
-    let to = get(args.to.unwrap_or(count))?;
-    let from_n = args.from.unwrap_or(to.number.saturating_sub(1));
-    let (from_text, from_n) = match from_n {
-        0 => ("", 0),
-        n => (get(n)?.article.text.as_str(), n),
-    };
-    let ops = word_diff(from_text, &to.article.text);
-    if args.json {
-        return print_json(&DiffJson {
-            url: &url,
+    let to = get(to.unwrap_or(count))?;
+    let from_n = from.unwrap_or(to.number.saturating_sub(1));
+    if from_n >= to.number {
+        return Err(Error::VersionRange {
+            url: url.to_owned(),
             from: from_n,
             to: to.number,
-            ops: &ops,
+            count,
         });
     }
-    let colour = use_colour();
-    let header = format!(
-        "{url}\nversion {from_n} → {} ({})\n",
-        to.number,
-        to.change.as_str()
-    );
-    let body = match args.format {
-        DiffFormat::Inline => render::inline(&ops, colour),
-        DiffFormat::Unified => render::unified(from_text, &to.article.text, from_n, to.number),
-        DiffFormat::SideBySide => render::side_by_side(from_text, &to.article.text, 100),
+    let from = match from_n {
+        0 => None,
+        n => Some(get(n)?),
     };
-    print_text(&format!("{header}\n{body}"))
+    Ok((from, to))
 }

@@ -7,6 +7,7 @@ use clap::Args;
 use super::Context;
 use super::output::{print_json, print_text};
 use crate::api::{HistoryJson, rfc3339};
+use crate::diff::change_labels;
 
 /// Arguments of `emend history`.
 #[derive(Debug, Args)]
@@ -29,17 +30,18 @@ pub async fn run(ctx: &Context, args: &HistoryArgs) -> anyhow::Result<()> {
         return print_json(&HistoryJson::new(&url, &versions));
     }
     let mut text = format!("{url}\n");
+    let mut prev = None;
     for v in &versions {
         writeln!(
             text,
-            "{:>4}  {}  stamp {:<25}  {:<15}  +{} -{}",
+            "{:>4}  {}  stamp {:<25}  {:<15}  {}",
             v.number,
             rfc3339(v.fetched_at),
             v.article.last_update.as_deref().unwrap_or("-"),
             v.change.as_str(),
-            v.words_added,
-            v.words_removed,
+            change_labels(prev, v).join(", "),
         )?;
+        prev = Some(v);
     }
     print_text(&text)
 }

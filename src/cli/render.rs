@@ -1,36 +1,85 @@
-//! Terminal renderings of a diff: inline word marks, unified paragraphs, side by side.
+//! Terminal renderings of a diff: the header naming both versions, inline word marks with
+//! unchanged paragraphs folded, unified paragraph hunks, and side by side columns.
+
+mod columns;
+mod header;
+mod paint;
+mod unified;
+
+pub use columns::side_by_side;
+pub use header::header;
+pub use paint::Paint;
+pub use unified::unified;
 
 use std::fmt::Write;
 
-use similar::{ChangeTag, TextDiff};
-
 use crate::diff::{DiffOp, Op};
+use crate::web::diff_view::{self, Block, Span};
 
-const RED_STRIKE: &str = "\x1b[31;9m";
-const GREEN_UNDERLINE: &str = "\x1b[32;4m";
-const RESET: &str = "\x1b[0m";
+/// Unchanged paragraphs shown on each side of a change; the rest are folded.
+const CONTEXT: usize = 1;
 
-/// Running text with deletions and insertions marked: ANSI colours, or
-/// `[-deleted-]{+inserted+}` (git's `--word-diff=plain`) without colour.
-pub fn inline(ops: &[DiffOp], colour: bool) -> String {
+/// Changed paragraphs with deletions and insertions marked in running text, and
+/// [`CONTEXT`] unchanged paragraphs around each; longer unchanged runs fold to one line.
+pub fn inline(ops: &[DiffOp], paint: Paint) -> String {
+    let view = diff_view::build(ops);
+    let last = view.blocks.len().saturating_sub(1);
     let mut out = String::new();
-    for op in ops {
-        match (op.op, colour) {
-            (Op::Equal, _) => out.push_str(&op.text),
-            (Op::Delete, true) => mark(&mut out, &op.text, RED_STRIKE, RESET),
-            (Op::Insert, true) => mark(&mut out, &op.text, GREEN_UNDERLINE, RESET),
-            (Op::Delete, false) => mark(&mut out, &op.text, "[-", "-]"),
-            (Op::Insert, false) => mark(&mut out, &op.text, "{+", "+}"),
+    for (i, block) in view.blocks.iter().enumerate() {
+        match block {
+            Block::Changed { inline, .. } => {
+                out.push_str(&marked(inline, paint));
+                out.push_str("\n\n");
+            }
+            Block::Same { text, .. } => {
+                let paras: Vec<&str> = text.split("\n\n").collect();
+                let (head, tail) = match (i == 0, i == last) {
+                    (true, true) => (0, 0),
+                    (true, false) => (0, CONTEXT),
+                    (false, true) => (CONTEXT, 0),
+                    (false, false) => (CONTEXT, CONTEXT),
+                };
+                if head + tail >= paras.len() {
+                    paras.iter().for_each(|p| push_para(&mut out, p));
+                    continue;
+                }
+                paras[..head].iter().for_each(|p| push_para(&mut out, p));
+                let folded = paras.len() - head - tail;
+                let s = if folded == 1 { "" } else { "s" };
+                out.push_str(&paint.dim(&format!("⋯ {folded} unchanged paragraph{s} ⋯")));
+                out.push_str("\n\n");
+                paras[paras.len() - tail..]
+                    .iter()
+                    .for_each(|p| push_para(&mut out, p));
+            }
         }
     }
-    if !out.ends_with('\n') {
-        out.push('\n');
+    let trimmed = out.trim_end().len();
+    out.truncate(trimmed);
+    out.push('\n');
+    out
+}
+
+fn push_para(out: &mut String, para: &str) {
+    out.push_str(para);
+    out.push_str("\n\n");
+}
+
+/// One changed row's spans as running text with marks.
+fn marked(spans: &[Span], paint: Paint) -> String {
+    let mut out = String::new();
+    for s in spans {
+        match s.op {
+            Op::Equal => out.push_str(&s.text),
+            op => mark(&mut out, &s.text, op, paint),
+        }
     }
     out
 }
 
-/// Marks `text`, keeping paragraph breaks outside the marks so each paragraph stays readable.
-fn mark(out: &mut String, text: &str, open: &str, close: &str) {
+/// Marks `text`, keeping paragraph breaks and the surrounding spaces outside the marks so
+/// each paragraph stays readable.
+fn mark(out: &mut String, text: &str, op: Op, paint: Paint) {
     for (i, para) in text.split("\n\n").enumerate() {
         if i > 0 {
             out.push_str("\n\n");
@@ -42,87 +91,8 @@ fn mark(out: &mut String, text: &str, open: &str, close: &str) {
         }
         let lead = &para[..para.len() - para.trim_start().len()];
         let tail = &para[para.trim_end().len()..];
-        let _ = write!(out, "{lead}{open}{trimmed}{close}{tail}");
+        let _ = write!(out, "{lead}{}{tail}", paint.op(op, trimmed));
     }
-}
-
-fn paragraphs(text: &str) -> Vec<&str> {
-    text.split("\n\n")
-        .filter(|p| !p.trim().is_empty())
-        .collect()
-}
-
-/// A paragraph-level unified diff with three paragraphs of context.
-pub fn unified(old: &str, new: &str, from: u32, to: u32) -> String {
-    let old_p = paragraphs(old);
-    let new_p = paragraphs(new);
-    let diff = TextDiff::from_slices(&old_p, &new_p);
-    let mut out = String::new();
-    let _ = writeln!(out, "--- version {from}\n+++ version {to}");
-    for group in diff.grouped_ops(3) {
-        for op in &group {
-            for change in diff.iter_changes(op) {
-                let sign = match change.tag() {
-                    ChangeTag::Equal => ' ',
-                    ChangeTag::Delete => '-',
-                    ChangeTag::Insert => '+',
-                };
-                let _ = writeln!(out, "{sign}{}", change.value());
-            }
-        }
-        out.push_str("@@\n");
-    }
-    out
-}
-
-/// Changed paragraphs in two columns of `width` total characters; unchanged ones are elided.
-pub fn side_by_side(old: &str, new: &str, width: usize) -> String {
-    let col = (width.saturating_sub(3) / 2).max(20);
-    let old_p = paragraphs(old);
-    let new_p = paragraphs(new);
-    let diff = TextDiff::from_slices(&old_p, &new_p);
-    let mut out = String::new();
-    for group in diff.grouped_ops(0) {
-        let mut left: Vec<&str> = Vec::new();
-        let mut right: Vec<&str> = Vec::new();
-        for op in &group {
-            for change in diff.iter_changes(op) {
-                match change.tag() {
-                    ChangeTag::Delete => left.push(change.value()),
-                    ChangeTag::Insert => right.push(change.value()),
-                    ChangeTag::Equal => {}
-                }
-            }
-        }
-        let l = wrap(&left.join(" ¶ "), col);
-        let r = wrap(&right.join(" ¶ "), col);
-        for i in 0..l.len().max(r.len()) {
-            let a = l.get(i).map_or("", String::as_str);
-            let b = r.get(i).map_or("", String::as_str);
-            let pad = col.saturating_sub(a.chars().count());
-            let _ = writeln!(out, "{a}{:pad$} | {b}", "");
-        }
-        let _ = writeln!(out, "{}", "-".repeat(col * 2 + 3));
-    }
-    out
-}
-
-fn wrap(text: &str, width: usize) -> Vec<String> {
-    let mut lines = Vec::new();
-    let mut line = String::new();
-    for word in text.split_whitespace() {
-        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
-            lines.push(std::mem::take(&mut line));
-        }
-        if !line.is_empty() {
-            line.push(' ');
-        }
-        line.push_str(word);
-    }
-    if !line.is_empty() {
-        lines.push(line);
-    }
-    lines
 }
 
 #[cfg(test)]
@@ -133,20 +103,23 @@ mod tests {
     #[test]
     fn plain_inline_marks_words_like_git() {
         let ops = word_diff("a b c", "a x c");
-        assert_eq!(inline(&ops, false), "a [-b-]{+x+} c\n");
+        assert_eq!(inline(&ops, Paint::plain()), "a [-b-]{+x+} c\n");
     }
 
     #[test]
-    fn side_by_side_shows_only_changed_paragraphs() {
-        let out = side_by_side("same\n\nold words", "same\n\nnew words", 60);
-        assert!(out.contains("old words"));
-        assert!(out.contains("| new words"));
-        assert!(!out.contains("same"));
+    fn inline_folds_unchanged_paragraphs_beyond_the_context() {
+        let old = "P1.\n\nP2.\n\nP3.\n\nP4 old.\n\nP5.\n\nP6.\n\nP7.";
+        let new = old.replace("old", "new");
+        let out = inline(&word_diff(old, &new), Paint::plain());
+        assert_eq!(
+            out,
+            "⋯ 2 unchanged paragraphs ⋯\n\nP3.\n\nP4 [-old.-]{+new.+}\n\nP5.\n\n⋯ 2 unchanged paragraphs ⋯\n"
+        );
     }
 
     #[test]
-    fn unified_marks_paragraphs() {
-        let out = unified("one\n\ntwo", "one\n\nthree", 1, 2);
-        assert!(out.contains("-two\n+three\n"), "{out}");
+    fn coloured_inline_uses_ansi_and_no_plain_marks() {
+        let out = inline(&word_diff("a b c", "a x c"), Paint::new(true));
+        assert!(out.contains("\x1b[") && !out.contains("[-"), "{out:?}");
     }
 }

@@ -17,6 +17,7 @@ mod outbox;
 mod recent;
 mod recover;
 mod schedule;
+mod stats;
 mod tx;
 mod versions;
 
@@ -34,6 +35,7 @@ pub use versions::{NewVersion, Route};
 /// How long a flush may take before the store is taken to be failing. Far beyond any
 /// healthy disk's sync, even a busy one.
 pub const FLUSH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+pub use stats::ChangeEvent;
 
 /// Version of the on-disk layout; [`Store::open`] refuses any other.
 pub const SCHEMA_VERSION: u32 = 1;

@@ -17,8 +17,8 @@ use super::pages::recent::{self, RecentQuery};
 use super::respond::{WebError, blocking, with_type};
 use super::security::escape_html;
 use super::view;
-use crate::diff::{Op, word_diff};
-use crate::model::{ChangeKind, Version};
+use crate::diff::{Field, FieldChange, Op, field_changes, headline_phrase, word_diff};
+use crate::model::Version;
 use crate::store::Store;
 
 /// Entries per feed.
@@ -59,6 +59,8 @@ pub struct FeedItem {
     pub version: Version,
     /// The first changed phrases.
     pub summary: Vec<Span>,
+    /// Every field besides the text that changed, with both values.
+    pub fields: Vec<FieldChange>,
 }
 
 fn fixed(t: DateTime<Utc>) -> FixedDateTime {
@@ -78,18 +80,39 @@ fn link(href: String, rel: &str, mime: Option<&str>) -> Link {
 /// is escaped here; the XML writer escapes the whole again as Atom requires.
 fn content_html(base: &str, item: &FeedItem) -> String {
     let v = &item.version;
+    let words = match headline_phrase(v) {
+        Some(p) => p.to_owned(),
+        None => format!("+{} / −{} words", v.words_added, v.words_removed),
+    };
     let mut html = format!(
-        "<p><strong>{}</strong>: +{} / −{} words, version {} fetched {}.",
+        "<p><strong>{}</strong>: {words}, version {} fetched {}.",
         view::kind_label(v.change),
-        v.words_added,
-        v.words_removed,
         v.number,
         view::when(v.fetched_at),
     );
-    if let Some(stamp) = &v.article.last_update {
-        html.push_str(&format!(" Article stamp: {}.", escape_html(stamp)));
+    let stamp = v.article.last_update.as_deref().map(escape_html);
+    let moved = item.fields.iter().find(|f| f.field == Field::LastUpdate);
+    match (stamp, moved) {
+        (Some(s), None) if v.number > 1 => {
+            html.push_str(&format!(" Article stamp: {s} (unchanged)."))
+        }
+        (Some(s), Some(m)) => html.push_str(&format!(
+            " Article stamp: {s} (moved from {}).",
+            escape_html(m.from.as_deref().unwrap_or("none"))
+        )),
+        (Some(s), None) => html.push_str(&format!(" Article stamp: {s}.")),
+        (None, _) => {}
     }
     html.push_str("</p>");
+    for f in item.fields.iter().filter(|f| f.field != Field::LastUpdate) {
+        let value = |x: &Option<String>| escape_html(x.as_deref().unwrap_or("(none)"));
+        html.push_str(&format!(
+            "<p>{}: <del>{}</del> → <ins>{}</ins></p>",
+            f.field.as_str(),
+            value(&f.from),
+            value(&f.to)
+        ));
+    }
     if !item.summary.is_empty() {
         html.push_str("<ul>");
         for s in &item.summary {
@@ -186,30 +209,35 @@ pub fn atom(base: &str, meta: &FeedMeta, items: &[FeedItem]) -> String {
     feed.to_string()
 }
 
-/// The summary of what `v` changed against the previous version of `url`.
-fn summarise(store: &Store, url: &str, v: &Version) -> Result<Vec<Span>, WebError> {
-    if v.change == ChangeKind::StampOnly {
-        return Ok(Vec::new());
-    }
-    let old = match v.number.checked_sub(1).filter(|n| *n > 0) {
-        Some(n) => store
-            .version(url, n)?
-            .map(|p| p.article.text)
-            .unwrap_or_default(),
-        None => String::new(),
+/// The summary of what `v` changed against the previous version of `url`: the first
+/// changed phrases and every changed field besides the text.
+fn summarise(
+    store: &Store,
+    url: &str,
+    v: &Version,
+) -> Result<(Vec<Span>, Vec<FieldChange>), WebError> {
+    let prev = match v.number.checked_sub(1).filter(|n| *n > 0) {
+        Some(n) => store.version(url, n)?,
+        None => None,
     };
-    if v.number == 1 {
+    let Some(prev) = prev else {
         // A new article: quote its opening rather than the whole text as an insertion.
         let opening = diff_view::shorten(v.article.text.trim(), 300);
-        return Ok(vec![Span {
+        let spans = vec![Span {
             op: Op::Insert,
             text: opening,
-        }]);
+        }];
+        return Ok((spans, Vec::new()));
+    };
+    let fields = field_changes(&prev.article, &v.article);
+    if prev.article.text == v.article.text {
+        return Ok((Vec::new(), fields));
     }
-    Ok(diff_view::summary(
-        &word_diff(&old, &v.article.text),
+    let spans = diff_view::summary(
+        &word_diff(&prev.article.text, &v.article.text),
         SUMMARY_PHRASES,
-    ))
+    );
+    Ok((spans, fields))
 }
 
 fn respond(base: &str, meta: &FeedMeta, items: &[FeedItem]) -> Response {
@@ -221,12 +249,13 @@ fn items_from_recent(store: &Store, q: &RecentQuery) -> Result<Vec<FeedItem>, We
     page.items
         .into_iter()
         .map(|(url, site, version)| {
-            let summary = summarise(store, &url, &version)?;
+            let (summary, fields) = summarise(store, &url, &version)?;
             Ok(FeedItem {
                 url,
                 site,
                 version,
                 summary,
+                fields,
             })
         })
         .collect()
@@ -295,12 +324,13 @@ pub(crate) async fn article(
         versions.truncate(ENTRIES);
         let mut items = Vec::with_capacity(versions.len());
         for version in versions {
-            let summary = summarise(store, &url, &version)?;
+            let (summary, fields) = summarise(store, &url, &version)?;
             items.push(FeedItem {
                 url: url.clone(),
                 site: site.clone(),
                 version,
                 summary,
+                fields,
             });
         }
         let meta = FeedMeta {

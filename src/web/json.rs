@@ -44,6 +44,7 @@ pub async fn diff(State(state): State<AppState>, Query(q): Query<DiffQuery>) -> 
             url: &c.url,
             from: c.from.as_ref().map(|v| v.number).unwrap_or(0),
             to: c.to.number,
+            fields: &c.fields,
             ops: &c.ops,
         })
     })

@@ -75,6 +75,8 @@ pub fn router(store: Store, options: WebOptions) -> Router {
         .route("/version", get(pages::version::page))
         .route("/diff", get(pages::diff::page))
         .route("/raw", get(pages::raw::body))
+        .route("/stats", get(pages::stats::page))
+        .route("/api/stats", get(pages::stats::api))
         .route("/api/history", get(json::history))
         .route("/api/diff", get(json::diff))
         .route("/api/list", get(json::list))

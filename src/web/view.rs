@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 
 use super::links;
+use crate::diff::headline_phrase;
 use crate::model::{ArticleRecord, ChangeKind, Version};
 
 /// Page size of every paginated list.
@@ -83,6 +84,8 @@ pub struct ChangeRow {
     pub added: u32,
     /// Words removed.
     pub removed: u32,
+    /// What changed when no word of the text did ("headline changed", "stamp moved").
+    pub phrase: Option<&'static str>,
     /// Link to the diff with the previous version.
     pub diff_href: String,
     /// Link to the version page.
@@ -105,6 +108,7 @@ impl ChangeRow {
             at: when(v.fetched_at),
             added: v.words_added,
             removed: v.words_removed,
+            phrase: headline_phrase(v),
             diff_href: change_diff_href(url, v),
             version_href: links::version(url, v.number),
             article_href: links::article(url),

@@ -32,6 +32,7 @@ struct VersionRow {
     kind_label: &'static str,
     added: u32,
     removed: u32,
+    phrase: Option<&'static str>,
     diff_href: String,
     new_title: Option<String>,
 }
@@ -107,6 +108,7 @@ pub async fn page(
                 kind_label: view::kind_label(v.change),
                 added: v.words_added,
                 removed: v.words_removed,
+                phrase: crate::diff::headline_phrase(v),
                 diff_href: view::change_diff_href(&url, v),
                 new_title: (v.number > 1 && title != prev_title)
                     .then(|| title.unwrap_or("").to_owned()),

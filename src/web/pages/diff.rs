@@ -7,7 +7,7 @@ use axum::response::Response;
 use serde::Deserialize;
 
 use super::canonical;
-use crate::diff::{DiffOp, word_counts, word_diff};
+use crate::diff::{DiffOp, Field, FieldChange, field_changes, word_counts, word_diff};
 use crate::model::Version;
 use crate::store::Store;
 use crate::web::AppState;
@@ -39,6 +39,8 @@ pub struct Compared {
     pub from: Option<Version>,
     /// The newer version.
     pub to: Version,
+    /// Every field besides the text that differs from `from` to `to`.
+    pub fields: Vec<FieldChange>,
     /// Word-level operations from `from` to `to`.
     pub ops: Vec<DiffOp>,
 }
@@ -54,7 +56,9 @@ pub fn compare(store: &Store, q: &DiffQuery) -> Result<Compared, WebError> {
     let from_n = q.from.unwrap_or(to_n.saturating_sub(1));
     let get = |n: u32| -> Result<Version, WebError> {
         store.version(&url, n)?.ok_or_else(|| {
-            WebError::NotFound(format!("{url}: no version {n} (the article has {count})"))
+            WebError::NotFound(format!(
+                "{url}: no version {n} (the article has versions 1 to {count})"
+            ))
         })
     };
     let to = if to_n == count { latest } else { get(to_n)? };
@@ -63,13 +67,23 @@ pub fn compare(store: &Store, q: &DiffQuery) -> Result<Compared, WebError> {
     } else {
         Some(get(from_n)?)
     };
+    // Checked after both exist, so a missing version is a 404 whatever the order.
+    if from_n >= to_n {
+        return Err(WebError::BadRequest(format!(
+            "{url}: from={from_n} must be older than to={to_n} (the article has versions 1 to {count})"
+        )));
+    }
     let old = from.as_ref().map(|v| v.article.text.as_str()).unwrap_or("");
     let ops = word_diff(old, &to.article.text);
+    let fields = from
+        .as_ref()
+        .map_or_else(Vec::new, |f| field_changes(&f.article, &to.article));
     Ok(Compared {
         url,
         count,
         from,
         to,
+        fields,
         ops,
     })
 }
@@ -89,11 +103,45 @@ struct DiffPage {
     kind_label: &'static str,
     added: u32,
     removed: u32,
-    title_change: Option<(String, String)>,
+    stamps: Vec<StampRow>,
+    stamp_note: Option<&'static str>,
+    fields: Vec<FieldRow>,
+    /// The first version: its text is shown as it is, not as one long insertion.
+    first: Option<String>,
     side: bool,
     inline_href: String,
     side_href: String,
     view: DiffView,
+}
+
+/// One of the two compared versions, as the header lists it.
+struct StampRow {
+    label: String,
+    href: String,
+    fetched: String,
+    stamp: String,
+}
+
+impl StampRow {
+    fn new(url: &str, v: &Version) -> Self {
+        StampRow {
+            label: format!("v{}", v.number),
+            href: links::version(url, v.number),
+            fetched: view::when(v.fetched_at),
+            stamp: v
+                .article
+                .last_update
+                .clone()
+                .unwrap_or_else(|| "none".to_owned()),
+        }
+    }
+}
+
+/// A changed field besides the text and the stamp (which the stamp rows show).
+struct FieldRow {
+    name: &'static str,
+    from: String,
+    to: String,
 }
 
 /// `GET /diff?url=&from=&to=&view=`.
@@ -107,13 +155,35 @@ pub async fn page(
         let from_n = c.from.as_ref().map(|v| v.number).unwrap_or(0);
         let to_n = c.to.number;
         let (added, removed) = word_counts(&c.ops);
-        let old_title = c.from.as_ref().and_then(|v| v.article.title.clone());
-        let new_title = c.to.article.title.clone();
         let here = links::diff(url, from_n, to_n);
+        let stamps: Vec<StampRow> = c
+            .from
+            .iter()
+            .chain(std::iter::once(&c.to))
+            .map(|v| StampRow::new(url, v))
+            .collect();
+        let stamp_note = c.from.as_ref().map(|f| {
+            if f.article.last_update == c.to.article.last_update {
+                "stamp unchanged"
+            } else {
+                "stamp moved"
+            }
+        });
+        let none = || "(none)".to_owned();
+        let fields = c
+            .fields
+            .iter()
+            .filter(|f| f.field != Field::LastUpdate)
+            .map(|f| FieldRow {
+                name: f.field.as_str(),
+                from: f.from.clone().unwrap_or_else(none),
+                to: f.to.clone().unwrap_or_else(none),
+            })
+            .collect();
         render(&DiffPage {
             title: format!(
                 "Changes to {}",
-                view::title_or_url(new_title.as_deref(), url)
+                view::title_or_url(c.to.article.title.as_deref(), url)
             ),
             feed: links::feed_article(url),
             article_href: links::article(url),
@@ -130,8 +200,10 @@ pub async fn page(
             kind_label: view::kind_label(c.to.change),
             added,
             removed,
-            title_change: (c.from.is_some() && old_title != new_title)
-                .then(|| (old_title.unwrap_or_default(), new_title.unwrap_or_default())),
+            stamps,
+            stamp_note,
+            fields,
+            first: c.from.is_none().then(|| c.to.article.text.clone()),
             side: q.view.as_deref() == Some("side"),
             side_href: format!("{here}&view=side"),
             inline_href: here,

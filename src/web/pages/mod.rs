@@ -9,6 +9,7 @@ pub mod raw;
 pub mod recent;
 pub mod search;
 pub mod sites;
+pub mod stats;
 pub mod version;
 
 use super::respond::WebError;
