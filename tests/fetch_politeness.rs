@@ -14,7 +14,7 @@ use axum::routing::get;
 use common::fetcher::{HTML, fetcher};
 use common::server::{Logged, TestServer};
 use emend::Error;
-use emend::fetch::{Conditional, FetchOptions, PageResponse, ResourceKind};
+use emend::fetch::{Conditional, FetchOptions, PageResponse, ResourceKind, Scope};
 
 fn html() -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "text/html")], HTML)
@@ -73,7 +73,7 @@ async fn no_second_sees_more_than_rate_plus_one_requests_of_any_kind() {
         let f = Arc::clone(&f);
         let url = s.parsed_url("/feed.xml");
         tasks.push(tokio::spawn(async move {
-            f.fetch_resource(&url, ResourceKind::Feed, &Conditional::default())
+            f.fetch_resource(&url, ResourceKind::Feed, &Conditional::default(), &Scope::Any)
                 .await
                 .map(|_| ())
         }));
@@ -244,6 +244,7 @@ async fn a_slow_or_held_off_host_does_not_delay_another() {
             &Conditional::default(),
             FetchOptions {
                 ignore_robots: true,
+                ..FetchOptions::default()
             },
         )
         .await
@@ -268,6 +269,7 @@ async fn a_slow_or_held_off_host_does_not_delay_another() {
                 &Conditional::default(),
                 FetchOptions {
                     ignore_robots: true,
+                    ..FetchOptions::default()
                 },
             )
             .await
@@ -313,6 +315,7 @@ async fn a_slow_or_held_off_host_does_not_delay_another() {
                 &Conditional::default(),
                 FetchOptions {
                     ignore_robots: true,
+                    ..FetchOptions::default()
                 },
             )
             .await
@@ -359,7 +362,7 @@ async fn a_long_retry_after_is_reported_at_once_not_slept() {
     let f = fetcher();
     let opts = FetchOptions::default();
     let err = f
-        .fetch_page(&s.parsed_url("/busy"), &Conditional::default(), opts)
+        .fetch_page(&s.parsed_url("/busy"), &Conditional::default(), opts.clone())
         .await
         .unwrap_err();
     assert!(

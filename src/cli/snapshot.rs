@@ -49,6 +49,8 @@ pub async fn run(ctx: &Context, args: &SnapshotArgs) -> anyhow::Result<()> {
             &url,
             CheckOptions {
                 ignore_robots: args.ignore_robots,
+                // A URL the user fetches once by hand may be anywhere, their intranet included.
+                anywhere: true,
             },
         )
         .await?;

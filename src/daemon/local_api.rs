@@ -22,6 +22,7 @@ use std::sync::Arc;
 
 use super::Shared;
 use super::watchlist;
+use crate::fetch::Scope;
 use crate::error::Error;
 
 /// File name of the socket inside the database directory.
@@ -75,6 +76,13 @@ async fn watch_url(State(shared): State<Arc<Shared>>, Query(q): Query<UrlQuery>)
         Ok(u) => u,
         Err(e) => return (StatusCode::BAD_REQUEST, e.to_string()).into_response(),
     };
+    // The daemon fetches for whoever can reach its socket: a URL outside the configured
+    // sites' reach (a loopback, private or link-local address) is refused before it is
+    // scheduled, as `emend watch` without a daemon refuses it at its first check.
+    let scope = Scope::for_article(&shared.config, None, &url);
+    if let Err(e) = shared.pipeline.fetcher().check_address(&url, &scope).await {
+        return (StatusCode::FORBIDDEN, e.to_string()).into_response();
+    }
     let now = chrono::Utc::now();
     match watchlist::watch(
         shared.store(),
