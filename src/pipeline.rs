@@ -6,8 +6,8 @@ use std::time::Duration;
 use url::Url;
 
 use crate::config::Config;
-use crate::discover::MAX_URL_LEN;
 use crate::diff::{classify, content_hash, word_count, word_counts, word_diff};
+use crate::discover::MAX_URL_LEN;
 use crate::error::{Error, Result};
 use crate::extract::{self, EXTRACTOR_VERSION};
 use crate::fetch::{Conditional, FetchOptions, Fetcher, PageResponse, Scope};

@@ -103,10 +103,19 @@ async fn a_page_naming_a_tracked_article_as_canonical_does_not_start_its_history
         .await
         .unwrap();
     assert_eq!(first.url, real);
-    assert_eq!(first.change, ChangeKind::New, "the real page starts its history");
+    assert_eq!(
+        first.change,
+        ChangeKind::New,
+        "the real page starts its history"
+    );
     let versions = p.store().versions(&real).unwrap();
     assert_eq!(versions.len(), 1);
-    assert!(versions[0].article.text.contains("What the newsroom wrote."));
+    assert!(
+        versions[0]
+            .article
+            .text
+            .contains("What the newsroom wrote.")
+    );
 }
 
 #[tokio::test]
@@ -117,14 +126,23 @@ async fn a_canonical_on_another_host_is_not_the_key_of_a_sites_page() {
     site.set("/robots.txt", Route::new(200, "text/plain", ALLOW_ALL));
     site.set(
         "/news/1",
-        page("One", "Claims another host's URL.", Some("http://127.0.0.3/news/victim")),
+        page(
+            "One",
+            "Claims another host's URL.",
+            Some("http://127.0.0.3/news/victim"),
+        ),
     );
     let r = p
         .check(&site.parsed_url("/news/1"), CheckOptions::default())
         .await
         .unwrap();
     assert_eq!(r.url, site.url("/news/1"));
-    assert!(p.store().latest("http://127.0.0.3/news/victim").unwrap().is_none());
+    assert!(
+        p.store()
+            .latest("http://127.0.0.3/news/victim")
+            .unwrap()
+            .is_none()
+    );
 }
 
 #[test]
@@ -134,14 +152,22 @@ fn watch_refuses_a_loopback_url_outside_every_site() {
     server.set("/admin", page("Admin", "Internal.", None));
     let dir = tempfile::tempdir().unwrap();
     let url = server.url("/admin");
-    for target in [url.as_str(), "http://localhost:9/admin", "http://[::1]:9/x", "http://169.254.169.254/latest"] {
+    for target in [
+        url.as_str(),
+        "http://localhost:9/admin",
+        "http://[::1]:9/x",
+        "http://169.254.169.254/latest",
+    ] {
         let out = common::emend(dir.path())
             .args(["--db", "db", "watch", target])
             .output()
             .unwrap();
         assert!(!out.status.success(), "{target} was watched");
         let err = String::from_utf8_lossy(&out.stderr);
-        assert!(err.contains("refused by the address policy"), "{target}: {err}");
+        assert!(
+            err.contains("refused by the address policy"),
+            "{target}: {err}"
+        );
     }
     assert!(server.requests().is_empty(), "{:?}", server.paths());
 }

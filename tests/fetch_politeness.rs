@@ -73,9 +73,14 @@ async fn no_second_sees_more_than_rate_plus_one_requests_of_any_kind() {
         let f = Arc::clone(&f);
         let url = s.parsed_url("/feed.xml");
         tasks.push(tokio::spawn(async move {
-            f.fetch_resource(&url, ResourceKind::Feed, &Conditional::default(), &Scope::Any)
-                .await
-                .map(|_| ())
+            f.fetch_resource(
+                &url,
+                ResourceKind::Feed,
+                &Conditional::default(),
+                &Scope::Any,
+            )
+            .await
+            .map(|_| ())
         }));
     }
     for t in tasks {
@@ -362,7 +367,11 @@ async fn a_long_retry_after_is_reported_at_once_not_slept() {
     let f = fetcher();
     let opts = FetchOptions::default();
     let err = f
-        .fetch_page(&s.parsed_url("/busy"), &Conditional::default(), opts.clone())
+        .fetch_page(
+            &s.parsed_url("/busy"),
+            &Conditional::default(),
+            opts.clone(),
+        )
         .await
         .unwrap_err();
     assert!(

@@ -93,8 +93,8 @@ async fn check(p: &Pipeline, url: &str) -> CheckReport {
         ..CheckOptions::default()
     };
     p.check(&Url::parse(url).expect("test helper"), opts)
-    .await
-    .unwrap_or_else(|e| panic!("check {url}: {e}"))
+        .await
+        .unwrap_or_else(|e| panic!("check {url}: {e}"))
 }
 
 /// Checks `a` and `b` at once, their responses released together.

@@ -260,7 +260,10 @@ async fn read_sitemap(
     seen: &mut Memory,
     url: &Url,
 ) -> Result<discover::Sitemap> {
-    match seen.fetch(shared, scope, url, ResourceKind::Sitemap).await? {
+    match seen
+        .fetch(shared, scope, url, ResourceKind::Sitemap)
+        .await?
+    {
         Some(res) => discover::parse_sitemap(&res.body, &res.final_url),
         None => Ok(discover::Sitemap::default()),
     }

@@ -22,8 +22,8 @@ use std::sync::Arc;
 
 use super::Shared;
 use super::watchlist;
-use crate::fetch::Scope;
 use crate::error::Error;
+use crate::fetch::Scope;
 
 /// File name of the socket inside the database directory.
 pub const SOCKET_NAME: &str = "daemon.sock";

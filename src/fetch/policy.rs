@@ -43,7 +43,12 @@ pub struct SiteScope {
 impl SiteScope {
     /// The reach of `site`.
     pub fn of(site: &Site) -> SiteScope {
-        let configured = || site.feeds.iter().chain(&site.sitemaps).chain(&site.start_urls);
+        let configured = || {
+            site.feeds
+                .iter()
+                .chain(&site.sitemaps)
+                .chain(&site.start_urls)
+        };
         let mut hosts: Vec<SiteHost> = configured()
             .filter_map(|u| {
                 Some(SiteHost {
@@ -121,7 +126,10 @@ impl Scope {
     /// How the user could allow private addresses here, for error messages.
     pub(crate) fn private_hint(&self) -> String {
         match self {
-            Scope::Site(s) => format!("; set allow_private = true in site {:?} to allow it", s.name),
+            Scope::Site(s) => format!(
+                "; set allow_private = true in site {:?} to allow it",
+                s.name
+            ),
             _ => "; only a configured site may reach one (see allow_private in sites.toml)".into(),
         }
     }
@@ -241,9 +249,17 @@ mod tests {
     fn private_addresses_need_a_site_that_allows_them() {
         let u = Url::parse("http://127.0.0.1:8080/").unwrap();
         assert!(Scope::Public.check(&u).is_err());
-        assert!(Scope::Public.check(&Url::parse("http://localhost/").unwrap()).is_err());
+        assert!(
+            Scope::Public
+                .check(&Url::parse("http://localhost/").unwrap())
+                .is_err()
+        );
         assert!(Scope::Any.check(&u).is_ok());
-        assert!(scope(&[("127.0.0.1", Some(8080))], false).check(&u).is_err());
+        assert!(
+            scope(&[("127.0.0.1", Some(8080))], false)
+                .check(&u)
+                .is_err()
+        );
         assert!(scope(&[("127.0.0.1", Some(8080))], true).check(&u).is_ok());
     }
 }

@@ -119,7 +119,12 @@ impl Fetcher {
     }
 
     /// One request, after the host's rate limit (and any hold-off) allows it.
-    async fn send(&self, url: &Url, cond: &Conditional, scope: &Scope) -> Result<reqwest::Response> {
+    async fn send(
+        &self,
+        url: &Url,
+        cond: &Conditional,
+        scope: &Scope,
+    ) -> Result<reqwest::Response> {
         let host = host_key(url);
         if let Err(free_at) = self.politeness().until_ready(&host).await {
             let wait = free_at.saturating_duration_since(tokio::time::Instant::now());

@@ -2,9 +2,9 @@
 
 use url::Url;
 
+use super::body::read_capped;
 use super::policy::Scope;
 use super::{Fetcher, shown};
-use super::body::read_capped;
 use crate::error::{Error, Result};
 use crate::politeness::{RobotsFetch, RobotsVerdict, host_key, robots_url};
 
@@ -39,9 +39,7 @@ impl Fetcher {
         }
         match verdict {
             RobotsVerdict::Allowed => Ok(()),
-            RobotsVerdict::Disallowed => Err(Error::RobotsDisallowed {
-                url: shown(url),
-            }),
+            RobotsVerdict::Disallowed => Err(Error::RobotsDisallowed { url: shown(url) }),
             RobotsVerdict::Unreachable { reason } => Err(Error::RobotsUnavailable {
                 host: host_key(url),
                 reason,
@@ -88,9 +86,7 @@ impl Fetcher {
             }
             // A redirect that cannot be followed (too many, or out of the site's reach) is
             // "unavailable" per RFC 9309; the page itself is held to the same policy.
-            Err(Error::Redirect { .. } | Error::AddressRefused { .. }) => {
-                RobotsFetch::Unavailable
-            }
+            Err(Error::Redirect { .. } | Error::AddressRefused { .. }) => RobotsFetch::Unavailable,
             Err(Error::Network { message, .. }) => {
                 network = Some(message.clone());
                 RobotsFetch::Unreachable { reason: message }

@@ -93,11 +93,6 @@ impl Daemon {
         self.child.wait().expect("reap the daemon");
     }
 
-    /// The process id, for reading its /proc entries.
-    pub fn pid(&self) -> u32 {
-        self.child.id()
-    }
-
     /// Whether the process is still running.
     pub fn running(&mut self) -> bool {
         self.child.try_wait().expect("poll the daemon").is_none()
