@@ -320,7 +320,12 @@ async fn emend_pass(
         let p = pipeline.clone();
         let u = u.clone();
         tasks.spawn(async move {
-            let r = p.check(&u, CheckOptions::default()).await;
+            // No site is configured: the loopback server is reached as a one-off check would.
+            let opts = CheckOptions {
+                anywhere: true,
+                ..CheckOptions::default()
+            };
+            let r = p.check(&u, opts).await;
             drop(permit);
             r.map(drop).map_err(|e| e.to_string())
         });

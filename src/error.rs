@@ -98,6 +98,16 @@ pub enum Error {
         message: String,
     },
 
+    /// The address policy forbids the request: a host outside the site's, or a loopback,
+    /// private, link-local or unspecified address where that is not allowed. Nothing was sent.
+    #[error("{url}: refused by the address policy: {reason}")]
+    AddressRefused {
+        /// The URL (or redirect hop) that was not requested.
+        url: String,
+        /// Which rule refused it, and how to allow it when that is possible.
+        reason: String,
+    },
+
     /// robots.txt of the host forbids this URL for our user agent.
     #[error("{url}: disallowed by robots.txt (use --ignore-robots to override)")]
     RobotsDisallowed {

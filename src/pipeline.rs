@@ -7,9 +7,10 @@ use url::Url;
 
 use crate::config::Config;
 use crate::diff::{classify, content_hash, word_count, word_counts, word_diff};
+use crate::discover::MAX_URL_LEN;
 use crate::error::{Error, Result};
 use crate::extract::{self, EXTRACTOR_VERSION};
-use crate::fetch::{Conditional, FetchOptions, Fetcher, PageResponse};
+use crate::fetch::{Conditional, FetchOptions, Fetcher, PageResponse, Scope};
 use crate::model::{Article, ChangeKind, Check, CheckOutcome, Version};
 use crate::notify::{Candidate, matching};
 use crate::store::{NewVersion, Route, Store};
@@ -27,6 +28,9 @@ const COMMIT_ATTEMPTS: u32 = 4;
 pub struct CheckOptions {
     /// Fetch even when robots.txt disallows the URL (a user's explicit one-off choice).
     pub ignore_robots: bool,
+    /// Fetch from any host and address (a URL the user fetches once by hand), rather than
+    /// within the scope of the article's site (see [`Scope::for_article`]).
+    pub anywhere: bool,
 }
 
 /// What one check found.
@@ -102,8 +106,15 @@ impl Pipeline {
             },
             _ => Conditional::default(),
         };
+        let scope = if opts.anywhere {
+            Scope::Any
+        } else {
+            let site = record.as_ref().and_then(|r| r.site.as_deref());
+            Scope::for_article(&self.config, site, url)
+        };
         let fetch_opts = FetchOptions {
             ignore_robots: opts.ignore_robots,
+            scope: scope.clone(),
         };
         let started = std::time::Instant::now();
         let response = match self.fetcher.fetch_page(url, &cond, fetch_opts).await {
@@ -155,7 +166,7 @@ impl Pipeline {
             }
         };
         let own = crate::discover::canonicalize(final_url).to_string();
-        let declared = canonical_key(final_url, article.canonical.as_deref());
+        let declared = canonical_key(final_url, article.canonical.as_deref(), &scope);
         // A tracked article read before the fetch is where `choose_key` would land first;
         // its version is reused rather than read and decompressed again. Should another
         // check store a version meanwhile, the conditional commit refuses and the retry
@@ -271,6 +282,9 @@ impl Pipeline {
     /// different document (syndicated copies all naming the wire's URL, a site pointing many
     /// articles at one section page) is keyed by its own canonicalised URL (`own`) instead, so
     /// distinct articles never share one record and flip between each other on every check.
+    /// So is a page naming an article that is already tracked but not read yet (found by a
+    /// feed or sitemap, or watched): that article's first version must come from its own page,
+    /// never from another page claiming to be it.
     fn choose_key(
         &self,
         url: &Url,
@@ -289,6 +303,9 @@ impl Pipeline {
             .resolve(declared)?
             .unwrap_or_else(|| declared.to_owned());
         let latest = match self.store.latest(&target)? {
+            None if declared != own && self.store.article(&target)?.is_some() => {
+                return self.own_key(own);
+            }
             None => return Ok((target, None)),
             Some(v) => v,
         };
@@ -303,6 +320,14 @@ impl Pipeline {
             self.store.latest(&own_key)?
         };
         Ok((own_key, latest))
+    }
+
+    /// The key a page has by its own URL (`own`, canonicalised), and that article's latest
+    /// version.
+    fn own_key(&self, own: &str) -> Result<(String, Option<Version>)> {
+        let key = self.store.resolve(own)?.unwrap_or_else(|| own.to_owned());
+        let latest = self.store.latest(&key)?;
+        Ok((key, latest))
     }
 
     /// Records the requested and the final URL as aliases of `key` (both may be `key` itself).
@@ -394,11 +419,20 @@ fn same_document(latest: &Version, final_url: &Url, article: &Article) -> bool {
     same_host && latest.article.title == article.title && latest.article.text == article.text
 }
 
-/// The store key of a fetched page: its `rel=canonical` when that is an http(s) URL, else where it was fetched from.
-fn canonical_key(final_url: &Url, canonical: Option<&str>) -> String {
+/// The store key of a fetched page: its `rel=canonical` when that is an http(s) URL no longer
+/// than [`MAX_URL_LEN`] and, for a page of a configured site, on one of the site's hosts (a
+/// canonical elsewhere would let one site's page write into the history of any URL); else
+/// where it was fetched from. A page outside every site may name any host (a syndicated copy
+/// naming the wire's URL); [`Pipeline::choose_key`] keeps such copies apart.
+fn canonical_key(final_url: &Url, canonical: Option<&str>, scope: &Scope) -> String {
+    let within = |c: &Url| match scope {
+        Scope::Site(site) => site.has_host(c),
+        Scope::Any | Scope::Public => true,
+    };
     let chosen = canonical
+        .filter(|c| c.len() <= MAX_URL_LEN)
         .and_then(|c| final_url.join(c).ok())
-        .filter(|c| matches!(c.scheme(), "http" | "https"))
+        .filter(|c| matches!(c.scheme(), "http" | "https") && within(c))
         .unwrap_or_else(|| final_url.clone());
     crate::discover::canonicalize(&chosen).to_string()
 }

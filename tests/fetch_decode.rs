@@ -9,7 +9,9 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use common::fetcher::{HTML, UA, crawler, fetcher, fetcher_with};
 use common::server::TestServer;
-use emend::fetch::{Conditional, FetchOptions, PageResponse, ResourceKind, ResourceResponse};
+use emend::fetch::{
+    Conditional, FetchOptions, PageResponse, ResourceKind, ResourceResponse, Scope,
+};
 
 const RUSSIAN: &str = "Правительство объявило о новых мерах поддержки. Министр заявил, что \
     изменения вступят в силу с понедельника, а региональные власти получат дополнительное \
@@ -204,6 +206,7 @@ async fn resources_of_any_type_are_fetched_and_robots_checked() {
             &s.parsed_url("/feed.xml"),
             ResourceKind::Feed,
             &Conditional::default(),
+            &Scope::Any,
         )
         .await
         .unwrap();
@@ -217,6 +220,7 @@ async fn resources_of_any_type_are_fetched_and_robots_checked() {
             &s.parsed_url("/hidden/feed.xml"),
             ResourceKind::Sitemap,
             &Conditional::default(),
+            &Scope::Any,
         )
         .await
         .unwrap_err();
@@ -229,6 +233,7 @@ async fn resources_of_any_type_are_fetched_and_robots_checked() {
             &s.parsed_url("/robots.txt"),
             ResourceKind::Robots,
             &Conditional::default(),
+            &Scope::Any,
         )
         .await
         .unwrap();
@@ -243,5 +248,5 @@ fn fetch_futures_are_send() {
     let url = url::Url::parse("http://127.0.0.1:9/").unwrap();
     let cond = Conditional::default();
     is_send(&f.fetch_page(&url, &cond, FetchOptions::default()));
-    is_send(&f.fetch_resource(&url, ResourceKind::Feed, &cond));
+    is_send(&f.fetch_resource(&url, ResourceKind::Feed, &cond, &Scope::Any));
 }

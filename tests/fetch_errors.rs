@@ -69,6 +69,7 @@ async fn connection_refused_is_a_network_error_saying_so() {
         FetchOptions::default(),
         FetchOptions {
             ignore_robots: true,
+            ..FetchOptions::default()
         },
     ] {
         let err = f.fetch_page(&url, &none(), opts).await.unwrap_err();
@@ -350,6 +351,7 @@ async fn robots_disallow_blocks_pages_and_redirect_hops() {
             &none(),
             FetchOptions {
                 ignore_robots: true,
+                ..FetchOptions::default()
             },
         )
         .await
@@ -437,6 +439,7 @@ async fn a_server_slower_than_the_timeout_is_a_network_error() {
             &none(),
             FetchOptions {
                 ignore_robots: true,
+                ..FetchOptions::default()
             },
         )
         .await
@@ -481,6 +484,7 @@ async fn a_content_length_over_the_cap_fails_before_the_body_arrives() {
             &none(),
             FetchOptions {
                 ignore_robots: true,
+                ..FetchOptions::default()
             },
         )
         .await

@@ -14,7 +14,7 @@ use axum::routing::get;
 use common::fetcher::{HTML, fetcher};
 use common::server::{Logged, TestServer};
 use emend::Error;
-use emend::fetch::{Conditional, FetchOptions, PageResponse, ResourceKind};
+use emend::fetch::{Conditional, FetchOptions, PageResponse, ResourceKind, Scope};
 
 fn html() -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "text/html")], HTML)
@@ -73,9 +73,14 @@ async fn no_second_sees_more_than_rate_plus_one_requests_of_any_kind() {
         let f = Arc::clone(&f);
         let url = s.parsed_url("/feed.xml");
         tasks.push(tokio::spawn(async move {
-            f.fetch_resource(&url, ResourceKind::Feed, &Conditional::default())
-                .await
-                .map(|_| ())
+            f.fetch_resource(
+                &url,
+                ResourceKind::Feed,
+                &Conditional::default(),
+                &Scope::Any,
+            )
+            .await
+            .map(|_| ())
         }));
     }
     for t in tasks {
@@ -244,6 +249,7 @@ async fn a_slow_or_held_off_host_does_not_delay_another() {
             &Conditional::default(),
             FetchOptions {
                 ignore_robots: true,
+                ..FetchOptions::default()
             },
         )
         .await
@@ -268,6 +274,7 @@ async fn a_slow_or_held_off_host_does_not_delay_another() {
                 &Conditional::default(),
                 FetchOptions {
                     ignore_robots: true,
+                    ..FetchOptions::default()
                 },
             )
             .await
@@ -313,6 +320,7 @@ async fn a_slow_or_held_off_host_does_not_delay_another() {
                 &Conditional::default(),
                 FetchOptions {
                     ignore_robots: true,
+                    ..FetchOptions::default()
                 },
             )
             .await
@@ -359,7 +367,11 @@ async fn a_long_retry_after_is_reported_at_once_not_slept() {
     let f = fetcher();
     let opts = FetchOptions::default();
     let err = f
-        .fetch_page(&s.parsed_url("/busy"), &Conditional::default(), opts)
+        .fetch_page(
+            &s.parsed_url("/busy"),
+            &Conditional::default(),
+            opts.clone(),
+        )
         .await
         .unwrap_err();
     assert!(

@@ -39,6 +39,8 @@ struct EffectiveSite<'a> {
     max_interval: String,
     rate: f64,
     track_for: String,
+    hosts: Vec<String>,
+    allow_private: bool,
     selectors: EffectiveSelectors<'a>,
 }
 
@@ -87,6 +89,8 @@ impl Config {
                     max_interval: human(s.max_interval),
                     rate: s.rate,
                     track_for: human(s.track_for),
+                    hosts: s.hosts.iter().map(ToString::to_string).collect(),
+                    allow_private: s.allow_private,
                     selectors: EffectiveSelectors {
                         content: s.selectors.content.as_deref(),
                         title: s.selectors.title.as_deref(),

@@ -2,6 +2,7 @@
 
 mod effective;
 mod notify;
+mod hosts;
 mod raw;
 mod validate;
 
@@ -104,6 +105,31 @@ pub struct Site {
     pub track_for: Duration,
     /// Site-specific extraction selectors.
     pub selectors: Selectors,
+    /// Hosts the site may reach besides those of its configured URLs (`hosts = [...]`).
+    pub hosts: Vec<SiteHost>,
+    /// Whether the site may reach loopback, private, link-local and unspecified addresses
+    /// (`allow_private = true`); also implied when a configured URL is itself such an address.
+    pub allow_private: bool,
+}
+
+/// One entry of a site's `hosts`: a host name or IP address, with a port when the entry names
+/// one (`cdn.example.com`, `10.0.0.5:8080`). Without a port the host is reachable on the
+/// scheme's default port.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SiteHost {
+    /// The host, lower-cased (IPv6 in brackets, as in a URL).
+    pub host: String,
+    /// The port, when the entry names one.
+    pub port: Option<u16>,
+}
+
+impl std::fmt::Display for SiteHost {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.port {
+            Some(p) => write!(f, "{}:{p}", self.host),
+            None => f.write_str(&self.host),
+        }
+    }
 }
 
 /// `[site.selectors]`: CSS selectors that override the generic extractor.

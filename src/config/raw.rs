@@ -44,6 +44,9 @@ pub(super) struct RawSite {
     pub(super) rate: Option<Spanned<f64>>,
     pub(super) track_for: Option<Spanned<String>>,
     #[serde(default)]
+    pub(super) hosts: Vec<Spanned<String>>,
+    pub(super) allow_private: Option<bool>,
+    #[serde(default)]
     pub(super) selectors: Option<Spanned<RawSelectors>>,
 }
 

@@ -207,6 +207,16 @@ impl Validator<'_> {
             }
             None => Some(Selectors::default()),
         };
+        let mut hosts = Vec::with_capacity(raw.hosts.len());
+        for entry in raw.hosts {
+            match super::hosts::parse_site_host(entry.get_ref()) {
+                Ok(h) => hosts.push(h),
+                Err(e) => self.err(
+                    entry.span(),
+                    format!("site {name:?}: hosts entry {:?} {e}", entry.get_ref()),
+                ),
+            }
+        }
         Some(Site {
             name,
             feeds,
@@ -218,6 +228,8 @@ impl Validator<'_> {
             rate: rate?,
             track_for: track_for?,
             selectors: selectors?,
+            hosts,
+            allow_private: raw.allow_private.unwrap_or(false),
         })
     }
 

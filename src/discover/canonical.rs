@@ -59,15 +59,26 @@ pub fn is_tracking_param(name: &str) -> bool {
     name.starts_with("utm_") || TRACKING_PARAMS.contains(&name.as_str())
 }
 
+/// `url` without the user name and password it may carry: how a URL from sites.toml (whose
+/// credentials are sent, never shown) appears in errors and logs.
+pub fn without_credentials(url: &Url) -> Url {
+    let mut out = url.clone();
+    // Only fails for URLs that cannot carry credentials, which then have none to drop.
+    let _ = out.set_username("");
+    let _ = out.set_password(None);
+    out
+}
+
 /// The canonical form of `url`, used as the article's key.
 ///
 /// Scheme and host are lower-cased and default ports dropped (the `url` crate already does both
-/// when parsing), the fragment is removed, and tracking parameters are dropped while the other
+/// when parsing), the fragment and any user name and password are removed (credentials given
+/// for one feed must never travel with, nor be shown as part of, an article's URL), and tracking parameters are dropped while the other
 /// parameters keep their order and exact encoding (re-encoding could turn one page's URL into
 /// another's). An empty query (`?`) is dropped. Path case is kept: servers may treat it as
 /// significant.
 pub fn canonicalize(url: &Url) -> Url {
-    let mut out = url.clone();
+    let mut out = without_credentials(url);
     out.set_fragment(None);
     let kept: Option<String> = url.query().map(|query| {
         query

@@ -17,7 +17,7 @@ pub fn parse_feed(bytes: &[u8], feed_url: &Url) -> Result<Vec<Discovered>> {
         .base_uri(Some(feed_url.as_str()))
         .build();
     let feed = parser.parse(bytes).map_err(|e| Error::Parse {
-        url: feed_url.to_string(),
+        url: super::without_credentials(feed_url).to_string(),
         kind: "feed",
         message: e.to_string(),
     })?;

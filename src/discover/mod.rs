@@ -11,12 +11,18 @@ mod feed;
 mod index;
 mod sitemap;
 
-pub use canonical::{canonicalize, is_tracking_param};
+pub use canonical::{canonicalize, is_tracking_param, without_credentials};
 pub use feed::parse_feed;
 pub use index::index_links;
 pub use sitemap::{MAX_SITEMAP_BYTES, MAX_SITEMAP_ENTRIES, Sitemap, parse_sitemap};
 
 use std::collections::HashMap;
+
+/// Longest URL discovery accepts, in bytes: longer ones are dropped where they are found.
+/// Browsers and servers commonly stop near 2 KB (many servers answer 414 past 8 KB), and an
+/// article URL is a few hundred bytes; a longer one can only be a mistake or an attack that
+/// would store, log and re-fetch it for ever.
+pub const MAX_URL_LEN: usize = 2048;
 
 use chrono::{DateTime, Utc};
 use regex::Regex;
@@ -76,17 +82,18 @@ pub fn filter(items: impl IntoIterator<Item = Discovered>, pattern: &Regex) -> V
     out
 }
 
-/// Resolves `href` against `base`, canonicalises it, and keeps it only if it is http(s).
+/// Resolves `href` against `base`, canonicalises it (which drops any credentials), and keeps it
+/// only if it is http(s) and at most [`MAX_URL_LEN`] bytes long.
 pub(crate) fn resolve_http(base: &Url, href: &str) -> Option<Url> {
     let href = href.trim();
-    if href.is_empty() {
+    if href.is_empty() || href.len() > MAX_URL_LEN {
         return None;
     }
     let url = base.join(href).ok()?;
     if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
         return None;
     }
-    Some(canonicalize(&url))
+    Some(canonicalize(&url)).filter(|u| u.as_str().len() <= MAX_URL_LEN)
 }
 
 #[cfg(test)]
@@ -134,5 +141,18 @@ mod tests {
         assert!(resolve_http(&base, "mailto:a@a.test").is_none());
         assert!(resolve_http(&base, "javascript:void(0)").is_none());
         assert!(resolve_http(&base, "").is_none());
+    }
+
+    #[test]
+    fn discovered_urls_are_bounded_in_length_and_never_carry_credentials() {
+        let base = Url::parse("https://user:secret@a.test/feed").unwrap();
+        assert_eq!(
+            resolve_http(&base, "/news/1").unwrap().as_str(),
+            "https://a.test/news/1"
+        );
+        let long = format!("/news/{}", "x".repeat(MAX_URL_LEN));
+        assert!(resolve_http(&base, &long).is_none());
+        let fits = format!("/{}", "x".repeat(MAX_URL_LEN - "https://a.test/".len()));
+        assert!(resolve_http(&base, &fits).is_some());
     }
 }

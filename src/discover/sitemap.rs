@@ -43,7 +43,7 @@ pub struct Sitemap {
 /// bombs and documents over [`MAX_SITEMAP_BYTES`] give [`Error::Parse`] with kind `"sitemap"`.
 pub fn parse_sitemap(bytes: &[u8], sitemap_url: &Url) -> Result<Sitemap> {
     let err = |message: String| Error::Parse {
-        url: sitemap_url.to_string(),
+        url: super::without_credentials(sitemap_url).to_string(),
         kind: "sitemap",
         message,
     };

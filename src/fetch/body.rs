@@ -17,7 +17,7 @@ pub(crate) async fn read_capped(
     limit: u64,
 ) -> Result<Bytes> {
     let too_large = || Error::BodyTooLarge {
-        url: url.to_string(),
+        url: super::shown(url),
         limit,
     };
     // reqwest drops Content-Length when it decompresses, so a value seen here is the body's size.

@@ -4,12 +4,18 @@ use std::error::Error as StdError;
 
 use url::Url;
 
+use super::resolve::{NonPublicAddress, PublicOnly};
 use crate::config::Crawler;
 use crate::error::{Error, Result};
 
-/// Builds the one HTTP client emend uses.
-pub(crate) fn build(config: &Crawler) -> Result<reqwest::Client> {
-    reqwest::Client::builder()
+/// Builds an HTTP client; with `public_only`, host names resolve to public addresses only
+/// (see [`PublicOnly`]).
+pub(crate) fn build(config: &Crawler, public_only: bool) -> Result<reqwest::Client> {
+    let mut builder = reqwest::Client::builder();
+    if public_only {
+        builder = builder.dns_resolver(std::sync::Arc::new(PublicOnly));
+    }
+    builder
         .tls_backend_rustls()
         .user_agent(config.user_agent.as_str())
         .connect_timeout(config.connect_timeout)
@@ -29,12 +35,24 @@ pub(crate) fn build(config: &Crawler) -> Result<reqwest::Client> {
 /// An [`Error::Network`] for `url`, with reqwest's whole cause chain on one line
 /// (e.g. `error sending request: client error (Connect): tcp connect error: Connection refused (os error 111)`).
 pub(crate) fn network_error(url: &Url, e: &reqwest::Error) -> Error {
+    let mut source = e.source();
+    while let Some(s) = source {
+        if let Some(refused) = s.downcast_ref::<NonPublicAddress>() {
+            return Error::AddressRefused {
+                url: super::shown(url),
+                reason: format!(
+                    "{refused}; only a site with allow_private = true (or configured at such an address) may reach one"
+                ),
+            };
+        }
+        source = s.source();
+    }
     let mut message = chain(e);
     if e.is_timeout() && !message.contains("timed out") {
         message = format!("timed out: {message}");
     }
     Error::Network {
-        url: url.to_string(),
+        url: super::shown(url),
         message,
     }
 }

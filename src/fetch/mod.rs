@@ -9,7 +9,9 @@ mod charset;
 mod client;
 pub mod local;
 mod post;
+mod policy;
 mod redirect;
+mod resolve;
 mod robots;
 
 use std::sync::Arc;
@@ -26,6 +28,7 @@ use crate::politeness::{DEFAULT_RETRY_AFTER, Politeness, ceil_secs, host_key, pa
 
 pub use charset::{Decoded, decode_html};
 pub use post::{Outgoing, Poster};
+pub use policy::{Scope, SiteScope, is_public};
 pub use redirect::MAX_REDIRECTS;
 
 /// Validators from the last stored response, sent as `If-None-Match` / `If-Modified-Since`.
@@ -38,10 +41,12 @@ pub struct Conditional {
 }
 
 /// Per-call switches of [`Fetcher::fetch_page`].
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default)]
 pub struct FetchOptions {
     /// Skip robots.txt (the user's `--ignore-robots`); rate limits still apply.
     pub ignore_robots: bool,
+    /// Where the page and each of its redirects may be fetched from.
+    pub scope: Scope,
 }
 
 /// What [`Fetcher::fetch_page`] got back.
@@ -134,7 +139,10 @@ pub struct Resource {
 /// body cap, redirect limit). Cheap to share behind an `Arc`.
 #[derive(Debug, Clone)]
 pub struct Fetcher {
+    /// For scopes that may reach any address.
     client: reqwest::Client,
+    /// For scopes limited to public addresses: its resolver drops every other address.
+    public: reqwest::Client,
     politeness: Arc<Politeness>,
     max_body: u64,
 }
@@ -142,7 +150,7 @@ pub struct Fetcher {
 /// [`Error::NotHtml`] for a response from `url` of type `content_type`.
 fn not_html(url: &Url, content_type: Option<&str>) -> Error {
     Error::NotHtml {
-        url: url.to_string(),
+        url: shown(url),
         content_type: content_type.unwrap_or("none").to_owned(),
     }
 }
@@ -170,7 +178,20 @@ pub fn parse_article_url(input: &str) -> Result<Url> {
     if !url.has_host() {
         return Err(invalid("no host".into()));
     }
+    if input.len() > crate::discover::MAX_URL_LEN {
+        return Err(invalid(format!(
+            "{} bytes long, over the {}-byte limit",
+            input.len(),
+            crate::discover::MAX_URL_LEN
+        )));
+    }
     Ok(url)
+}
+
+/// `url` as errors and logs show it: without any user name and password it carries (a feed
+/// URL in sites.toml may hold credentials; they are sent, never printed).
+pub fn shown(url: &Url) -> String {
+    crate::discover::without_credentials(url).to_string()
 }
 
 fn check_url(url: &Url) -> Result<()> {
@@ -178,7 +199,7 @@ fn check_url(url: &Url) -> Result<()> {
         Ok(())
     } else {
         Err(Error::InvalidUrl {
-            input: url.to_string(),
+            input: shown(url),
             reason: "only http and https URLs can be fetched".into(),
         })
     }
@@ -193,10 +214,53 @@ impl Fetcher {
     /// A fetcher sharing `politeness` with other parts of the program.
     pub fn with_politeness(config: &Crawler, politeness: Arc<Politeness>) -> Result<Fetcher> {
         Ok(Fetcher {
-            client: client::build(config)?,
+            client: client::build(config, false)?,
+            public: client::build(config, true)?,
             politeness,
             max_body: config.max_body,
         })
+    }
+
+    /// The client for `scope`: one whose resolver refuses non-public addresses unless the
+    /// scope may reach them.
+    fn client_for(&self, scope: &Scope) -> &reqwest::Client {
+        if scope.private_ok() {
+            &self.client
+        } else {
+            &self.public
+        }
+    }
+
+    /// Ok when `url` may be fetched in `scope`: its host is within the scope and, unless the
+    /// scope may reach private addresses, it resolves to a public address. For refusing a URL
+    /// up front (`emend watch`) rather than at its first fetch; fetches check by themselves.
+    ///
+    /// Errors: [`Error::AddressRefused`]; [`Error::Network`] when the name does not resolve.
+    pub async fn check_address(&self, url: &Url, scope: &Scope) -> Result<()> {
+        check_url(url)?;
+        scope.check(url).map_err(|reason| Error::AddressRefused {
+            url: shown(url),
+            reason,
+        })?;
+        if scope.private_ok() {
+            return Ok(());
+        }
+        let Some(url::Host::Domain(name)) = url.host() else {
+            return Ok(());
+        };
+        match resolve::public_addrs(name).await {
+            Ok(_) => Ok(()),
+            Err(e) => match e.downcast::<resolve::NonPublicAddress>() {
+                Ok(refused) => Err(Error::AddressRefused {
+                    url: shown(url),
+                    reason: format!("{refused}{}", scope.private_hint()),
+                }),
+                Err(e) => Err(Error::Network {
+                    url: shown(url),
+                    message: format!("cannot resolve {name}: {e}"),
+                }),
+            },
+        }
     }
 
     /// The shared politeness state (set per-host rates here).
@@ -206,7 +270,8 @@ impl Fetcher {
 
     /// Fetches an HTML page, conditionally when `cond` carries validators.
     ///
-    /// Errors: [`Error::RobotsDisallowed`] / [`Error::RobotsUnavailable`] (unless
+    /// Errors: [`Error::AddressRefused`] (the page or a redirect out of `opts.scope`),
+    /// [`Error::RobotsDisallowed`] / [`Error::RobotsUnavailable`] (unless
     /// `opts.ignore_robots`), [`Error::Redirect`], [`Error::Network`], [`Error::HttpStatus`]
     /// (429/503 also hold the host off for its `Retry-After`), [`Error::NotHtml`],
     /// [`Error::BodyTooLarge`].
@@ -217,7 +282,9 @@ impl Fetcher {
         opts: FetchOptions,
     ) -> Result<PageResponse> {
         check_url(url)?;
-        let reply = self.follow(url, cond, !opts.ignore_robots).await?;
+        let reply = self
+            .follow(url, cond, !opts.ignore_robots, &opts.scope)
+            .await?;
         let status = reply.resp.status();
         if status == StatusCode::NOT_MODIFIED {
             return Ok(PageResponse::NotModified {
@@ -260,15 +327,19 @@ impl Fetcher {
     }
 
     /// Fetches a feed, sitemap or robots.txt: any content type, same body cap, rate limits and
-    /// redirect rules as pages; robots.txt is honoured except for [`ResourceKind::Robots`].
+    /// redirect rules as pages; robots.txt is honoured except for [`ResourceKind::Robots`];
+    /// `scope` says where it and its redirects may be fetched from.
     pub async fn fetch_resource(
         &self,
         url: &Url,
         kind: ResourceKind,
         cond: &Conditional,
+        scope: &Scope,
     ) -> Result<ResourceResponse> {
         check_url(url)?;
-        let reply = self.follow(url, cond, kind != ResourceKind::Robots).await?;
+        let reply = self
+            .follow(url, cond, kind != ResourceKind::Robots, scope)
+            .await?;
         let status = reply.resp.status();
         if status == StatusCode::NOT_MODIFIED {
             return Ok(ResourceResponse::NotModified {
@@ -281,7 +352,7 @@ impl Fetcher {
             return Err(self.status_error(&reply.final_url, &reply.resp));
         }
         let resource = self.read_resource(reply).await?;
-        tracing::trace!(kind = kind.as_str(), url = %resource.final_url, bytes = resource.body.len(), "resource read");
+        tracing::trace!(kind = kind.as_str(), url = %shown(&resource.final_url), bytes = resource.body.len(), "resource read");
         Ok(ResourceResponse::Resource(resource))
     }
 
@@ -323,7 +394,7 @@ impl Fetcher {
             None
         };
         Error::HttpStatus {
-            url: url.to_string(),
+            url: shown(url),
             status,
             retry_after,
         }

@@ -1,5 +1,6 @@
 //! Sending a request and following its redirects by hand: every hop is robots-checked and
-//! rate-limited like any other request, loops and long chains end in [`Error::Redirect`].
+//! rate-limited like any other request and kept within the fetch's [`Scope`], loops and long
+//! chains end in [`Error::Redirect`].
 
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
@@ -9,7 +10,9 @@ use reqwest::header::{HeaderValue, IF_MODIFIED_SINCE, IF_NONE_MATCH, LOCATION};
 use url::Url;
 
 use super::client::network_error;
-use super::{Conditional, Fetcher};
+use super::policy::Scope;
+use super::{Conditional, Fetcher, shown};
+use crate::discover::MAX_URL_LEN;
 use crate::error::{Error, Result};
 use crate::politeness::host_key;
 
@@ -33,22 +36,28 @@ fn without_fragment(u: &Url) -> String {
 
 impl Fetcher {
     /// GETs `url`, following up to [`MAX_REDIRECTS`] redirects; `robots` says whether each hop
-    /// must be allowed by its host's robots.txt (false only for robots.txt itself).
+    /// must be allowed by its host's robots.txt (false only for robots.txt itself), `scope`
+    /// where each hop may go (checked before its robots.txt is asked for).
     pub(crate) async fn follow(
         &self,
         url: &Url,
         cond: &Conditional,
         robots: bool,
+        scope: &Scope,
     ) -> Result<Reply> {
         let mut hop = url.clone();
         let mut redirects: Vec<Url> = Vec::new();
         let mut seen: HashSet<String> = HashSet::from([without_fragment(url)]);
         let mut started: Option<Instant> = None;
         loop {
+            scope.check(&hop).map_err(|reason| Error::AddressRefused {
+                url: shown(&hop),
+                reason,
+            })?;
             if robots {
-                self.check_robots(&hop).await?;
+                self.check_robots(&hop, scope).await?;
             }
-            let resp = self.send(&hop, cond).await?;
+            let resp = self.send(&hop, cond, scope).await?;
             let started = *started.get_or_insert_with(Instant::now);
             let status = resp.status();
             let location = match resp.headers().get(LOCATION) {
@@ -62,32 +71,47 @@ impl Fetcher {
                     });
                 }
             };
+            let redirect_error = |message: String| Error::Redirect {
+                url: shown(url),
+                message,
+            };
+            if location.len() > MAX_URL_LEN {
+                return Err(redirect_error(format!(
+                    "{} redirects to a Location of {} bytes, over the {MAX_URL_LEN}-byte limit",
+                    shown(&hop),
+                    location.len()
+                )));
+            }
             let location = String::from_utf8_lossy(location.as_bytes()).into_owned();
-            let next = hop.join(location.trim()).map_err(|e| Error::Redirect {
-                url: url.to_string(),
-                message: format!("{hop} redirects to an invalid Location {location:?}: {e}"),
+            let next = hop.join(location.trim()).map_err(|e| {
+                redirect_error(format!(
+                    "{} redirects to an invalid Location {location:?}: {e}",
+                    shown(&hop)
+                ))
             })?;
             if !matches!(next.scheme(), "http" | "https") || !next.has_host() {
-                return Err(Error::Redirect {
-                    url: url.to_string(),
-                    message: format!("{hop} redirects to a non-HTTP URL {next}"),
-                });
+                return Err(redirect_error(format!(
+                    "{} redirects to a non-HTTP URL {}",
+                    shown(&hop),
+                    shown(&next)
+                )));
             }
             if !seen.insert(without_fragment(&next)) {
-                let mut path: Vec<String> = std::iter::once(url.to_string())
-                    .chain(redirects.iter().map(Url::to_string))
+                let path: Vec<String> = std::iter::once(url)
+                    .chain(&redirects)
+                    .chain(std::iter::once(&next))
+                    .map(shown)
                     .collect();
-                path.push(next.to_string());
-                return Err(Error::Redirect {
-                    url: url.to_string(),
-                    message: format!("redirect loop: {}", path.join(" -> ")),
-                });
+                return Err(redirect_error(format!(
+                    "redirect loop: {}",
+                    path.join(" -> ")
+                )));
             }
             if redirects.len() >= MAX_REDIRECTS {
-                return Err(Error::Redirect {
-                    url: url.to_string(),
-                    message: format!("more than {MAX_REDIRECTS} redirects (the last to {next})"),
-                });
+                return Err(redirect_error(format!(
+                    "more than {MAX_REDIRECTS} redirects (the last to {})",
+                    shown(&next)
+                )));
             }
             redirects.push(next.clone());
             hop = next;
@@ -95,7 +119,12 @@ impl Fetcher {
     }
 
     /// One request, after the host's rate limit (and any hold-off) allows it.
-    async fn send(&self, url: &Url, cond: &Conditional) -> Result<reqwest::Response> {
+    async fn send(
+        &self,
+        url: &Url,
+        cond: &Conditional,
+        scope: &Scope,
+    ) -> Result<reqwest::Response> {
         let host = host_key(url);
         if let Err(free_at) = self.politeness().until_ready(&host).await {
             let wait = free_at.saturating_duration_since(tokio::time::Instant::now());
@@ -108,7 +137,7 @@ impl Fetcher {
                     .unwrap_or(chrono::DateTime::<chrono::Utc>::MAX_UTC),
             });
         }
-        let mut req = self.client.get(url.clone());
+        let mut req = self.client_for(scope).get(url.clone());
         // A validator we cannot put in a header is just not sent: the fetch stays unconditional.
         if let Some(v) = cond
             .etag
@@ -129,12 +158,12 @@ impl Fetcher {
         let ms = millis(t0.elapsed());
         match result {
             Ok(resp) => {
-                tracing::debug!(host, url = %url, status = resp.status().as_u16(), ms, "http request");
+                tracing::debug!(host, url = %shown(url), status = resp.status().as_u16(), ms, "http request");
                 Ok(resp)
             }
             Err(e) => {
                 let err = network_error(url, &e);
-                tracing::debug!(host, url = %url, ms, error = %err, "http request failed");
+                tracing::debug!(host, url = %shown(url), ms, error = %err, "http request failed");
                 Err(err)
             }
         }

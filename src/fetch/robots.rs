@@ -2,20 +2,21 @@
 
 use url::Url;
 
-use super::Fetcher;
 use super::body::read_capped;
+use super::policy::Scope;
+use super::{Fetcher, shown};
 use crate::error::{Error, Result};
 use crate::politeness::{RobotsFetch, RobotsVerdict, host_key, robots_url};
 
 impl Fetcher {
     /// Ok when robots.txt of `url`'s origin allows it, fetching robots.txt first if not cached
     /// (that fetch counts against the host's rate like any other). Lets discovery drop
-    /// disallowed URLs before scheduling them.
+    /// disallowed URLs before scheduling them. robots.txt is fetched within `scope`.
     ///
     /// Errors: [`Error::RobotsDisallowed`]; [`Error::RobotsUnavailable`] while robots.txt is
     /// 5xx/unreachable (re-asked after [`crate::politeness::ROBOTS_RETRY`]); [`Error::Network`]
     /// when this very call found the host unreachable.
-    pub async fn check_robots(&self, url: &Url) -> Result<()> {
+    pub async fn check_robots(&self, url: &Url, scope: &Scope) -> Result<()> {
         let pol = self.politeness();
         let mut verdict = pol.allowed(url);
         if verdict == RobotsVerdict::Unknown {
@@ -23,13 +24,13 @@ impl Fetcher {
             let _guard = pol.robots_guard(url).await;
             verdict = pol.allowed(url);
             if verdict == RobotsVerdict::Unknown {
-                let (fetch, network) = self.fetch_robots(url).await;
+                let (fetch, network) = self.fetch_robots(url, scope).await;
                 pol.record_robots(url, fetch);
                 // The host itself is down (refused, DNS, timeout): say so plainly, rather than
                 // blaming robots.txt. Later calls within the retry window get RobotsUnavailable.
                 if let Some(message) = network {
                     return Err(Error::Network {
-                        url: url.to_string(),
+                        url: shown(url),
                         message: format!("cannot fetch robots.txt: {message}"),
                     });
                 }
@@ -38,9 +39,7 @@ impl Fetcher {
         }
         match verdict {
             RobotsVerdict::Allowed => Ok(()),
-            RobotsVerdict::Disallowed => Err(Error::RobotsDisallowed {
-                url: url.to_string(),
-            }),
+            RobotsVerdict::Disallowed => Err(Error::RobotsDisallowed { url: shown(url) }),
             RobotsVerdict::Unreachable { reason } => Err(Error::RobotsUnavailable {
                 host: host_key(url),
                 reason,
@@ -53,14 +52,14 @@ impl Fetcher {
     }
 
     /// The outcome to cache, and the network failure behind it, if that is what it was.
-    async fn fetch_robots(&self, url: &Url) -> (RobotsFetch, Option<String>) {
+    async fn fetch_robots(&self, url: &Url, scope: &Scope) -> (RobotsFetch, Option<String>) {
         let Some(robots) = robots_url(url) else {
             return (RobotsFetch::Unavailable, None);
         };
         let mut network = None;
         // Boxed: robots.txt is fetched from inside `follow`, which it calls again (robots-free).
         let conditional = Default::default();
-        let fetch = match Box::pin(self.follow(&robots, &conditional, false)).await {
+        let fetch = match Box::pin(self.follow(&robots, &conditional, false, scope)).await {
             Ok(reply) => {
                 let status = reply.resp.status();
                 if status.is_success() {
@@ -85,7 +84,9 @@ impl Fetcher {
                     }
                 }
             }
-            Err(Error::Redirect { .. }) => RobotsFetch::Unavailable,
+            // A redirect that cannot be followed (too many, or out of the site's reach) is
+            // "unavailable" per RFC 9309; the page itself is held to the same policy.
+            Err(Error::Redirect { .. } | Error::AddressRefused { .. }) => RobotsFetch::Unavailable,
             Err(Error::Network { message, .. }) => {
                 network = Some(message.clone());
                 RobotsFetch::Unreachable { reason: message }

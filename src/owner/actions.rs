@@ -48,7 +48,15 @@ pub async fn snapshot(
     url: &Url,
     ignore_robots: bool,
 ) -> Result<SnapshotReply> {
-    let report = pipeline.check(url, CheckOptions { ignore_robots }).await?;
+    let report = pipeline
+        .check(
+            url,
+            CheckOptions {
+                ignore_robots,
+                // A URL the user fetches once by hand may be anywhere, their intranet included.
+                anywhere: true,
+            },
+        ).await?;
     Ok(report.into())
 }
 

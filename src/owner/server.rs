@@ -250,6 +250,15 @@ async fn watch_url(State(owner): State<Arc<Owner>>, Query(q): Query<UrlQuery>) -
         Ok(u) => u,
         Err(e) => return failed(&e),
     };
+    // The daemon fetches for whoever can reach its socket: a URL outside the configured
+    // sites' reach (a loopback, private or link-local address) is refused before it is
+    // scheduled, as `emend watch` without a daemon refuses it at its first check.
+    if owner.wake.is_some() {
+        let scope = crate::fetch::Scope::for_article(config, None, &url);
+        if let Err(e) = pipeline.fetcher().check_address(&url, &scope).await {
+            return (StatusCode::FORBIDDEN, e.to_string()).into_response();
+        }
+    }
     let reply = match &owner.wake {
         Some(wake) => watchlist::watch(
             &owner.store,
