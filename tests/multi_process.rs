@@ -404,3 +404,27 @@ fn a_database_directory_without_write_permission_is_named() {
     );
     assert!(err.contains("write access"), "{err}");
 }
+
+#[test]
+fn daemon_beside_serve_says_at_once_which_pid_to_stop() {
+    let server = TestServer::start("127.0.0.1");
+    let url = server.url("/news/1");
+    server.set("/news/1", Route::html(article()));
+    let dir = tempfile::tempdir().unwrap();
+    let config = local_site(&server, dir.path(), std::slice::from_ref(&url), "/news/");
+    emend(dir.path())
+        .args(["--db", "db", "snapshot", &url])
+        .assert()
+        .success();
+    let (serve, _) = Running::serve(dir.path(), &["--db", "db"]);
+    let started = Instant::now();
+    let config = config.to_str().unwrap();
+    let (code, _, err) = run(dir.path(), &["--config", config, "--db", "db", "daemon"]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "no waiting out a process that runs until stopped"
+    );
+    assert!(err.contains(&format!("kill {}", serve.pid())), "{err}");
+    assert!(err.contains("emend daemon --listen"), "{err}");
+}
