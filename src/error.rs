@@ -131,18 +131,17 @@ pub enum Error {
         path: PathBuf,
     },
 
-    /// Another process held the database for longer than the command was willing to wait,
-    /// and serves nothing this command could go through instead.
-    #[error("{}: the database is held by {holder} and was not released within {waited_secs} s (--wait SECS waits longer){hint}", path.display())]
+    /// Another process holds the database and serves nothing this command could go through
+    /// instead: it held it for longer than the command was willing to wait, or it runs until
+    /// stopped and the command needs the database itself.
+    #[error("{}: the database is held by {holder}{detail}", path.display())]
     StoreBusy {
         /// The database directory.
         path: PathBuf,
         /// Who holds it: `pid N (emend COMMAND)`, as written next to the lock.
         holder: String,
-        /// How long this command waited.
-        waited_secs: u64,
-        /// What to do instead, starting with `; `, or empty.
-        hint: String,
+        /// How long was waited, or what to do instead; starts with " and" or "; ".
+        detail: String,
     },
 
     /// The process holding the database could not be reached on its socket (it stopped, or

@@ -8,12 +8,15 @@
 //!   the sled-backed history, robots.txt and per-host rate limits.
 //! - [`discover`], [`schedule`]: pure parsing of feeds, sitemaps and index pages into canonical
 //!   article URLs, and the pure maths of when to check each one next.
+//! - [`watchlist`]: putting one URL on the re-check schedule by hand, and taking it off.
 //! - [`fetch`]: the only user of reqwest.
 //! - [`reextract`]: a stored raw body through the current extractor, compared with the
 //!   stored version (read-only).
 //! - [`api`]: the JSON shapes shared by the CLI and the web API.
 //! - [`pipeline`]: one check of one URL: fetch → extract → compare → store.
-//! - [`daemon`], [`web`]: the long-running crawler and the read-only web UI.
+//! - [`web`]: the read-only web UI.
+//! - [`owner`]: the process holding the database, serving it to the others on its socket.
+//! - [`daemon`]: the long-running crawler.
 //! - [`cli`]: the subcommands, driven by the thin `emend` binary.
 
 pub mod api;

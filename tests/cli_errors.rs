@@ -226,15 +226,36 @@ fn robots_disallowed_path_is_not_fetched_unless_overridden() {
 }
 
 #[test]
-fn locked_db_says_in_use() {
+fn locked_db_waits_then_fails_naming_the_wait() {
     let s = Setup::new();
     let db = s.db();
     let held = emend::store::Store::open(Path::new(&db)).expect("test setup");
-    let (code, msg) = s.failing_snapshot(&s.server.url(ARTICLE), &[]);
+    let started = std::time::Instant::now();
+    let (code, msg) = s.failing_snapshot(&s.server.url(ARTICLE), &["--wait", "1"]);
     assert_eq!(code, 1);
-    assert!(msg.contains("in use") && msg.contains(&db), "{msg}");
+    assert!(started.elapsed() >= std::time::Duration::from_secs(1));
+    assert!(
+        msg.contains("held by") && msg.contains(&db) && msg.contains("--wait"),
+        "{msg}"
+    );
     drop(held);
     s.assert_intact();
+}
+
+#[test]
+fn locked_db_held_for_a_moment_is_waited_for() {
+    let s = Setup::new();
+    let db = s.db();
+    let held = emend::store::Store::open(Path::new(&db)).expect("test setup");
+    let release = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(700));
+        drop(held);
+    });
+    emend(s.dir.path())
+        .args(["--db", &db, "snapshot", &s.server.url(ARTICLE)])
+        .assert()
+        .success();
+    release.join().expect("release thread");
 }
 
 #[test]

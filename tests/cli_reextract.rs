@@ -256,7 +256,7 @@ fn reads_through_the_daemon_while_it_holds_the_database() {
     let config = local_site(&server, dir.path(), std::slice::from_ref(&url), "/news/");
     let _daemon = Daemon::spawn(dir.path(), &config, &[], &[], None);
     let config = config.to_str().unwrap();
-    let socket = dir.path().join("db").join("daemon.sock");
+    let socket = dir.path().join("db").join("emend.sock");
     let started = Instant::now();
     let waited = |what: &str| {
         assert!(

@@ -1,5 +1,5 @@
-//! `emend serve` as a process: prints its address, answers, stops on SIGTERM, and refuses a
-//! database another process holds with the store's "in use" error pointing at `--listen`.
+//! `emend serve` as a process: prints its address, answers, stops on SIGTERM, and a second
+//! `serve` on the same database serves through the first.
 
 mod web_support;
 
@@ -41,7 +41,7 @@ fn wait(child: &mut Child, limit: Duration) -> Option<std::process::ExitStatus> 
 }
 
 #[test]
-fn serve_answers_refuses_a_held_db_and_stops_on_sigterm() {
+fn serve_answers_serves_a_second_serve_through_itself_and_stops_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("db");
     {
@@ -61,19 +61,29 @@ fn serve_answers_refuses_a_held_db_and_stops_on_sigterm() {
     });
     assert_eq!(health, "ok\n");
 
-    // A second process on the same database: clear error, exit 1, pointing at --listen.
-    let second = Command::new(env!("CARGO_BIN_EXE_emend"))
-        .arg("--db")
-        .arg(&db)
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&second.stderr);
-    assert_eq!(second.status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains("in use"), "{stderr}");
-    assert!(stderr.contains("--listen"), "{stderr}");
-    assert!(stderr.contains(&db.display().to_string()), "{stderr}");
+    // A second serve on the same database serves through the first, which holds it.
+    let (mut second, second_base) = spawn_serve(&db, dir.path());
+    let second_health = rt.block_on(async {
+        reqwest::get(format!("{second_base}/healthz"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    });
+    assert_eq!(second_health, "ok\n");
+    let second_pid = second.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &second_pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let status = wait(&mut second, Duration::from_secs(10)).expect("second serve stops");
+    assert!(status.success(), "{status:?}");
+    let gone = std::net::TcpStream::connect(second_base.trim_start_matches("http://"));
+    assert!(gone.is_err(), "its web UI stops with it");
 
     let pid = child.id().to_string();
     assert!(

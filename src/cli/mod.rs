@@ -91,7 +91,7 @@ pub enum Command {
     /// version that stored it) or without a stored body.
     ///
     /// Read-only: stored versions are an archive of what was seen at the time and are never
-    /// rewritten. Works while a daemon holds the database (reads go through its socket).
+    /// rewritten. Works while another emend process holds the database (through its socket).
     Reextract(reextract::ReextractArgs),
     /// Check a URL now and have the daemon re-check it on its schedule (--stop: no more)
     ///

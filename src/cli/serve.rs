@@ -104,8 +104,9 @@ async fn serve_through(db: &Path, remote: &Remote, args: &ServeArgs) -> anyhow::
             tokio::time::sleep(OWNER_POLL).await;
             let hello: Result<Holder, Error> = remote
                 .client
-                .get("/hello", || Error::NoDatabase {
-                    path: db.to_owned(),
+                .get("/hello", || Error::OwnerUnreachable {
+                    socket: owner::socket_path(db),
+                    message: "no /hello".into(),
                 })
                 .await;
             if hello.is_err() {

@@ -81,25 +81,30 @@ pub async fn acquire(db: &Path, opts: &AccessOptions) -> Result<Access> {
         if let Some(remote) = reach(db, opts.needs).await {
             return Ok(Access::Remote(remote));
         }
-        backoff
-            .pause()
-            .await
-            .map_err(|waited| busy(db, opts, waited, false))?;
+        backoff.pause().await.map_err(|waited| busy(db, waited))?;
     }
 }
 
 /// Takes the database at `db` itself (the daemon: it never goes through another process),
-/// waiting up to `opts.wait` for its holder to let go; then [`Error::StoreBusy`].
+/// waiting up to `opts.wait` for a one-shot holder to let go; then [`Error::StoreBusy`]. A
+/// holder that runs until stopped (`serve`) is named at once, with what to run instead.
 pub async fn acquire_lock(db: &Path, opts: &AccessOptions) -> Result<Held> {
     let mut backoff = Backoff::new(opts.wait);
     loop {
         if let Some(held) = try_take(db, opts)? {
             return Ok(held);
         }
-        backoff
-            .pause()
-            .await
-            .map_err(|waited| busy(db, opts, waited, true))?;
+        if let Some(remote) = reach(db, Needs::Actions).await {
+            return Err(Error::StoreBusy {
+                path: db.to_owned(),
+                holder: remote.holder.describe(),
+                detail: format!(
+                    ", which runs until stopped: stop it (`kill {}`) and run `{} --listen ADDR`, which serves the web UI as well",
+                    remote.holder.pid, opts.command
+                ),
+            });
+        }
+        backoff.pause().await.map_err(|waited| busy(db, waited))?;
     }
 }
 
@@ -171,21 +176,22 @@ async fn reach(db: &Path, needs: Needs) -> Option<Remote> {
     (needs == Needs::Reads || holder.long_running).then_some(Remote { client, holder })
 }
 
-fn busy(db: &Path, opts: &AccessOptions, waited: Duration, lock: bool) -> Error {
+fn busy(db: &Path, waited: Duration) -> Error {
     let holder = Holder::read(db);
-    let hint = match &holder {
-        Some(h) if h.long_running && lock && opts.command == "emend daemon" => format!(
-            "; it runs until stopped: stop it (`kill {}`) and run `emend daemon --listen ADDR`, which serves the web UI as well",
+    let mut detail = format!(
+        " and was not released within {} s (--wait SECS waits longer)",
+        waited.as_secs_f64().round()
+    );
+    if let Some(h) = holder.as_ref().filter(|h| h.long_running) {
+        detail.push_str(&format!(
+            "; it runs until stopped (`kill {}` stops it)",
             h.pid
-        ),
-        Some(h) if h.long_running => format!("; it runs until stopped (`kill {}` stops it)", h.pid),
-        _ => String::new(),
-    };
+        ));
+    }
     Error::StoreBusy {
         path: db.to_owned(),
         holder: holder.map_or_else(|| "another emend process".to_owned(), |h| h.describe()),
-        waited_secs: waited.as_secs_f64().round() as u64,
-        hint,
+        detail,
     }
 }
 

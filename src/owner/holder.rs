@@ -85,3 +85,37 @@ impl Drop for HolderRecord {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_record_names_the_holder_and_goes_with_it() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let record = HolderRecord::write(dir.path(), Holder::me("emend snapshot", false));
+        let read = Holder::read(dir.path()).expect("recorded");
+        assert_eq!(read.pid, std::process::id());
+        assert_eq!(
+            read.describe(),
+            format!("pid {} (emend snapshot)", read.pid)
+        );
+        drop(record);
+        assert!(Holder::read(dir.path()).is_none());
+    }
+
+    #[test]
+    fn a_record_never_removes_a_later_holders() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mine = HolderRecord::write(dir.path(), Holder::me("emend list", false));
+        let next = Holder {
+            pid: std::process::id().wrapping_add(1),
+            command: "emend daemon".into(),
+            long_running: true,
+        };
+        let json = serde_json::to_vec(&next).expect("json");
+        std::fs::write(path(dir.path()), json).expect("write");
+        drop(mine);
+        assert_eq!(Holder::read(dir.path()), Some(next));
+    }
+}

@@ -112,3 +112,53 @@ impl axum::serve::Listener for SameUser {
         self.inner.local_addr()
     }
 }
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// Serves a one-route app behind [`SameUser`] answering `uid`, and returns what a
+    /// request from this process gets back.
+    async fn answer_for(uid_offset: u32) -> String {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("s.sock");
+        let mut listener = bind_private(&path).expect("bind");
+        listener.uid = listener.uid.wrapping_add(uid_offset);
+        let app = axum::Router::new().route("/", axum::routing::get(|| async { "hello" }));
+        let server = tokio::spawn(async move { axum::serve(listener, app).await });
+        let mut stream = tokio::net::UnixStream::connect(&path)
+            .await
+            .expect("connect");
+        stream
+            .write_all(b"GET / HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
+            .await
+            .expect("write");
+        let mut answer = String::new();
+        // A refused peer sees the connection closed (or reset) without a response.
+        let _ = stream.read_to_string(&mut answer).await;
+        server.abort();
+        answer
+    }
+
+    #[tokio::test]
+    async fn the_socket_answers_its_own_user() {
+        assert!(answer_for(0).await.contains("hello"));
+    }
+
+    #[tokio::test]
+    async fn the_socket_refuses_another_user() {
+        assert_eq!(answer_for(1).await, "");
+    }
+
+    #[test]
+    fn the_socket_is_created_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let rt = tokio::runtime::Runtime::new().expect("runtime");
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("s.sock");
+        let _listener = rt.block_on(async { bind_private(&path) }).expect("bind");
+        let mode = std::fs::metadata(&path).expect("stat").permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+}

@@ -38,6 +38,12 @@ fn create_private_dir(path: &Path) -> Result<()> {
     if path.is_dir() {
         return Ok(());
     }
+    if path.exists() {
+        return Err(Error::Store {
+            path: path.to_owned(),
+            message: "not a directory".into(),
+        });
+    }
     let mut builder = std::fs::DirBuilder::new();
     builder.recursive(true);
     #[cfg(unix)]
@@ -46,7 +52,10 @@ fn create_private_dir(path: &Path) -> Result<()> {
         std::io::ErrorKind::PermissionDenied => Error::StoreReadOnly {
             path: path.to_owned(),
         },
-        _ => Error::io(path, e),
+        _ => Error::Store {
+            path: path.to_owned(),
+            message: format!("cannot create the database directory: {e}"),
+        },
     };
     builder.create(path).map_err(io)?;
     // The mode above is filtered through the umask; a umask such as 0277 would leave it unusable.
