@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Times `emend extract` against trafilatura (Python) on the same pages in the same run, whole process,
-# single-threaded, best of N runs each; prints pages/second, the speed ratio, and both F1 scores.
-# Usage: bench/extraction/compare_trafilatura.sh [BENCH_DIR]   (RUNS=5, TRAFILATURA_VERSION=2.0.0 or unset for latest)
+# Pages per second of `emend extract` (the whole process: start-up, reading, extraction, JSON output)
+# against trafilatura in its steady state (in-process, after one warm-up pass, timing only its
+# extraction calls, as a service would run it), on the same pages, both pinned to one core.
+# Also prints the slowest page of each (emend: one process per page, so start-up included) and both F1s.
+# Usage: bench/extraction/compare_trafilatura.sh [BENCH_DIR]   (RUNS=5, TRAFILATURA_VERSION unset = latest)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
@@ -17,29 +19,28 @@ python3 -m venv "$tmp/venv" >/dev/null
 "$tmp/venv/bin/pip" install --quiet --disable-pip-version-check "trafilatura${TRAFILATURA_VERSION:+==$TRAFILATURA_VERSION}" lxml_html_clean >/dev/null
 traf_version=$("$tmp/venv/bin/python" -c 'import trafilatura; print(trafilatura.__version__)')
 
-# best() prints "WALL CPU": the best wall-clock and the best CPU (user+sys) seconds of $runs runs.
-# Both tools are pinned to one core and alternate run by run, so load from other processes hits both alike;
-# CPU seconds are the steadier figure on a shared machine.
-best_wall=(); best_cpu=()
-measure() { # $1 = slot, rest = command
-  local slot=$1; shift
-  /usr/bin/time -f "%e %U %S" -o "$tmp/time.$slot" "$@" > "$tmp/last.$slot"
-  read -r w u s < "$tmp/time.$slot"
-  local c; c=$(echo "$u + $s" | bc -l)
-  if [ -z "${best_wall[$slot]:-}" ] || [ "$(echo "$w < ${best_wall[$slot]}" | bc -l)" = 1 ]; then best_wall[$slot]=$w; fi
-  if [ -z "${best_cpu[$slot]:-}" ] || [ "$(echo "$c < ${best_cpu[$slot]}" | bc -l)" = 1 ]; then best_cpu[$slot]=$c; fi
-}
+# trafilatura: best pass of $runs after a warm-up, extraction calls only.
+read -r _ traf_s traf_rate traf_slowest < <(RUNS="$runs" taskset -c 0 "$tmp/venv/bin/python" "$here/traf_steady.py" "$tmp"/html/*.html)
+# emend: best wall time of $runs whole-process runs.
+best=""
 for _ in $(seq "$runs"); do
-  measure 0 taskset -c 0 "$tmp/venv/bin/python" "$here/traf_all.py" "$tmp"/html/*.html
-  measure 1 taskset -c 0 "$emend" extract --json --jobs 1 "$tmp"/html/*.html
+  /usr/bin/time -f "%e" -o "$tmp/time" taskset -c 0 "$emend" extract --json --jobs 1 "$tmp"/html/*.html > "$tmp/emend.jsonl"
+  w=$(cat "$tmp/time")
+  if [ -z "$best" ] || [ "$(echo "$w < $best" | bc -l)" = 1 ]; then best=$w; fi
 done
-cp "$tmp/last.0" "$tmp/traf.json"
-python3 "$here/to_preds.py" < "$tmp/last.1" > "$tmp/emend.json"
+emend_rate=$(echo "$n / $best" | bc -l)
+# emend's slowest page: one whole process per page.
+slowest=0
+for f in "$tmp"/html/*.html; do
+  s=$( { /usr/bin/time -f "%e" taskset -c 0 "$emend" extract --json "$f" > /dev/null; } 2>&1 )
+  if [ "$(echo "$s > $slowest" | bc -l)" = 1 ]; then slowest=$s; fi
+done
+"$tmp/venv/bin/python" "$here/traf_all.py" "$tmp"/html/*.html > "$tmp/traf.json"
+python3 "$here/to_preds.py" < "$tmp/emend.jsonl" > "$tmp/emend.json"
 
-rate() { echo "$n / $1" | bc -l; }
-echo "pages: $n   best of $runs alternating runs, whole process, one core (taskset -c 0), load: $(cut -d' ' -f1-3 /proc/loadavg)"
-printf '%-36s wall %6.3f s (%6.1f pages/s)   cpu %6.3f s (%6.1f pages/s)\n' "trafilatura $traf_version (Python, default)" "${best_wall[0]}" "$(rate "${best_wall[0]}")" "${best_cpu[0]}" "$(rate "${best_cpu[0]}")"
-printf '%-36s wall %6.3f s (%6.1f pages/s)   cpu %6.3f s (%6.1f pages/s)\n' "emend extract --jobs 1" "${best_wall[1]}" "$(rate "${best_wall[1]}")" "${best_cpu[1]}" "$(rate "${best_cpu[1]}")"
-printf 'speed ratio emend/trafilatura: wall %.1fx, cpu %.1fx\n' "$(echo "${best_wall[0]} / ${best_wall[1]}" | bc -l)" "$(echo "${best_cpu[0]} / ${best_cpu[1]}" | bc -l)"
+echo "pages: $n   one core (taskset -c 0), best of $runs, load: $(cut -d' ' -f1-3 /proc/loadavg)"
+printf '%-44s %7.3f s  %7.1f pages/s   slowest page %6.1f ms\n' "trafilatura $traf_version, in-process, warm" "$traf_s" "$traf_rate" "$traf_slowest"
+printf '%-44s %7.3f s  %7.1f pages/s   slowest page %6.1f ms (own process)\n' "emend extract --jobs 1, whole process" "$best" "$emend_rate" "$(echo "$slowest * 1000" | bc -l)"
+printf 'speed ratio emend/trafilatura (pages/s): %.1fx\n' "$(echo "$emend_rate / $traf_rate" | bc -l)"
 echo "F1 trafilatura: $(python3 "$bench/score.py" "$tmp/traf.json" | tail -1)"
 echo "F1 emend:       $(python3 "$bench/score.py" "$tmp/emend.json" | tail -1)"

@@ -306,6 +306,11 @@ pub(crate) fn is_hidden(el: &scraper::node::Element) -> bool {
     if el.attr("hidden").is_some() || el.attr("aria-hidden") == Some("true") {
         return true;
     }
+    if let Some(class) = el.attr("class")
+        && hidden_by_class(class)
+    {
+        return true;
+    }
     if let Some(style) = el.attr("style") {
         let s: String = style
             .chars()
@@ -317,6 +322,24 @@ pub(crate) fn is_hidden(el: &scraper::node::Element) -> bool {
         }
     }
     false
+}
+
+/// A whole class token `hidden` or `hide` (the utility classes for `display: none`), unless a
+/// responsive variant shows the block again on larger screens (`hidden md:block`).
+fn hidden_by_class(class: &str) -> bool {
+    let mut hidden = false;
+    for t in class.split_ascii_whitespace() {
+        if t.eq_ignore_ascii_case("hidden") || t.eq_ignore_ascii_case("hide") {
+            hidden = true;
+        } else if t.contains(':')
+            && ["block", "flex", "grid", "inline", "table"]
+                .iter()
+                .any(|d| t.ends_with(d))
+        {
+            return false;
+        }
+    }
+    hidden
 }
 
 /// Short lines that are furniture whatever element holds them.

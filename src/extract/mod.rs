@@ -33,7 +33,7 @@ use stats::Stats;
 
 /// Bumped whenever extraction output may change for the same input, so stored
 /// versions record which extractor produced them and raw bodies can be re-extracted.
-pub const EXTRACTOR_VERSION: u32 = 2;
+pub const EXTRACTOR_VERSION: u32 = 3;
 
 /// Inputs besides the HTML.
 #[derive(Debug, Clone, Copy, Default)]
@@ -124,7 +124,7 @@ fn main_text(dom: &Dom<'_>, raw: &Stats, exclude: &[bool]) -> (Vec<usize>, Vec<B
         let mut removed = scoring::prune(dom, raw, rules, exclude);
         let st = Stats::new(dom, &removed);
         let roots = scoring::select(dom, &removed, &st);
-        scoring::clean(dom, &roots, &mut removed, &st);
+        scoring::clean(dom, &roots, &mut removed, &st, rules);
         let blocks = render::filter(render::render(dom, &roots, &removed));
         if best.0.is_empty() || total(&blocks) > total(&best.1) {
             best = (roots, blocks);

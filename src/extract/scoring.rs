@@ -34,6 +34,9 @@ pub(crate) fn prune(dom: &Dom<'_>, raw: &Stats, rules: ClassRules, extra: &[bool
     let mut removed = vec![false; n];
     let body = (0..n).find(|&i| dom.tag(i) == Some(Tag::Body)).unwrap_or(0);
     let total = raw.chars.get(body).copied().unwrap_or(0).max(1) as f32;
+    // The page's link-free paragraph text: a block holding most of it is the article, whatever it is called.
+    let prose = raw.good.get(body).copied().unwrap_or(0);
+    let holds_prose = |i: usize| prose > 0 && raw.good[i] * 2 >= prose;
     let mut i = 0;
     while i < n {
         let end = dom.nodes[i].end as usize;
@@ -63,6 +66,7 @@ pub(crate) fn prune(dom: &Dom<'_>, raw: &Stats, rules: ClassRules, extra: &[bool
                     && (share < 0.5 || ci.contains("comment"))
                     && !is_quote_embed(dom, i, &ci)
                     && !is_prose(raw, i, &ci)
+                    && !(holds_prose(i) && !ci.contains("comment"))
             });
         if drop {
             removed[i] = true;
@@ -99,6 +103,18 @@ fn is_prose(raw: &Stats, i: usize, ci: &str) -> bool {
         && raw.link_density(i) < 0.15
         && !ci.contains("comment")
         && !ci.contains("repl")
+}
+
+/// Whether a block is mostly link-free paragraphs of some length; reader comments excepted.
+fn mostly_prose(st: &Stats, i: usize, ci: &str) -> bool {
+    st.good[i] >= 300
+        && st.good[i] * 10 >= st.chars[i] * 7
+        && st.link_density(i) < 0.2
+        && !is_comment(ci)
+}
+
+fn is_comment(ci: &str) -> bool {
+    ci.contains("comment") || ci.contains("repl")
 }
 
 fn initial_score(tag: Tag) -> f32 {
@@ -284,7 +300,13 @@ pub(crate) fn select(dom: &Dom<'_>, removed: &[bool], st: &Stats) -> Vec<usize> 
 }
 
 /// Readability's conditional cleaning: drops containers inside the body that look like link lists, galleries or forms.
-pub(crate) fn clean(dom: &Dom<'_>, roots: &[usize], removed: &mut [bool], st: &Stats) {
+pub(crate) fn clean(
+    dom: &Dom<'_>,
+    roots: &[usize],
+    removed: &mut [bool],
+    st: &Stats,
+    rules: ClassRules,
+) {
     for &root in roots {
         let end = dom.nodes[root].end as usize;
         let mut i = root + 1;
@@ -298,7 +320,7 @@ pub(crate) fn clean(dom: &Dom<'_>, roots: &[usize], removed: &mut [bool], st: &S
                 i += 1;
                 continue;
             };
-            if should_clean(dom, i, tag, st) {
+            if should_clean(dom, i, tag, st, rules) {
                 removed[i] = true;
                 i = node_end;
             } else {
@@ -308,8 +330,11 @@ pub(crate) fn clean(dom: &Dom<'_>, roots: &[usize], removed: &mut [bool], st: &S
     }
 }
 
-fn should_clean(dom: &Dom<'_>, i: usize, tag: Tag, st: &Stats) -> bool {
-    let ci = dom.element(i).map(class_id).unwrap_or_default();
+fn should_clean(dom: &Dom<'_>, i: usize, tag: Tag, st: &Stats, rules: ClassRules) -> bool {
+    let ci = match rules {
+        ClassRules::On => dom.element(i).map(class_id).unwrap_or_default(),
+        ClassRules::Off => String::new(),
+    };
     let weight = class_weight(&ci);
     let ld = st.link_density(i);
     let chars = st.chars[i];
@@ -329,8 +354,9 @@ fn should_clean(dom: &Dom<'_>, i: usize, tag: Tag, st: &Stats) -> bool {
     if is_body(&ci) || is_quote_embed(dom, i, &ci) {
         return false;
     }
-    // Furniture names without body words, unless it is a long stretch of text.
-    if weight < 0.0 && chars < 2000 {
+    // Furniture names without body words, unless it is a long stretch of text or mostly link-free prose
+    // (a product card in a roundup, a section of a guide in a page builder's "widget").
+    if weight < 0.0 && chars < 2000 && !mostly_prose(st, i, &ci) {
         return true;
     }
     if st.commas[i] >= 10 {

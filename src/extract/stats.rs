@@ -137,6 +137,8 @@ impl Stats {
                             | Tag::Section
                             | Tag::Td
                             | Tag::Article
+                            | Tag::Li
+                            | Tag::Dd
                     )
                 )
                 && s.inline_chars[i] >= GOOD_MIN

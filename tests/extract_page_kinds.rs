@@ -1,0 +1,117 @@
+//! Kinds of page that once lost their body or kept furniture: each must give the article's
+//! paragraphs, all of them, and none of the page's furniture. Fixtures are small pages written
+//! for these tests (fixtures/text/), one per kind.
+
+mod common;
+
+use emend::extract::{Options, extract};
+
+fn text_of(fixture: &str) -> String {
+    let html = common::fixture_text(&format!("text/{fixture}"));
+    extract(&html, &Options::default()).text
+}
+
+fn assert_page(fixture: &str, kept: &[&str], dropped: &[&str]) {
+    let text = text_of(fixture);
+    for k in kept {
+        assert!(text.contains(k), "{fixture}: lost {k:?} from\n{text}");
+    }
+    for d in dropped {
+        assert!(!text.contains(d), "{fixture}: kept {d:?} in\n{text}");
+    }
+}
+
+#[test]
+fn page_builder_wrappers_named_like_furniture_keep_the_body() {
+    assert_page(
+        "page_builder.html",
+        &[
+            "The old brick oven behind the bakery",
+            "We spent the spring taking it apart",
+            "The new floor is a single layer of clay tiles",
+            "by midsummer the first sourdough came out",
+        ],
+        &["Ten tips for crusty rolls", "All rights reserved"],
+    );
+}
+
+#[test]
+fn mid_article_ad_slot_cuts_out_only_the_ad() {
+    assert_page(
+        "ad_slot.html",
+        &[
+            "River levels across the valley dropped",
+            "Farmers who draw water for their cattle",
+            "The water authority said it would not yet",
+            "Anglers have been asked to stop fishing",
+        ],
+        &["Cheap flights", "Advertisement", "About us"],
+    );
+}
+
+#[test]
+fn body_split_over_sibling_sections_is_kept_whole() {
+    assert_page(
+        "split_sections.html",
+        &[
+            "An unpruned apple tree spends its strength",
+            "Apples and pears are pruned in winter",
+            "Summer: plums, cherries, apricots, peaches.",
+            "Take out no more than a fifth of the canopy",
+            "A sharp pair of bypass secateurs",
+        ],
+        &["Sign up for our newsletter"],
+    );
+}
+
+#[test]
+fn product_cards_that_are_the_content_are_kept() {
+    assert_page(
+        "roundup.html",
+        &[
+            "We wore every jacket on this list",
+            "It kept us dry through a full afternoon",
+            "At a third of the price of our top pick",
+            "A dropped tail covers the seat",
+            "The three-layer fabric shrugged off",
+            "Taped seams, a hood that stays on",
+            "Made from recycled bottles",
+        ],
+        &["The best walking boots", "You might also like"],
+    );
+}
+
+#[test]
+fn hidden_blocks_are_not_article_text() {
+    assert_page(
+        "hidden_blocks.html",
+        &[
+            "The central library will stay open",
+            "The longer hours are paid for",
+            "Students preparing for exams welcomed the change",
+        ],
+        &[
+            "Council approves new budget",
+            "Swimming pool closes",
+            "Bus timetable changes",
+            "School term dates",
+        ],
+    );
+}
+
+#[test]
+fn reader_poll_and_text_ads_beside_a_short_story_are_left_out() {
+    assert_page(
+        "poll_short_story.html",
+        &[
+            "The morning ferry to the mainland ran again",
+            "Islanders had relied on a smaller chartered boat",
+        ],
+        &[
+            "Reader poll",
+            "queues are far too long",
+            "votes so far",
+            "island cottage",
+        ],
+    );
+}
