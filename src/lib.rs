@@ -8,6 +8,7 @@
 //!   the sled-backed history, robots.txt and per-host rate limits.
 //! - [`discover`], [`schedule`]: pure parsing of feeds, sitemaps and index pages into canonical
 //!   article URLs, and the pure maths of when to check each one next.
+//! - [`urlnorm`]: pasted URLs (no scheme, fragments, tracking parameters) to the stored form.
 //! - [`fetch`]: the only user of reqwest.
 //! - [`reextract`]: a stored raw body through the current extractor, compared with the
 //!   stored version (read-only).
@@ -31,6 +32,7 @@ pub mod politeness;
 pub mod reextract;
 pub mod schedule;
 pub mod store;
+pub mod urlnorm;
 pub mod web;
 
 pub use error::{Error, Result};

@@ -21,6 +21,9 @@ pub struct DaemonArgs {
 /// Runs `emend daemon`.
 pub async fn run(ctx: &Context, args: &DaemonArgs) -> anyhow::Result<()> {
     let config = ctx.config()?;
+    if config.path.is_none() {
+        return Err(no_config().into());
+    }
     if config.sites.is_empty() {
         let file = config
             .path
@@ -58,6 +61,13 @@ pub async fn run(ctx: &Context, args: &DaemonArgs) -> anyhow::Result<()> {
     )
     .await?;
     Ok(())
+}
+
+/// [`Error::NoConfig`] for the current directory.
+pub(super) fn no_config() -> Error {
+    Error::NoConfig {
+        dir: std::env::current_dir().unwrap_or_else(|_| ".".into()),
+    }
 }
 
 /// How long the daemon waits for a short-lived reader (`emend history`…) to release the db.

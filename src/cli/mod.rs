@@ -5,6 +5,7 @@ mod checks;
 mod daemon;
 mod diff;
 mod extract;
+mod forget;
 mod history;
 mod list;
 mod output;
@@ -13,6 +14,7 @@ mod reextract;
 mod render;
 mod serve;
 mod signal;
+mod sites;
 mod snapshot;
 mod watch;
 
@@ -100,6 +102,11 @@ pub enum Command {
     Serve(serve::ServeArgs),
     /// Validate a config file and print the effective configuration
     CheckConfig(check_config::CheckConfigArgs),
+    /// Remove an article and its whole history (asks first; --yes does not)
+    Forget(forget::ForgetArgs),
+    /// Try a site's settings: `emend sites test NAME` reads its feeds once and shows what matches
+    #[command(subcommand)]
+    Sites(sites::SitesCommand),
 }
 
 /// Runs the parsed command line.
@@ -117,7 +124,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Daemon(args) => daemon::run(&ctx, &args).await,
         Command::Serve(args) => serve::run(&ctx, &args).await,
         Command::CheckConfig(args) => check_config::run(&ctx, &args),
+        Command::Forget(args) => forget::run(&ctx, &args).await,
+        Command::Sites(cmd) => sites::run(&ctx, &cmd).await,
     }
+}
+
+/// `1 version`, `2 versions`: a count with its noun.
+pub fn plural(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// Global options, resolved lazily so commands that need no config don't read one.

@@ -22,6 +22,9 @@ pub struct SnapshotArgs {
     /// Fetch even if robots.txt disallows it
     #[arg(long)]
     pub ignore_robots: bool,
+    /// Store the page even when it has no article body (main text under 50 words)
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// `emend snapshot --json` output.
@@ -40,6 +43,9 @@ struct SnapshotJson<'a> {
 /// Runs `emend snapshot`.
 pub async fn run(ctx: &Context, args: &SnapshotArgs) -> anyhow::Result<()> {
     let url = parse_article_url(&args.url)?;
+    if crate::urlnorm::parse_pasted(&args.url).is_ok_and(|p| p.assumed_https) {
+        eprintln!("emend: {:?} has no scheme; trying {url}", args.url);
+    }
     let config = ctx.config()?;
     let store = crate::store::Store::open(&ctx.db_path(&config))?;
     let fetcher = Fetcher::new(&config.crawler)?;
@@ -49,6 +55,7 @@ pub async fn run(ctx: &Context, args: &SnapshotArgs) -> anyhow::Result<()> {
             &url,
             CheckOptions {
                 ignore_robots: args.ignore_robots,
+                require_article: !args.force,
             },
         )
         .await?;

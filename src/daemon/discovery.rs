@@ -24,7 +24,7 @@ use crate::store::ScheduleState;
 /// Child sitemaps followed from one site's sitemaps per round, against runaway indexes.
 const MAX_SITEMAPS: usize = 64;
 /// New articles are spread over this much time (or the site's interval, if shorter).
-const START_SPREAD: Duration = Duration::from_secs(5);
+pub(super) const START_SPREAD: Duration = Duration::from_secs(5);
 
 /// Runs discovery for `config.sites[index]` until the stop flag is raised.
 pub(super) async fn run(shared: Arc<Shared>, index: usize, mut stop: watch::Receiver<bool>) {
@@ -42,15 +42,46 @@ pub(super) async fn run(shared: Arc<Shared>, index: usize, mut stop: watch::Rece
     loop {
         // A round may wait long on a held-off host; a stop abandons it (it writes nothing
         // that a later round would not write again).
-        let found = tokio::select! {
+        let counts = tokio::select! {
             n = round(&shared, site, &mut seen) => n,
             _ = stop.wait_for(|s| *s) => return,
         };
-        tracing::info!(site = %site.name, new = found, "discovery round done");
+        tracing::info!(
+            site = %site.name,
+            links = counts.links,
+            matched = counts.matched,
+            new = counts.new,
+            next_in = %humantime::format_duration(site.interval),
+            "discovery round done"
+        );
         if wait_or_stop(&mut stop, site.interval).await {
             return;
         }
     }
+}
+
+/// What one source, or one round, of discovery gave.
+#[derive(Debug, Default, Clone, Copy)]
+struct Counts {
+    /// Links listed.
+    links: usize,
+    /// Those `article_pattern` kept.
+    matched: usize,
+    /// Those that were new articles.
+    new: usize,
+}
+
+impl Counts {
+    fn add(&mut self, other: Counts) {
+        self.links += other.links;
+        self.matched += other.matched;
+        self.new += other.new;
+    }
+}
+
+/// Logs what one source gave: a wrong `article_pattern` shows as `matched=0`.
+fn source_read(site: &Site, kind: &str, url: &Url, c: Counts) {
+    tracing::info!(site = %site.name, links = c.links, matched = c.matched, new = c.new, %url, "{kind} read");
 }
 
 /// True when stopped while waiting.
@@ -62,15 +93,19 @@ async fn wait_or_stop(stop: &mut watch::Receiver<bool>, d: Duration) -> bool {
     *stop.borrow()
 }
 
-/// One discovery round; returns how many new articles it scheduled.
-async fn round(shared: &Shared, site: &Site, seen: &mut Memory) -> usize {
-    let mut new = 0;
+/// One discovery round; returns what its sources gave.
+async fn round(shared: &Shared, site: &Site, seen: &mut Memory) -> Counts {
+    let mut total = Counts::default();
     for feed in &site.feeds {
         match read_feed(shared, seen, feed).await {
-            Ok(items) => new += offer_all(shared, site, items, &mut seen.hints),
+            Ok(items) => {
+                let c = offer_all(shared, site, items, &mut seen.hints);
+                source_read(site, "feed", feed, c);
+                total.add(c);
+            }
             Err(e) => {
                 shared.metrics.add_error(&host_key(feed));
-                tracing::warn!(site = %site.name, url = %feed, error = %e, "feed failed");
+                tracing::warn!(site = %site.name, error = %e, "feed failed");
             }
         }
     }
@@ -82,25 +117,31 @@ async fn round(shared: &Shared, site: &Site, seen: &mut Memory) -> usize {
         }
         match read_sitemap(shared, seen, &url).await {
             Ok(map) => {
-                new += offer_all(shared, site, map.urls, &mut seen.hints);
+                let c = offer_all(shared, site, map.urls, &mut seen.hints);
+                source_read(site, "sitemap", &url, c);
+                total.add(c);
                 sitemaps.extend(map.sitemaps.into_iter().map(|d| d.url));
             }
             Err(e) => {
                 shared.metrics.add_error(&host_key(&url));
-                tracing::warn!(site = %site.name, url = %url, error = %e, "sitemap failed");
+                tracing::warn!(site = %site.name, error = %e, "sitemap failed");
             }
         }
     }
     for page in &site.start_urls {
-        match read_index(shared, site, page).await {
-            Ok(items) => new += offer_all(shared, site, items, &mut seen.hints),
+        match read_index(shared, page).await {
+            Ok(items) => {
+                let c = offer_all(shared, site, items, &mut seen.hints);
+                source_read(site, "index page", page, c);
+                total.add(c);
+            }
             Err(e) => {
                 shared.metrics.add_error(&host_key(page));
-                tracing::warn!(site = %site.name, url = %page, error = %e, "index page failed")
+                tracing::warn!(site = %site.name, error = %e, "index page failed")
             }
         }
     }
-    new
+    total
 }
 
 /// What discovery remembers between rounds: validators of the feeds and sitemaps read so
@@ -180,7 +221,8 @@ async fn read_sitemap(shared: &Shared, seen: &mut Memory, url: &Url) -> Result<d
     }
 }
 
-async fn read_index(shared: &Shared, site: &Site, url: &Url) -> Result<Vec<Discovered>> {
+/// Every link of an index page: the pattern is applied in [`offer_all`], which counts it.
+async fn read_index(shared: &Shared, url: &Url) -> Result<Vec<Discovered>> {
     let response = shared
         .pipeline
         .fetcher()
@@ -189,8 +231,12 @@ async fn read_index(shared: &Shared, site: &Site, url: &Url) -> Result<Vec<Disco
     let PageResponse::Page(page) = response else {
         return Ok(Vec::new());
     };
+    let every = regex::Regex::new("").map_err(|e| crate::error::Error::InvalidUrl {
+        input: url.to_string(),
+        reason: e.to_string(),
+    })?;
     Ok(
-        discover::index_links(&page.text, &page.response.final_url, &site.article_pattern)
+        discover::index_links(&page.text, &page.response.final_url, &every)
             .into_iter()
             .map(|url| Discovered {
                 url,
@@ -201,23 +247,29 @@ async fn read_index(shared: &Shared, site: &Site, url: &Url) -> Result<Vec<Disco
     )
 }
 
-fn offer_all(shared: &Shared, site: &Site, items: Vec<Discovered>, hints: &mut Hints) -> usize {
-    let mut new = 0;
+fn offer_all(shared: &Shared, site: &Site, items: Vec<Discovered>, hints: &mut Hints) -> Counts {
+    let links = items.len();
+    let kept = discover::filter(items, &site.article_pattern);
+    let mut counts = Counts {
+        links,
+        matched: kept.len(),
+        new: 0,
+    };
     // One entry per article (a URL listed twice keeps its latest date), pattern applied.
-    for item in discover::filter(items, &site.article_pattern) {
+    for item in kept {
         let previous_hint = hints.update(&item.url, item.updated);
         match offer(shared, site, &item, previous_hint) {
-            Ok(true) => new += 1,
+            Ok(true) => counts.new += 1,
             Ok(false) => {}
             Err(e) => {
                 tracing::error!(url = %item.url, error = %e, "could not record a discovered article")
             }
         }
     }
-    if new > 0 {
+    if counts.new > 0 {
         shared.wake.notify_one();
     }
-    new
+    counts
 }
 
 /// Records one discovered URL; true when it is a new article.

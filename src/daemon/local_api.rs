@@ -58,7 +58,8 @@ struct PageQuery {
 /// `[canonical, [Check]]` (newest first), `/articles?after=&limit=` → `[ArticleRecord]`,
 /// `/body?hash=` → the raw body, or 204 when none is stored under `hash`;
 /// `POST /watch?url=` → the URL's new [`ScheduleState`](crate::store::ScheduleState), due
-/// now; `POST /unwatch?url=` → whether it was scheduled.
+/// now; `POST /unwatch?url=` → whether it was scheduled; `POST /forget?url=` → what
+/// [`Store::forget`](crate::store::Store::forget) removed, or null.
 fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route("/versions", get(versions))
@@ -67,6 +68,7 @@ fn router(shared: Arc<Shared>) -> Router {
         .route("/body", get(body))
         .route("/watch", post(watch_url))
         .route("/unwatch", post(unwatch_url))
+        .route("/forget", post(forget_url))
         .with_state(shared)
 }
 
@@ -94,6 +96,13 @@ async fn watch_url(State(shared): State<Arc<Shared>>, Query(q): Query<UrlQuery>)
 
 async fn unwatch_url(State(shared): State<Arc<Shared>>, Query(q): Query<UrlQuery>) -> Response {
     match watchlist::unwatch(shared.store(), &q.url) {
+        Ok(found) => Json(found).into_response(),
+        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
+    }
+}
+
+async fn forget_url(State(shared): State<Arc<Shared>>, Query(q): Query<UrlQuery>) -> Response {
+    match shared.store().forget(&q.url) {
         Ok(found) => Json(found).into_response(),
         Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
     }

@@ -11,6 +11,7 @@
 mod articles;
 mod bodies;
 mod codec;
+mod forget;
 mod keys;
 mod open;
 mod recent;
@@ -24,6 +25,7 @@ use std::sync::Arc;
 use crate::error::{Error, Result};
 
 pub use articles::NewArticle;
+pub use forget::Forgotten;
 pub use recent::{ChangeCursor, ChangeFilter};
 pub use schedule::ScheduleState;
 pub use versions::NewVersion;
