@@ -28,7 +28,10 @@ pub fn parse_pasted(input: &str) -> Result<Pasted, String> {
         Ok(url) if text.contains("://") => {
             Err(format!("scheme {:?} is not http or https", url.scheme()))
         }
-        Ok(_) | Err(url::ParseError::RelativeUrlWithoutBase) => {
+        // Only text that starts like a host: `/path` is a relative URL, not a host.
+        Ok(_) | Err(url::ParseError::RelativeUrlWithoutBase)
+            if text.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '[') =>
+        {
             let url = Url::parse(&format!("https://{text}")).map_err(|e| e.to_string())?;
             if !is_web(&url) {
                 return Err("no host".into());
@@ -38,6 +41,7 @@ pub fn parse_pasted(input: &str) -> Result<Pasted, String> {
                 assumed_https: true,
             })
         }
+        Ok(url) => Err(format!("scheme {:?} is not http or https", url.scheme())),
         Err(e) => Err(e.to_string()),
     }
 }
@@ -98,6 +102,8 @@ mod tests {
     fn non_web_schemes_are_refused() {
         assert!(parse_pasted("ftp://example.org/x").is_err());
         assert!(parse_pasted("").is_err());
+        assert!(parse_pasted("/relative/path").is_err());
+        assert!(parse_pasted("not a url").is_err());
     }
 
     #[test]
