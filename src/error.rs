@@ -23,13 +23,31 @@ pub enum Error {
     },
 
     /// A file could not be read or written.
-    #[error("{}: {source}", path.display())]
+    // Not a `#[source]`: the message already says it, and `{:#}` would say it twice.
+    #[error("{}: {cause}", path.display())]
     Io {
         /// The file or directory concerned.
         path: PathBuf,
         /// The underlying error.
-        #[source]
-        source: std::io::Error,
+        cause: std::io::Error,
+    },
+
+    /// The config file named (by `--config` or `check-config FILE`) cannot be read.
+    #[error("{}: cannot read the config file: {reason}", file.display())]
+    ConfigUnreadable {
+        /// The config file.
+        file: PathBuf,
+        /// Why (e.g. "no such file").
+        reason: String,
+    },
+
+    /// No config was given and there is no `./sites.toml`, for a command that needs sites.
+    #[error(
+        "no sites.toml in {} and no --config FILE: nothing to watch. Write a sites.toml with a [[site]] (name, feeds or sitemaps or start_urls, article_pattern; see README.md \"sites.toml\"), then check it with `emend check-config`", dir.display()
+    )]
+    NoConfig {
+        /// The directory searched.
+        dir: PathBuf,
     },
 
     /// The user gave something that is not an absolute http(s) URL.
@@ -116,7 +134,9 @@ pub enum Error {
     },
 
     /// robots.txt could not be fetched (5xx or unreachable), so the host is treated as disallowed.
-    #[error("{host}: robots.txt unavailable ({reason}); not crawling this host for now")]
+    // The reason says whether robots.txt answered badly or the host is unreachable: a
+    // refused connection is not robots.txt's fault.
+    #[error("{host}: not crawling this host for now: {reason}")]
     RobotsUnavailable {
         /// The host whose robots.txt failed.
         host: String,
@@ -218,6 +238,19 @@ pub enum Error {
         current: u32,
     },
 
+    /// The page has no article body (a front page, an index): nothing was stored.
+    #[error(
+        "{url}: not an article (main text of {words} words, under {min}); nothing stored (`snapshot --force` stores it anyway)"
+    )]
+    NotAnArticle {
+        /// The page.
+        url: String,
+        /// Words of main text found.
+        words: u32,
+        /// The threshold.
+        min: u32,
+    },
+
     /// A version number that does not exist for this article.
     #[error("{url}: no version {version} (the article has versions 1 to {count})")]
     NoSuchVersion {
@@ -281,6 +314,8 @@ impl Error {
         matches!(
             self,
             Error::Config { .. }
+                | Error::ConfigUnreadable { .. }
+                | Error::NoConfig { .. }
                 | Error::InvalidUrl { .. }
                 | Error::NoSuchVersion { .. }
                 | Error::VersionRange { .. }
@@ -297,7 +332,7 @@ impl Error {
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::Io {
             path: path.into(),
-            source,
+            cause: source,
         }
     }
 }

@@ -9,6 +9,7 @@
 //! - [`discover`], [`schedule`]: pure parsing of feeds, sitemaps and index pages into canonical
 //!   article URLs, and the pure maths of when to check each one next.
 //! - [`watchlist`]: putting one URL on the re-check schedule by hand, and taking it off.
+//! - [`urlnorm`]: pasted URLs (no scheme, fragments, tracking parameters) to the stored form.
 //! - [`fetch`]: the only user of reqwest.
 //! - [`reextract`]: a stored raw body through the current extractor, compared with the
 //!   stored version (read-only).
@@ -37,6 +38,7 @@ pub mod reextract;
 pub mod schedule;
 pub mod store;
 pub mod watchlist;
+pub mod urlnorm;
 pub mod web;
 
 pub use error::{Error, Result};

@@ -151,6 +151,24 @@ pub enum CheckOutcome {
     },
 }
 
+impl CheckOutcome {
+    /// The one word for this outcome, the same in the daemon's log, `emend checks`, the
+    /// JSON and the web UI: a change kind (`new`, `unchanged`, `silent_edit`…),
+    /// `not_modified` (a 304) or `failed`.
+    pub fn word(&self) -> &'static str {
+        match self {
+            CheckOutcome::Checked { change, .. } => change.as_str(),
+            CheckOutcome::NotModified => NOT_MODIFIED,
+            CheckOutcome::Failed { .. } => FAILED,
+        }
+    }
+}
+
+/// [`CheckOutcome::word`] of a 304.
+pub const NOT_MODIFIED: &str = "not_modified";
+/// [`CheckOutcome::word`] of a failed check.
+pub const FAILED: &str = "failed";
+
 /// One entry of an article's check log.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Check {

@@ -31,7 +31,14 @@ pub struct CheckOptions {
     /// Fetch from any host and address (a URL the user fetches once by hand), rather than
     /// within the scope of the article's site (see [`Scope::for_article`]).
     pub anywhere: bool,
+    /// Refuse to start a history for a page whose main text is under
+    /// [`MIN_ARTICLE_WORDS`] (a front page snapshotted by mistake): [`Error::NotAnArticle`].
+    pub require_article: bool,
 }
+
+/// Main text shorter than this, in words, is not an article (see
+/// [`CheckOptions::require_article`]). Short enough for a news brief.
+pub const MIN_ARTICLE_WORDS: u32 = 50;
 
 /// What one check found.
 #[derive(Debug, Clone)]
@@ -165,6 +172,14 @@ impl Pipeline {
                 return Err(err);
             }
         };
+        let words = word_count(&article.text);
+        if opts.require_article && latest.is_none() && words < MIN_ARTICLE_WORDS {
+            return Err(Error::NotAnArticle {
+                url: final_url.to_string(),
+                words,
+                min: MIN_ARTICLE_WORDS,
+            });
+        }
         let own = crate::discover::canonicalize(final_url).to_string();
         let declared = canonical_key(final_url, article.canonical.as_deref(), &scope);
         // A tracked article read before the fetch is where `choose_key` would land first;

@@ -85,7 +85,7 @@ fn the_check_log_lists_every_outcome_newest_first() {
         "{text}"
     );
     assert!(
-        lines[3].contains(" 304 ") && lines[3].ends_with("not modified"),
+        lines[3].contains(" 304 ") && lines[3].ends_with("not_modified"),
         "{text}"
     );
     assert!(lines[4].ends_with("new (version 1)"), "{text}");

@@ -21,5 +21,9 @@ pub fn run(ctx: &Context, args: &CheckConfigArgs) -> anyhow::Result<()> {
         Some(path) => Config::load(path)?,
         None => ctx.config()?,
     };
+    // The empty config stands in for a missing ./sites.toml; it is not a valid file.
+    if config.path.is_none() {
+        return Err(super::daemon::no_config().into());
+    }
     print_text(&config.effective_toml())
 }

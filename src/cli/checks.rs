@@ -50,9 +50,8 @@ fn line(c: &Check) -> String {
             change,
             version: Some(n),
         } => format!("{} (version {n})", change.as_str()),
-        CheckOutcome::Checked { change, .. } => change.as_str().to_owned(),
-        CheckOutcome::NotModified => "not modified".to_owned(),
-        CheckOutcome::Failed { error } => format!("failed: {error}"),
+        CheckOutcome::Failed { error } => format!("{}: {error}", c.outcome.word()),
+        other => other.word().to_owned(),
     };
     format!(
         "{}  {status:>3}  {:>6} ms  {outcome}",

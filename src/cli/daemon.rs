@@ -26,6 +26,9 @@ pub struct DaemonArgs {
 /// Runs `emend daemon`.
 pub async fn run(ctx: &Context, args: &DaemonArgs) -> anyhow::Result<()> {
     let config = ctx.config()?;
+    if config.path.is_none() {
+        return Err(no_config().into());
+    }
     if config.sites.is_empty() {
         let file = config
             .path
@@ -69,4 +72,11 @@ pub async fn run(ctx: &Context, args: &DaemonArgs) -> anyhow::Result<()> {
     )
     .await?;
     Ok(())
+}
+
+/// [`Error::NoConfig`] for the current directory.
+pub(super) fn no_config() -> Error {
+    Error::NoConfig {
+        dir: std::env::current_dir().unwrap_or_else(|_| ".".into()),
+    }
 }

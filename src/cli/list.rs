@@ -33,8 +33,8 @@ pub async fn run(ctx: &Context, args: &ListArgs) -> anyhow::Result<()> {
     for a in &all {
         writeln!(
             text,
-            "{:>4} versions  checked {}  {}",
-            a.versions,
+            "{:>13}  checked {}  {}",
+            super::plural(u64::from(a.versions), "version", "versions"),
             a.last_checked.map_or_else(|| "never".to_owned(), rfc3339),
             a.url
         )?;

@@ -5,6 +5,7 @@ mod checks;
 mod daemon;
 mod diff;
 mod extract;
+mod forget;
 mod history;
 mod list;
 mod notify;
@@ -14,6 +15,7 @@ mod reextract;
 mod render;
 mod serve;
 mod signal;
+mod sites;
 mod snapshot;
 mod watch;
 
@@ -109,6 +111,11 @@ pub enum Command {
     CheckConfig(check_config::CheckConfigArgs),
     /// Notification targets: send a test message, list pending and failed deliveries
     Notify(notify::NotifyArgs),
+    /// Remove an article and its whole history (asks first; --yes does not)
+    Forget(forget::ForgetArgs),
+    /// Try a site's settings: `emend sites test NAME` reads its feeds once and shows what matches
+    #[command(subcommand)]
+    Sites(sites::SitesCommand),
 }
 
 /// Runs the parsed command line.
@@ -127,7 +134,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve(args) => serve::run(&ctx, &args).await,
         Command::CheckConfig(args) => check_config::run(&ctx, &args),
         Command::Notify(args) => notify::run(&ctx, &args).await,
+        Command::Forget(args) => forget::run(&ctx, &args).await,
+        Command::Sites(cmd) => sites::run(&ctx, &cmd).await,
     }
+}
+
+/// `1 version`, `2 versions`: a count with its noun.
+pub fn plural(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// Global options, resolved lazily so commands that need no config don't read one.

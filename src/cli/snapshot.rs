@@ -23,6 +23,9 @@ pub struct SnapshotArgs {
     /// Fetch even if robots.txt disallows it
     #[arg(long)]
     pub ignore_robots: bool,
+    /// Store the page even when it has no article body (main text under 50 words)
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// `emend snapshot --json` output.
@@ -43,6 +46,9 @@ struct SnapshotJson<'a> {
 /// through this process's socket.
 pub async fn run(ctx: &Context, args: &SnapshotArgs) -> anyhow::Result<()> {
     let url = parse_article_url(&args.url)?;
+    if crate::urlnorm::parse_pasted(&args.url).is_ok_and(|p| p.assumed_https) {
+        eprintln!("emend: {:?} has no scheme; trying {url}", args.url);
+    }
     let config = ctx.config()?;
     let access = ctx
         .access(&config, "emend snapshot", true, false, Needs::Actions)
@@ -53,14 +59,17 @@ pub async fn run(ctx: &Context, args: &SnapshotArgs) -> anyhow::Result<()> {
             let fetcher = Fetcher::new(&config.crawler)?;
             let pipeline = Pipeline::new(Arc::new(config), fetcher, store.clone());
             let serving = owner::spawn(Arc::new(Owner::reads_only(store, "emend snapshot")));
-            let report = actions::snapshot(&pipeline, &url, args.ignore_robots).await;
+            let report = actions::snapshot(&pipeline, &url, args.ignore_robots, args.force).await;
             serving.stop().await;
             report?
         }
         Access::Remote(remote) => {
             let query: String =
                 url::form_urlencoded::byte_serialize(url.as_str().as_bytes()).collect();
-            let path = format!("/snapshot?url={query}&ignore_robots={}", args.ignore_robots);
+            let path = format!(
+                "/snapshot?url={query}&ignore_robots={}&force={}",
+                args.ignore_robots, args.force
+            );
             remote.client.post(&path, &remote.holder.describe()).await?
         }
     };

@@ -154,7 +154,13 @@ pub struct Selectors {
 impl Config {
     /// Reads and validates a config file.
     pub fn load(path: &Path) -> Result<Config> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let text = std::fs::read_to_string(path).map_err(|e| Error::ConfigUnreadable {
+            file: path.to_owned(),
+            reason: match e.kind() {
+                std::io::ErrorKind::NotFound => "no such file".to_owned(),
+                _ => e.to_string(),
+            },
+        })?;
         Config::parse(&text, path)
     }
 
@@ -292,6 +298,8 @@ mod tests {
         let msg = err.to_string();
         assert!(msg.starts_with("s.toml:4:19:"), "{msg}");
         assert!(msg.contains("site \"a\""), "{msg}");
+        // The regex crate's own pointer under the offending character stays on its line.
+        assert!(msg.contains("\n    (\n    ^\n"), "{msg}");
     }
 
     #[test]

@@ -151,8 +151,8 @@ impl Validator<'_> {
             Some(p) => match Regex::new(p.get_ref()) {
                 Ok(r) => Some(r),
                 Err(e) => {
-                    let msg = e.to_string().replace('\n', " ");
-                    self.err(p.span(), format!("site {name:?}: article_pattern: {msg}"));
+                    // Multi-line on purpose: the regex crate draws a caret under the fault.
+                    self.err(p.span(), format!("site {name:?}: article_pattern: {e}"));
                     None
                 }
             },

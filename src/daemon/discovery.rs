@@ -53,15 +53,46 @@ pub(super) async fn run(shared: Arc<Shared>, index: usize, mut stop: watch::Rece
     loop {
         // A round may wait long on a held-off host; a stop abandons it (it writes nothing
         // that a later round would not write again).
-        let found = tokio::select! {
+        let counts = tokio::select! {
             n = round(&shared, site, &scope, &mut seen) => n,
             _ = stop.wait_for(|s| *s) => return,
         };
-        tracing::info!(site = %site.name, new = found, "discovery round done");
+        tracing::info!(
+            site = %site.name,
+            links = counts.links,
+            matched = counts.matched,
+            new = counts.new,
+            next_in = %humantime::format_duration(site.interval),
+            "discovery round done"
+        );
         if wait_or_stop(&mut stop, site.interval).await {
             return;
         }
     }
+}
+
+/// What one source, or one round, of discovery gave.
+#[derive(Debug, Default, Clone, Copy)]
+struct Counts {
+    /// Links listed.
+    links: usize,
+    /// Those `article_pattern` kept.
+    matched: usize,
+    /// Those that were new articles.
+    new: usize,
+}
+
+impl Counts {
+    fn add(&mut self, other: Counts) {
+        self.links += other.links;
+        self.matched += other.matched;
+        self.new += other.new;
+    }
+}
+
+/// Logs what one source gave: a wrong `article_pattern` shows as `matched=0`.
+fn source_read(site: &Site, kind: &str, url: &Url, c: Counts) {
+    tracing::info!(site = %site.name, links = c.links, matched = c.matched, new = c.new, url = %shown(url), "{kind} read");
 }
 
 /// True when stopped while waiting.
@@ -73,22 +104,31 @@ async fn wait_or_stop(stop: &mut watch::Receiver<bool>, d: Duration) -> bool {
     *stop.borrow()
 }
 
-/// One discovery round; returns how many new articles it scheduled.
-async fn round(shared: &Shared, site: &Site, scope: &Scope, seen: &mut Memory) -> usize {
+/// One discovery round; returns what its sources gave.
+async fn round(shared: &Shared, site: &Site, scope: &Scope, seen: &mut Memory) -> Counts {
     let mut budget = Budget::new(MAX_NEW_PER_ROUND);
+    let mut total = Counts::default();
     for feed in &site.feeds {
         match read_feed(shared, scope, seen, feed).await {
-            Ok(items) => offer_all(shared, site, scope, feed, items, seen, &mut budget),
+            Ok(items) => {
+                let c = offer_all(shared, site, scope, feed, items, seen, &mut budget);
+                source_read(site, "feed", feed, c);
+                total.add(c);
+            }
             Err(e) => {
                 shared.metrics.add_error(&host_key(feed));
                 tracing::warn!(site = %site.name, url = %shown(feed), error = %e, "feed failed");
             }
         }
     }
-    read_sitemaps(shared, site, scope, seen, &mut budget).await;
+    total.add(read_sitemaps(shared, site, scope, seen, &mut budget).await);
     for page in &site.start_urls {
-        match read_index(shared, site, scope, page).await {
-            Ok(items) => offer_all(shared, site, scope, page, items, seen, &mut budget),
+        match read_index(shared, scope, page).await {
+            Ok(items) => {
+                let c = offer_all(shared, site, scope, page, items, seen, &mut budget);
+                source_read(site, "index page", page, c);
+                total.add(c);
+            }
             Err(e) => {
                 shared.metrics.add_error(&host_key(page));
                 tracing::warn!(site = %site.name, url = %shown(page), error = %e, "index page failed")
@@ -101,7 +141,7 @@ async fn round(shared: &Shared, site: &Site, scope: &Scope, seen: &mut Memory) -
             "new-article cap of this round reached; the rest are recorded in later rounds"
         );
     }
-    budget.new
+    total
 }
 
 /// Reads the site's sitemaps and, breadth first, the children of its indexes on the site's
@@ -113,7 +153,8 @@ async fn read_sitemaps(
     scope: &Scope,
     seen: &mut Memory,
     budget: &mut Budget,
-) {
+) -> Counts {
+    let mut total = Counts::default();
     let mut queue: VecDeque<Url> = site.sitemaps.iter().take(MAX_SITEMAPS).cloned().collect();
     let mut visited: HashSet<Url> = HashSet::new();
     let (mut off_site, mut over_cap) = (0usize, 0usize);
@@ -135,7 +176,9 @@ async fn read_sitemaps(
                 "sitemap lists more entries than the cap; the rest are ignored"
             );
         }
-        offer_all(shared, site, scope, &url, map.urls, seen, budget);
+        let c = offer_all(shared, site, scope, &url, map.urls, seen, budget);
+        source_read(site, "sitemap", &url, c);
+        total.add(c);
         let mut children = map.sitemaps;
         // The newest children first: on a news site they are where new articles are.
         children.sort_by(|a, b| b.updated.cmp(&a.updated));
@@ -159,6 +202,7 @@ async fn read_sitemaps(
             "sitemaps-per-round cap reached; the oldest children were not read this round"
         );
     }
+    total
 }
 
 /// How many new articles a round may still record, and what it recorded and left.
@@ -269,12 +313,9 @@ async fn read_sitemap(
     }
 }
 
-async fn read_index(
-    shared: &Shared,
-    site: &Site,
-    scope: &Scope,
-    url: &Url,
-) -> Result<Vec<Discovered>> {
+/// Every link of an index page: `article_pattern` is applied by [`offer_all`], which counts
+/// what it kept.
+async fn read_index(shared: &Shared, scope: &Scope, url: &Url) -> Result<Vec<Discovered>> {
     let opts = FetchOptions {
         ignore_robots: false,
         scope: scope.clone(),
@@ -288,7 +329,7 @@ async fn read_index(
         return Ok(Vec::new());
     };
     Ok(
-        discover::index_links(&page.text, &page.response.final_url, &site.article_pattern)
+        discover::index_links(&page.text, &page.response.final_url, &every_link())
             .into_iter()
             .map(|url| Discovered {
                 url,
@@ -310,8 +351,9 @@ fn offer_all(
     items: Vec<Discovered>,
     seen: &mut Memory,
     budget: &mut Budget,
-) {
+) -> Counts {
     let before = budget.new;
+    let links = items.len();
     // One entry per article (a URL listed twice keeps its latest date), pattern applied.
     let items = discover::filter(items, &site.article_pattern);
     let total = items.len();
@@ -336,6 +378,19 @@ fn offer_all(
     if budget.new > before {
         shared.wake.notify_one();
     }
+    Counts {
+        links,
+        matched: total,
+        new: budget.new - before,
+    }
+}
+
+/// A pattern every URL matches.
+fn every_link() -> regex::Regex {
+    static EVERY: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    EVERY
+        .get_or_init(|| regex::Regex::new("").expect("the empty pattern is valid"))
+        .clone()
 }
 
 /// What [`offer`] did with a discovered URL.

@@ -150,10 +150,7 @@ pub async fn run(
             }
         });
     }
-    tracing::info!(
-        sites = config.sites.len(),
-        "daemon started; send SIGINT or SIGTERM to stop"
-    );
+    log_start(&config, &store);
 
     let mut failed = stop_rx.clone();
     tokio::select! {
@@ -195,6 +192,27 @@ pub async fn run(
             tracing::info!("stopped");
             Ok(())
         }
+    }
+}
+
+/// The start-up summary: where the database is, what is watched, when the first round runs.
+fn log_start(config: &Config, store: &Store) {
+    tracing::info!(
+        db = %store.path().display(),
+        config = %config.path.as_deref().map_or_else(|| "-".into(), |p| p.display().to_string()),
+        sites = config.sites.len(),
+        "daemon started; SIGINT or SIGTERM stops it"
+    );
+    for site in &config.sites {
+        tracing::info!(
+            site = %site.name,
+            feeds = site.feeds.len(),
+            sitemaps = site.sitemaps.len(),
+            index_pages = site.start_urls.len(),
+            every = %humantime::format_duration(site.interval),
+            "first discovery round within {}s",
+            discovery::START_SPREAD.min(site.interval).as_secs()
+        );
     }
 }
 

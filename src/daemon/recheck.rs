@@ -49,10 +49,16 @@ pub(super) async fn check(shared: &Shared, url: &str, state: ScheduleState) {
     let delay = match &result {
         Ok(report) => {
             let changed = report.change != ChangeKind::Unchanged;
+            // The words and the fetch time `emend checks` shows for this check.
+            let outcome = if report.status == 304 {
+                crate::model::NOT_MODIFIED
+            } else {
+                report.change.as_str()
+            };
+            let ms = u64::try_from(report.elapsed.as_millis()).unwrap_or(u64::MAX);
             tracing::info!(
-                host = %host, url = %url, status = report.status,
-                outcome = report.change.as_str(), version = report.version.as_ref().map(|v| v.number),
-                ms, "check"
+                host = %host, url = %url, status = report.status, outcome,
+                version = report.version.as_ref().map(|v| v.number), ms, "check"
             );
             if let Some(v) = &report.version {
                 // Re-check where the article answers now (after redirects), not an alias.
@@ -84,7 +90,7 @@ pub(super) async fn check(shared: &Shared, url: &str, state: ScheduleState) {
             return;
         }
         Err(err) => {
-            tracing::warn!(host = %host, url = %url, outcome = "error", error = %err, ms, "check");
+            tracing::warn!(host = %host, url = %url, outcome = crate::model::FAILED, error = %err, ms, "check");
             shared.metrics.add_error(&host);
             next.failures = state.failures.saturating_add(1);
             let politeness = shared.pipeline.fetcher().politeness();

@@ -32,8 +32,9 @@ pub(crate) fn build(config: &Crawler, public_only: bool) -> Result<reqwest::Clie
         })
 }
 
-/// An [`Error::Network`] for `url`, with reqwest's whole cause chain on one line
-/// (e.g. `error sending request: client error (Connect): tcp connect error: Connection refused (os error 111)`).
+/// An [`Error::Network`] for `url` naming the host and the cause in plain words
+/// (`cannot connect to a.test:8080: connection refused`); reqwest's whole cause chain
+/// goes to the debug log.
 pub(crate) fn network_error(url: &Url, e: &reqwest::Error) -> Error {
     let mut source = e.source();
     while let Some(s) = source {
@@ -47,14 +48,65 @@ pub(crate) fn network_error(url: &Url, e: &reqwest::Error) -> Error {
         }
         source = s.source();
     }
-    let mut message = chain(e);
-    if e.is_timeout() && !message.contains("timed out") {
-        message = format!("timed out: {message}");
-    }
+    let detail = chain(e);
+    tracing::debug!(url = %url, error = %detail, "request failed");
+    let host = match (url.host_str(), url.port()) {
+        (Some(h), Some(p)) => format!("{h}:{p}"),
+        (Some(h), None) => h.to_owned(),
+        _ => url.to_string(),
+    };
+    let message = match plain_cause(&detail, e.is_timeout()) {
+        Some(cause) if e.is_connect() || e.is_timeout() => {
+            format!("cannot connect to {host}: {cause}")
+        }
+        Some(cause) => format!("{host}: {cause}"),
+        None => detail,
+    };
     Error::Network {
         url: super::shown(url),
         message,
     }
+}
+
+/// The cause a person can act on, recognised in reqwest's cause chain; `None` when the
+/// chain says nothing better known.
+pub(crate) fn plain_cause(detail: &str, timeout: bool) -> Option<&'static str> {
+    let d = detail.to_ascii_lowercase();
+    let known: &[(&[&str], &str)] = &[
+        (&["connection refused"], "connection refused"),
+        (
+            &[
+                "dns error",
+                "failed to lookup address",
+                "name or service not known",
+            ],
+            "no such host (DNS lookup failed)",
+        ),
+        (
+            &[
+                "invalidcontenttype",
+                "corrupt message",
+                "wrong version number",
+            ],
+            "TLS handshake failed (TLS to a plain-HTTP port?)",
+        ),
+        (
+            &["certificate", "unknownissuer"],
+            "TLS certificate rejected",
+        ),
+        (&["connection reset"], "connection reset by the server"),
+        (
+            &["network is unreachable", "no route to host"],
+            "network unreachable",
+        ),
+    ];
+    if let Some((_, cause)) = known
+        .iter()
+        .find(|(needles, _)| needles.iter().any(|n| d.contains(n)))
+    {
+        return Some(cause);
+    }
+    (timeout || d.contains("timed out")).then_some("timed out")
 }
 
 fn chain(e: &reqwest::Error) -> String {

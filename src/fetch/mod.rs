@@ -162,30 +162,26 @@ fn header(headers: &HeaderMap, name: reqwest::header::HeaderName) -> Option<Stri
         .filter(|v| !v.is_empty())
 }
 
-/// Parses a user-given article URL: absolute, http or https (what can be fetched).
+/// Parses a user-given article URL into the stored form (see [`crate::urlnorm`]): http or
+/// https, `https://` assumed when no scheme is given, fragment and tracking parameters
+/// dropped.
 pub fn parse_article_url(input: &str) -> Result<Url> {
-    let invalid = |reason: String| Error::InvalidUrl {
-        input: input.to_owned(),
-        reason,
-    };
-    let url = Url::parse(input).map_err(|e| invalid(e.to_string()))?;
-    if !matches!(url.scheme(), "http" | "https") {
-        return Err(invalid(format!(
-            "scheme {:?} is not http or https",
-            url.scheme()
-        )));
-    }
-    if !url.has_host() {
-        return Err(invalid("no host".into()));
-    }
     if input.len() > crate::discover::MAX_URL_LEN {
-        return Err(invalid(format!(
-            "{} bytes long, over the {}-byte limit",
-            input.len(),
-            crate::discover::MAX_URL_LEN
-        )));
+        return Err(Error::InvalidUrl {
+            input: input.chars().take(100).collect::<String>() + "…",
+            reason: format!(
+                "{} bytes long, over the {}-byte limit",
+                input.len(),
+                crate::discover::MAX_URL_LEN
+            ),
+        });
     }
-    Ok(url)
+    crate::urlnorm::parse_pasted(input)
+        .map(|p| p.url)
+        .map_err(|reason| Error::InvalidUrl {
+            input: input.to_owned(),
+            reason,
+        })
 }
 
 /// `url` as errors and logs show it: without any user name and password it carries (a feed

@@ -26,12 +26,13 @@ impl Fetcher {
             if verdict == RobotsVerdict::Unknown {
                 let (fetch, network) = self.fetch_robots(url, scope).await;
                 pol.record_robots(url, fetch);
-                // The host itself is down (refused, DNS, timeout): say so plainly, rather than
-                // blaming robots.txt. Later calls within the retry window get RobotsUnavailable.
+                // The host itself is down (refused, DNS, timeout): say so plainly, naming the
+                // page asked for, rather than blaming robots.txt. Later calls within the retry
+                // window get RobotsUnavailable.
                 if let Some(message) = network {
                     return Err(Error::Network {
                         url: shown(url),
-                        message: format!("cannot fetch robots.txt: {message}"),
+                        message,
                     });
                 }
                 verdict = pol.allowed(url);

@@ -47,6 +47,7 @@ pub async fn snapshot(
     pipeline: &Pipeline,
     url: &Url,
     ignore_robots: bool,
+    force: bool,
 ) -> Result<SnapshotReply> {
     let report = pipeline
         .check(
@@ -55,6 +56,8 @@ pub async fn snapshot(
                 ignore_robots,
                 // A URL the user fetches once by hand may be anywhere, their intranet included.
                 anywhere: true,
+                // A page without an article body is stored only when asked for.
+                require_article: !force,
             },
         ).await?;
     Ok(report.into())

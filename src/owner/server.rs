@@ -110,6 +110,9 @@ struct SnapshotQuery {
     url: String,
     #[serde(default)]
     ignore_robots: bool,
+    /// Store the page even when it has no article body.
+    #[serde(default)]
+    force: bool,
 }
 
 #[derive(Deserialize)]
@@ -133,9 +136,10 @@ pub struct WebReply {
 /// The routes. Reads: `/hello` → [`Holder`], `/versions?url=` → `[canonical, [Version]]`,
 /// `/checks?url=&limit=` → `[canonical, [Check]]` (newest first), `/articles?after=&limit=`
 /// → `[ArticleRecord]`, `/body?hash=` → the raw body, or 204 when none is stored. Actions,
-/// long-running owners only (others answer 503): `POST /snapshot?url=&ignore_robots=` →
+/// long-running owners only (others answer 503): `POST /snapshot?url=&ignore_robots=&force=` →
 /// [`actions::SnapshotReply`], `POST /watch?url=` → [`actions::WatchReply`], `POST
-/// /unwatch?url=` → whether it was scheduled, `POST /web?listen=&base_url=` → [`WebReply`],
+/// /unwatch?url=` → whether it was scheduled, `POST /forget?url=` → what
+/// [`Store::forget`](crate::store::Store::forget) removed, or null, `POST /web?listen=&base_url=` → [`WebReply`],
 /// `POST /web/stop?addr=` → whether it ran.
 pub(super) fn router(owner: Arc<Owner>) -> Router {
     Router::new()
@@ -147,6 +151,7 @@ pub(super) fn router(owner: Arc<Owner>) -> Router {
         .route("/snapshot", post(snapshot))
         .route("/watch", post(watch_url))
         .route("/unwatch", post(unwatch_url))
+        .route("/forget", post(forget_url))
         .route("/web", post(start_web))
         .route("/web/stop", post(stop_web))
         .with_state(owner)
@@ -235,7 +240,7 @@ async fn snapshot(State(owner): State<Arc<Owner>>, Query(q): Query<SnapshotQuery
         Ok(u) => u,
         Err(e) => return failed(&e),
     };
-    match actions::snapshot(pipeline, &url, q.ignore_robots).await {
+    match actions::snapshot(pipeline, &url, q.ignore_robots, q.force).await {
         Ok(reply) => Json(reply).into_response(),
         // The client prints the message as its own: it is the same error it would have met.
         Err(e) => (StatusCode::UNPROCESSABLE_ENTITY, e.to_string()).into_response(),
@@ -290,6 +295,16 @@ async fn unwatch_url(State(owner): State<Arc<Owner>>, Query(q): Query<UrlQuery>)
         return one_shot(&owner);
     }
     match watchlist::unwatch(&owner.store, &q.url) {
+        Ok(found) => Json(found).into_response(),
+        Err(e) => failed(&e),
+    }
+}
+
+async fn forget_url(State(owner): State<Arc<Owner>>, Query(q): Query<UrlQuery>) -> Response {
+    if owner.checks.is_none() {
+        return one_shot(&owner);
+    }
+    match owner.store.forget(&q.url) {
         Ok(found) => Json(found).into_response(),
         Err(e) => failed(&e),
     }

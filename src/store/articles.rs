@@ -29,8 +29,22 @@ pub struct NewArticle {
 
 impl Store {
     /// The canonical URL for `url`: itself when it has a record, its target when it is an
-    /// alias, `None` when unknown.
+    /// alias, `None` when unknown. A URL as pasted (no scheme, other case, a fragment,
+    /// tracking parameters) is also looked up in its normalised forms.
     pub fn resolve(&self, url: &str) -> Result<Option<String>> {
+        if let Some(found) = self.resolve_exact(url)? {
+            return Ok(Some(found));
+        }
+        for form in crate::urlnorm::lookup_forms(url) {
+            if let Some(found) = self.resolve_exact(&form)? {
+                return Ok(Some(found));
+            }
+        }
+        Ok(None)
+    }
+
+    /// [`Store::resolve`] of exactly `url`: its record or its alias.
+    fn resolve_exact(&self, url: &str) -> Result<Option<String>> {
         if self
             .articles
             .contains_key(url)

@@ -11,6 +11,7 @@
 mod articles;
 mod bodies;
 mod codec;
+mod forget;
 mod keys;
 mod open;
 mod outbox;
@@ -28,6 +29,7 @@ use crate::error::{Error, Result};
 
 pub use articles::NewArticle;
 pub use outbox::{Delivery, change_id};
+pub use forget::Forgotten;
 pub use recent::{ChangeCursor, ChangeFilter};
 pub use schedule::ScheduleState;
 pub use versions::{NewVersion, Route};

@@ -120,6 +120,14 @@ pub(crate) fn index_in(
     version: &Version,
     url: &str,
 ) -> TxResult<()> {
+    for k in index_keys(site, version, url) {
+        recent.insert(k, &[])?;
+    }
+    Ok(())
+}
+
+/// The keys under which [`index_in`] files a version.
+pub(crate) fn index_keys(site: Option<&str>, version: &Version, url: &str) -> Vec<Vec<u8>> {
     let suffix = keys::recent_suffix(version.fetched_at, url, version.number);
     let mut prefixes = vec![
         keys::recent_prefix(None, None),
@@ -129,9 +137,8 @@ pub(crate) fn index_in(
         prefixes.push(keys::recent_prefix(site, None));
         prefixes.push(keys::recent_prefix(site, Some(version.change)));
     }
-    for mut k in prefixes {
+    for k in &mut prefixes {
         k.extend_from_slice(&suffix);
-        recent.insert(k, &[])?;
     }
-    Ok(())
+    prefixes
 }

@@ -118,7 +118,7 @@ fn parse_due(k: &[u8]) -> Result<(DateTime<Utc>, String)> {
 }
 
 /// [`Store::clear_schedule`] inside a transaction; `true` when `url` was scheduled.
-fn clear_in(
+pub(crate) fn clear_in(
     schedule: &TransactionalTree,
     due: &TransactionalTree,
     meta: &TransactionalTree,

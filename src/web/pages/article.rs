@@ -58,7 +58,7 @@ impl From<&Check> for CheckRow {
                     version: Some(n),
                 } => format!("{} (v{n})", view::kind_label(*change)),
                 CheckOutcome::Checked { change, .. } => view::kind_label(*change).to_owned(),
-                CheckOutcome::NotModified => "not modified".to_owned(),
+                CheckOutcome::NotModified => c.outcome.word().to_owned(),
                 CheckOutcome::Failed { error } => format!("failed: {error}"),
             },
         }
