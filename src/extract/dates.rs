@@ -628,7 +628,10 @@ mod tests {
             n("25. April 2024, 16:32 Uhr").as_deref(),
             Some("2024-04-25T16:32:00")
         );
-        assert_eq!(n("25 avril 2024 à 16h32").as_deref(), Some("2024-04-25T16:32:00"));
+        assert_eq!(
+            n("25 avril 2024 à 16h32").as_deref(),
+            Some("2024-04-25T16:32:00")
+        );
         assert_eq!(n("25 de abril de 2024").as_deref(), Some("2024-04-25"));
         assert_eq!(
             n("25 апреля 2024, 16:32").as_deref(),

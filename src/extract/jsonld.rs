@@ -107,13 +107,17 @@ fn names(v: &Value, ids: &HashMap<&str, &Value>, out: &mut Vec<String>, depth: u
 /// Parses one JSON-LD script leniently: several values in a row, a stray `}` after the
 /// object, trailing commas, control characters and HTML-escaped quotes are all tolerated.
 fn parse_script(s: &str, out: &mut Vec<Value>) {
-    let s = s.trim().trim_start_matches("<!--").trim_end_matches("-->").trim();
-    let before = out.len();
-    stream(s, out);
-    if out.len() > before {
+    let s = s
+        .trim()
+        .trim_start_matches("<!--")
+        .trim_end_matches("-->")
+        .trim();
+    let rest = stream(s, out);
+    if rest.trim_start_matches(['}', ']']).trim().is_empty() {
         return;
     }
-    let mut fixed: String = s
+    // What strict parsing left: repair it and read on.
+    let mut fixed: String = rest
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect();
@@ -123,21 +127,22 @@ fn parse_script(s: &str, out: &mut Vec<Value>) {
     stream(&drop_trailing_commas(&fixed), out);
 }
 
-/// Reads consecutive JSON values (separated by whitespace, `,` or `;`) until the first error.
-fn stream(s: &str, out: &mut Vec<Value>) {
+/// Reads consecutive JSON values (separated by whitespace, `,` or `;`) until the first
+/// error; returns the text it could not read.
+fn stream<'s>(s: &'s str, out: &mut Vec<Value>) -> &'s str {
     let mut rest = s;
     while !rest.is_empty() {
         let mut it = serde_json::Deserializer::from_str(rest).into_iter::<Value>();
         match it.next() {
             Some(Ok(v)) => {
                 out.push(v);
-                rest = rest[it.byte_offset()..].trim_start_matches(|c: char| {
-                    c.is_whitespace() || c == ',' || c == ';'
-                });
+                rest = rest[it.byte_offset()..]
+                    .trim_start_matches(|c: char| c.is_whitespace() || c == ',' || c == ';');
             }
-            _ => return,
+            _ => return rest,
         }
     }
+    rest
 }
 
 /// Removes commas that directly precede `}` or `]` outside strings.
@@ -238,7 +243,8 @@ mod tests {
         let extra_brace = r#"{"@type":"NewsArticle","datePublished":"2020-01-02"}}"#;
         let trailing = r#"{"@type":"NewsArticle","datePublished":"2020-01-02",}"#;
         let entities = r#"{&quot;@type&quot;:&quot;NewsArticle&quot;,&quot;datePublished&quot;:&quot;2020-01-02&quot;}"#;
-        let two = r#"{"@type":"WebSite","name":"S"}{"@type":"NewsArticle","datePublished":"2020-01-02"}"#;
+        let two =
+            r#"{"@type":"WebSite","name":"S"}{"@type":"NewsArticle","datePublished":"2020-01-02"}"#;
         for s in [extra_brace, trailing, entities, two] {
             let a = parse(std::iter::once(s)).unwrap_or_default();
             assert_eq!(a.published.as_deref(), Some("2020-01-02"), "{s}");

@@ -49,8 +49,7 @@ pub(super) fn element_name(dom: &Dom<'_>, i: usize) -> Option<String> {
     let el = dom.element(i)?;
     let rel_author = el.attr("rel") == Some("author");
     // A byline is a few nodes; larger author-named wrappers (bio boxes, author pages) are not.
-    if !(rel_author || names_author(&class_id(el)))
-        || dom.nodes[i].end as usize - i > SMALL_SUBTREE
+    if !(rel_author || names_author(&class_id(el))) || dom.nodes[i].end as usize - i > SMALL_SUBTREE
     {
         return None;
     }

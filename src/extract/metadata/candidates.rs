@@ -100,9 +100,8 @@ impl Dates {
     /// The article's publication stamp. A page that dates itself only by its update
     /// was first published no later than that; its day is the best estimate left.
     pub(super) fn best_published(&self, hints: &Hints<'_>) -> Option<(String, FieldSource)> {
-        let best = best(&self.published).or_else(|| {
-            best(&self.updated).filter(|c| c.rank <= Rank::Labelled)
-        })?;
+        let best = best(&self.published)
+            .or_else(|| best(&self.updated).filter(|c| c.rank <= Rank::Labelled))?;
         let stamp = self.local(best.stamp);
         Some((stamp.format(hints), best.rank.source()))
     }
@@ -124,6 +123,10 @@ impl Dates {
             .published
             .iter()
             .chain(&self.updated)
+            // A bare day is the page's own only from the article's markup or its URL.
+            .filter(|c| {
+                c.stamp.time.is_some() || c.rank <= Rank::Microformat || c.rank == Rank::Url
+            })
             .map(|c| c.stamp)
             .chain(self.offsets.iter().copied());
         let mut day = None;
@@ -146,8 +149,8 @@ impl Dates {
                     }
                 }
                 (None, _) if day.is_none() && o.date != utc.date => {
-                    // Zones run from UTC-12 to UTC+14.
-                    let lo = (instant - Duration::hours(12)).date();
+                    // Inhabited zones with news sites run from UTC-10 to UTC+14.
+                    let lo = (instant - Duration::hours(10)).date();
                     let hi = (instant + Duration::hours(14)).date();
                     if (lo..=hi).contains(&o.date) {
                         day = Some(o.date);

@@ -3,11 +3,14 @@
 
 use super::super::dom::{Dom, Tag};
 
+/// How many nodes before the article an `<h2>` may open it.
+const NEAR_HEADING: usize = 200;
+
 /// The article's subtrees and the headline that opens it.
 #[derive(Debug)]
 pub(crate) struct Region {
     scope: Vec<usize>,
-    /// The article's `<h1>`: the first in the scope, else the last one before it.
+    /// The article's headline: the first `<h1>` in the scope, else the last one before it.
     pub h1: Option<usize>,
     start: usize,
     end: usize,
@@ -25,9 +28,16 @@ impl Region {
         let live_h1 = |i: &usize| {
             dom.tag(*i) == Some(Tag::H(1)) && !removed.get(*i).copied().unwrap_or(false)
         };
+        // Before the body, the headline often sits in a <header> that structural pruning
+        // removed; on pages without an <h1>, a nearby <h2> opens the article.
         let h1 = (start..end)
             .find(|i| live_h1(i) && scope.iter().any(|&s| dom.contains(s, *i)))
-            .or_else(|| (0..start).rev().find(live_h1));
+            .or_else(|| (0..start).rev().find(|&i| dom.tag(i) == Some(Tag::H(1))))
+            .or_else(|| {
+                (start.saturating_sub(NEAR_HEADING)..start)
+                    .rev()
+                    .find(|&i| dom.tag(i) == Some(Tag::H(2)))
+            });
         Region {
             scope,
             h1,

@@ -61,9 +61,11 @@ fn is_foreign(tag: Tag, class_id: &str) -> bool {
 
 /// Class or id tokens (substrings) of elements that print a date.
 fn names_date(class_id: &str) -> bool {
-    ["date", "datum", "time", "publish", "posted", "dateline", "fecha", "meta", "byline"]
-        .iter()
-        .any(|w| class_id.contains(w))
+    [
+        "date", "datum", "time", "publish", "posted", "dateline", "fecha", "meta", "byline",
+    ]
+    .iter()
+    .any(|w| class_id.contains(w))
 }
 
 /// Most characters of a date-classed element's text.
@@ -147,7 +149,11 @@ fn itemprop(
         match p {
             "datePublished" | "dateCreated" if !foreign => {
                 let v = attr().unwrap_or_else(|| dom.text_of(i));
-                let rank = if region.in_article(i) { Rank::Itemprop } else { Rank::WeakMeta };
+                let rank = if region.in_article(i) {
+                    Rank::Itemprop
+                } else {
+                    Rank::WeakMeta
+                };
                 dates.published(rank, Some(&v), hints);
             }
             "dateModified" | "dateUpdate" | "dateUpdated" if !foreign && region.in_article(i) => {

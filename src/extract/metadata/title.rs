@@ -2,8 +2,8 @@
 
 use super::super::dom::{Dom, Tag};
 use super::super::jsonld::LdArticle;
-use super::tags::MetaTags;
 use super::Found;
+use super::tags::MetaTags;
 use crate::model::FieldSource;
 
 /// Separators sites put between a headline and their name in `<title>`.
