@@ -1,4 +1,4 @@
-//! Date parsing: ISO 8601 and the textual forms news pages print, in English, German, French, Spanish, Russian, Turkish and Azerbaijani.
+//! Date parsing: ISO 8601 (extended and compact), Java's `Date.toString`, and the textual forms news pages print, in English, German, French, Spanish, Italian, Portuguese, Dutch, Russian, Turkish and Azerbaijani.
 //!
 //! Output is RFC 3339 (`2024-04-25T16:32:00+04:00`) when the page gives an offset, the
 //! page's local time without an offset (`2024-04-25T16:32:00`) when it does not, and a
@@ -149,6 +149,33 @@ const MONTHS: &[(&str, u32)] = &[
     ("oktyabr", 10),
     ("noyabr", 11),
     ("dekabr", 12),
+    // Italian
+    ("gennaio", 1),
+    ("febbraio", 2),
+    ("aprile", 4),
+    ("maggio", 5),
+    ("giugno", 6),
+    ("luglio", 7),
+    ("settembre", 9),
+    ("ottobre", 10),
+    ("dicembre", 12),
+    // Portuguese
+    ("janeiro", 1),
+    ("fevereiro", 2),
+    ("março", 3),
+    ("maio", 5),
+    ("junho", 6),
+    ("julho", 7),
+    ("setembro", 9),
+    ("outubro", 10),
+    ("dezembro", 12),
+    // Dutch
+    ("januari", 1),
+    ("februari", 2),
+    ("maart", 3),
+    ("mrt", 3),
+    ("mei", 5),
+    ("augustus", 8),
 ];
 
 fn month(word: &str) -> Option<u32> {
@@ -225,9 +252,12 @@ fn tokenize(s: &str) -> Vec<Tok> {
 /// A parsed stamp before formatting.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct Stamp {
-    date: NaiveDate,
-    time: Option<NaiveTime>,
-    offset: Option<i32>,
+    /// The calendar day as the page prints it.
+    pub date: NaiveDate,
+    /// The time of day, when given.
+    pub time: Option<NaiveTime>,
+    /// Seconds east of UTC, when the page states an offset or zone.
+    pub offset: Option<i32>,
 }
 
 impl Stamp {
@@ -302,7 +332,7 @@ pub(crate) fn parse(s: &str, hints: &Hints<'_>) -> Option<Stamp> {
         }
     }
     let toks = tokenize(s);
-    let mut date_at: Option<(NaiveDate, usize)> = None;
+    let mut date_at: Option<(NaiveDate, usize)> = compact_iso(&toks);
     // ISO: 2024-04-25, 2024/04/25
     for (k, w) in toks.windows(5).enumerate() {
         if let [
@@ -341,6 +371,20 @@ pub(crate) fn parse(s: &str, hints: &Hints<'_>) -> Option<Stamp> {
                 break;
             }
         }
+        // 12.11.16: two-digit years only with dots and two-digit day and month.
+        if let [
+            Tok::Num(d, 2),
+            Tok::Sym('.'),
+            Tok::Num(m, 2),
+            Tok::Sym('.'),
+            Tok::Num(y, 2),
+        ] = w
+            && !matches!(toks.get(k + 5), Some(Tok::Sym('.')) | Some(Tok::Num(..)))
+            && let Some(dt) = date(2000 + *y, *m, *d)
+        {
+            date_at = Some((dt, k + 5));
+            break;
+        }
     }
     // Textual: "April 25, 2024", "25 April 2024", "25. April 2024", "25 апреля 2024 г."
     if date_at.is_none() {
@@ -365,7 +409,12 @@ pub(crate) fn parse(s: &str, hints: &Hints<'_>) -> Option<Stamp> {
             let day_after = after
                 .first()
                 .filter(|(n, l, _)| *l <= 2 && (1..=31).contains(n));
-            let year_after = after.iter().find(|(_, l, _)| *l == 4);
+            let year_after = after
+                .iter()
+                .find(|(_, l, _)| *l == 4)
+                .copied()
+                .or_else(|| java_year(&toks, k));
+            let year_after = year_after.as_ref();
             let year_before = before.iter().find(|(_, l, _)| *l == 4);
             // "25 April 2024" (day right before the month) first, then "April 25, 2024", then "2024 April 25".
             let adjacent_before = day_before.filter(|d| d.2 + 2 >= k);
@@ -393,16 +442,50 @@ pub(crate) fn parse(s: &str, hints: &Hints<'_>) -> Option<Stamp> {
     Some(Stamp { date, time, offset })
 }
 
+/// `20201123T11:02:35Z` or a bare `20201123`: compact ISO 8601, only as the whole value's start.
+fn compact_iso(toks: &[Tok]) -> Option<(NaiveDate, usize)> {
+    let Some(Tok::Num(v, 8)) = toks.first() else {
+        return None;
+    };
+    match toks.get(1) {
+        None => {}
+        Some(Tok::Word(w)) if w.eq_ignore_ascii_case("t") => {}
+        _ => return None,
+    }
+    date(v / 10000, v / 100 % 100, v % 100).map(|d| (d, 1))
+}
+
+/// The year of Java's `Tue Jan 28 15:28:56 CET 2020`: after the time and the zone.
+fn java_year(toks: &[Tok], month_at: usize) -> Option<(u32, usize, usize)> {
+    for (j, t) in toks.iter().enumerate().skip(month_at + 1).take(10) {
+        match t {
+            Tok::Num(y, 4) => return Some((*y, 4, j)),
+            Tok::Num(..) | Tok::Sym(':') => {}
+            Tok::Word(w) if zone(w).is_some() => {}
+            _ => return None,
+        }
+    }
+    None
+}
+
 fn time_after(toks: &[Tok], from: usize) -> Option<(Option<NaiveTime>, Option<i32>)> {
     let rest = toks.get(from..)?;
     for (k, w) in rest.windows(3).enumerate() {
-        let [Tok::Num(h, 1..=2), Tok::Sym(':'), Tok::Num(mi, 2)] = w else {
+        let ([Tok::Num(h, 1..=2), Tok::Sym(':'), Tok::Num(mi, 2)]
+        | [Tok::Num(h, 1..=2), Tok::Word(_), Tok::Num(mi, 2)]) = w
+        else {
             continue;
         };
+        // "16h32" (French) is a time; other words between numbers are not.
+        if let Tok::Word(sep) = &w[1]
+            && !sep.eq_ignore_ascii_case("h")
+        {
+            continue;
+        }
         let mut h = *h;
         let mut j = k + 3;
         let mut sec = 0;
-        if let (Some(Tok::Sym(':')), Some(Tok::Num(s, 2))) = (rest.get(j), rest.get(j + 1)) {
+        if let (Some(Tok::Sym(':')), Some(Tok::Num(s, 1..=2))) = (rest.get(j), rest.get(j + 1)) {
             sec = *s;
             j += 2;
             // fractional seconds
@@ -545,7 +628,10 @@ mod tests {
             n("25. April 2024, 16:32 Uhr").as_deref(),
             Some("2024-04-25T16:32:00")
         );
-        assert_eq!(n("25 avril 2024 à 16h32").as_deref(), Some("2024-04-25"));
+        assert_eq!(
+            n("25 avril 2024 à 16h32").as_deref(),
+            Some("2024-04-25T16:32:00")
+        );
         assert_eq!(n("25 de abril de 2024").as_deref(), Some("2024-04-25"));
         assert_eq!(
             n("25 апреля 2024, 16:32").as_deref(),
@@ -582,7 +668,30 @@ mod tests {
     }
 
     #[test]
+    fn compact_iso_java_and_short_years() {
+        assert_eq!(
+            n("20201123T11:02:35Z").as_deref(),
+            Some("2020-11-23T11:02:35+00:00")
+        );
+        assert_eq!(
+            n("Tue Jan 28 15:28:56 CET 2020").as_deref(),
+            Some("2020-01-28T15:28:56+01:00")
+        );
+        assert_eq!(
+            n("2020-12-05T23:15:0Z").as_deref(),
+            Some("2020-12-05T23:15:00+00:00")
+        );
+        assert_eq!(n("am 12.11.16").as_deref(), Some("2016-11-12"));
+        assert_eq!(n("Version 1.2.10"), None);
+        assert_eq!(n("06 Dicembre 2020").as_deref(), Some("2020-12-06"));
+        assert_eq!(n("3 de março de 2021").as_deref(), Some("2021-03-03"));
+        assert_eq!(n("12 maart 2021").as_deref(), Some("2021-03-12"));
+    }
+
+    #[test]
     fn garbage_is_none() {
+        assert_eq!(n("9:05 PM"), None);
+        assert_eq!(n("1988"), None);
         assert_eq!(n("yesterday"), None);
         assert_eq!(n(""), None);
         assert_eq!(n("99999999999999999999-99-99"), None);

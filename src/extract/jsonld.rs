@@ -17,6 +17,9 @@ pub(crate) struct LdArticle {
     pub modified: Option<String>,
     /// `articleBody`, when present.
     pub body: Option<String>,
+    /// `datePublished` of the page's other objects: the same instant in another offset
+    /// tells the page's own zone, and nothing else is taken from them.
+    pub other_published: Vec<String>,
 }
 
 /// Nesting we follow into JSON-LD; real pages stay far below it.
@@ -101,20 +104,87 @@ fn names(v: &Value, ids: &HashMap<&str, &Value>, out: &mut Vec<String>, depth: u
     }
 }
 
-/// Parses JSON-LD scripts, tolerating control characters that some sites leave in strings.
-fn parse_script(s: &str) -> Option<Value> {
-    serde_json::from_str(s.trim()).ok().or_else(|| {
-        let cleaned: String = s
-            .chars()
-            .map(|c| if c.is_control() { ' ' } else { c })
-            .collect();
-        serde_json::from_str(cleaned.trim().trim_end_matches(';')).ok()
-    })
+/// Parses one JSON-LD script leniently: several values in a row, a stray `}` after the
+/// object, trailing commas, control characters and HTML-escaped quotes are all tolerated.
+fn parse_script(s: &str, out: &mut Vec<Value>) {
+    let s = s
+        .trim()
+        .trim_start_matches("<!--")
+        .trim_end_matches("-->")
+        .trim();
+    let rest = stream(s, out);
+    if rest.trim_start_matches(['}', ']']).trim().is_empty() {
+        return;
+    }
+    // What strict parsing left: repair it and read on.
+    let mut fixed: String = rest
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if fixed.contains("&quot;") {
+        fixed = super::normalize::decode_entities(&fixed);
+    }
+    stream(&drop_trailing_commas(&fixed), out);
+}
+
+/// Reads consecutive JSON values (separated by whitespace, `,` or `;`) until the first
+/// error; returns the text it could not read.
+fn stream<'s>(s: &'s str, out: &mut Vec<Value>) -> &'s str {
+    let mut rest = s;
+    while !rest.is_empty() {
+        let mut it = serde_json::Deserializer::from_str(rest).into_iter::<Value>();
+        match it.next() {
+            Some(Ok(v)) => {
+                out.push(v);
+                rest = rest[it.byte_offset()..]
+                    .trim_start_matches(|c: char| c.is_whitespace() || c == ',' || c == ';');
+            }
+            _ => return rest,
+        }
+    }
+    rest
+}
+
+/// Removes commas that directly precede `}` or `]` outside strings.
+fn drop_trailing_commas(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let (mut in_str, mut esc) = (false, false);
+    let mut pending_comma = false;
+    for c in s.chars() {
+        if in_str {
+            out.push(c);
+            match (esc, c) {
+                (true, _) => esc = false,
+                (false, '\\') => esc = true,
+                (false, '"') => in_str = false,
+                _ => {}
+            }
+            continue;
+        }
+        if pending_comma && !c.is_whitespace() {
+            if c != '}' && c != ']' {
+                out.push(',');
+            }
+            pending_comma = false;
+        }
+        match c {
+            ',' => pending_comma = true,
+            '"' => {
+                in_str = true;
+                out.push(c);
+            }
+            _ => out.push(c),
+        }
+    }
+    out
 }
 
 /// Reads the article object out of the page's `application/ld+json` scripts.
 pub(crate) fn parse<'s>(scripts: impl Iterator<Item = &'s str>) -> Option<LdArticle> {
-    let values: Vec<Value> = scripts.filter_map(parse_script).collect();
+    let mut values = Vec::new();
+    for s in scripts {
+        parse_script(s, &mut values);
+    }
     let mut objects = Vec::new();
     for v in &values {
         collect(v, 0, &mut objects);
@@ -131,6 +201,11 @@ pub(crate) fn parse<'s>(scripts: impl Iterator<Item = &'s str>) -> Option<LdArti
                 .iter()
                 .find(|o| o.get("headline").is_some() || o.get("datePublished").is_some())
         })?;
+    let other_published = objects
+        .iter()
+        .filter(|o| !std::ptr::eq(**o, *article))
+        .filter_map(|o| string(o.get("datePublished")))
+        .collect();
     let mut authors = Vec::new();
     if let Some(a) = article.get("author").or_else(|| article.get("creator")) {
         names(a, &ids, &mut authors, 0);
@@ -142,6 +217,7 @@ pub(crate) fn parse<'s>(scripts: impl Iterator<Item = &'s str>) -> Option<LdArti
             .or_else(|| string(article.get("dateCreated"))),
         modified: string(article.get("dateModified")),
         body: string(article.get("articleBody")),
+        other_published,
     })
 }
 
@@ -160,6 +236,19 @@ mod tests {
         assert_eq!(a.headline.as_deref(), Some("Lachin returned"));
         assert_eq!(a.authors, vec!["Vusala Abbasova", "B. Writer"]);
         assert_eq!(a.modified.as_deref(), Some("2020-12-03T09:00:00+04:00"));
+    }
+
+    #[test]
+    fn lenient_blocks_are_read() {
+        let extra_brace = r#"{"@type":"NewsArticle","datePublished":"2020-01-02"}}"#;
+        let trailing = r#"{"@type":"NewsArticle","datePublished":"2020-01-02",}"#;
+        let entities = r#"{&quot;@type&quot;:&quot;NewsArticle&quot;,&quot;datePublished&quot;:&quot;2020-01-02&quot;}"#;
+        let two =
+            r#"{"@type":"WebSite","name":"S"}{"@type":"NewsArticle","datePublished":"2020-01-02"}"#;
+        for s in [extra_brace, trailing, entities, two] {
+            let a = parse(std::iter::once(s)).unwrap_or_default();
+            assert_eq!(a.published.as_deref(), Some("2020-01-02"), "{s}");
+        }
     }
 
     #[test]

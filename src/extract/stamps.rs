@@ -1,4 +1,4 @@
-//! Visible date stamps ("Last update: …", "Aktualisiert am …", "Обновлено …") and bylines ("By …") in page text.
+//! Visible date stamps ("Last update: …", "Aktualisiert am …", "Pubblicato il …", "Обновлено …") and bylines ("By …") in page text.
 
 use std::sync::LazyLock;
 
@@ -17,14 +17,14 @@ pub(crate) enum StampKind {
 
 static UPDATED: LazyLock<Option<Regex>> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)(?:\blast[\s-]+updated?(?:\s+(?:on|at))?|\bupdated(?:\s+(?:on|at))?|\blast\s+modified(?:\s+on)?|\bmodified(?:\s+on)?|\blast\s+edited|\bzuletzt\s+aktualisiert(?:\s+am)?|\baktualisiert(?:\s+am)?|\bletzte\s+aktualisierung|\bstand\s*:|\bge[äa]ndert(?:\s+am)?|derni[èe]re\s+mise\s+[àa]\s+jour(?:\s+le)?|\bmis\s+[àa]\s+jour(?:\s+le)?|\bmise\s+[àa]\s+jour(?:\s+le)?|\bmodifi[ée](?:\s+le)?|\bactualis[ée](?:\s+le)?|[úu]ltima\s+actualizaci[óo]n|\bactualizado(?:\s+(?:el|a\s+las))?|\bmodificado(?:\s+el)?|обновлено|обновлён|обновлен[оа]?|последнее\s+обновление|изменено|дата\s+обновления|son\s+g[üu]ncelle(?:me|nme)(?:\s+tarihi)?|g[üu]ncelle(?:me|nme)(?:\s+tarihi)?|g[üu]ncellendi|son\s+yenil[əe]nm[əe]|son\s+yenil[əe]m[əe]|yenil[əe]nib|yenil[əe]ndi|yenil[əe]nm[əe](?:\s+tarixi)?)\s*[:\-–—]?",
+        r"(?i)(?:\blast[\s-]+updated?(?:\s+(?:on|at))?|\bupdated(?:\s+(?:on|at))?|\blast\s+modified(?:\s+on)?|\bmodified(?:\s+on)?|\blast\s+edited|\bzuletzt\s+aktualisiert(?:\s+am)?|\baktualisiert(?:\s+am)?|\bletzte\s+aktualisierung|\bstand\s*:|\bge[äa]ndert(?:\s+am)?|derni[èe]re\s+mise\s+[àa]\s+jour(?:\s+le)?|\bmis\s+[àa]\s+jour(?:\s+le)?|\bmise\s+[àa]\s+jour(?:\s+le)?|\bmodifi[ée](?:\s+le)?|\bactualis[ée](?:\s+le)?|[úu]ltima\s+actualizaci[óo]n|\bactualizado(?:\s+(?:el|a\s+las))?|\bmodificado(?:\s+el)?|\bultimo\s+aggiornamento|\baggiornato(?:\s+(?:il|alle))?|\batualizad[oa](?:\s+(?:em|a))?|\b[úu]ltima\s+atualiza[çc][ãa]o|\blaatst\s+bijgewerkt(?:\s+op)?|\bbijgewerkt(?:\s+op)?|обновлено|обновлён|обновлен[оа]?|последнее\s+обновление|изменено|дата\s+обновления|son\s+g[üu]ncelle(?:me|nme)(?:\s+tarihi)?|g[üu]ncelle(?:me|nme)(?:\s+tarihi)?|g[üu]ncellendi|son\s+yenil[əe]nm[əe]|son\s+yenil[əe]m[əe]|yenil[əe]nib|yenil[əe]ndi|yenil[əe]nm[əe](?:\s+tarixi)?)\s*[:\-–—]?",
     )
     .ok()
 });
 
 static PUBLISHED: LazyLock<Option<Regex>> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)(?:\bpublished(?:\s+(?:on|at))?|\bposted(?:\s+(?:on|at))?|\bfirst\s+published(?:\s+on)?|\bver[öo]ffentlicht(?:\s+am)?|\bpubli[ée](?:\s+le)?|\bpublicado(?:\s+el)?|опубликовано|дата\s+публикации|yay[ıi]nlanma(?:\s+tarihi)?|yay[ıi]mlanma(?:\s+tarihi)?|d[əe]rc\s+(?:olunub|edilib)|d[əe]rc\s+tarixi)\s*[:\-–—]?",
+        r"(?i)(?:\bpublished(?:\s+(?:on|at))?|\bposted(?:\s+(?:on|at))?|\bfirst\s+published(?:\s+on)?|\bver[öo]ffentlicht(?:\s+am)?|\bver[öo]ffentlichung(?:\s+am)?|\bpubli[ée](?:\s+le)?|\bpublicad[oa](?:\s+(?:el|em|a))?|\bpubblicato(?:\s+il)?|\bgepubliceerd(?:\s+op)?|\berschienen(?:\s+am)?|\berstellt(?:\s+am)?|\bdatum\s*:|\bdate\s*:|\bfecha\s*:|\bdata\s*:|дата\s*:|опубликовано|дата\s+публикации|yay[ıi]nlanma(?:\s+tarihi)?|yay[ıi]mlanma(?:\s+tarihi)?|d[əe]rc\s+(?:olunub|edilib)|d[əe]rc\s+tarixi)\s*[:\-–—]?",
     )
     .ok()
 });

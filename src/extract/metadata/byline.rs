@@ -1,0 +1,86 @@
+//! The byline: JSON-LD authors, author metas, `itemprop=author`, author-classed elements, "By …" lines.
+
+use super::super::boilerplate::class_id;
+use super::super::dom::Dom;
+use super::super::jsonld::LdArticle;
+use super::super::stamps;
+use super::Found;
+use super::tags::MetaTags;
+use crate::model::FieldSource;
+
+/// Most nodes a byline element may have; bounds the text gathered per candidate.
+pub(super) const SMALL_SUBTREE: usize = 40;
+
+/// Author meta keys, most specific first.
+const AUTHOR_KEYS: &[&str] = &[
+    "author",
+    "article:author",
+    "dc.creator",
+    "dcterms.creator",
+    "parsely-author",
+    "sailthru.author",
+    "byl",
+];
+
+/// Picks the byline from the sources in order of trust.
+pub(super) fn choose(
+    ld: &LdArticle,
+    metas: &MetaTags<'_>,
+    itemprop: Option<&String>,
+    element: Option<String>,
+    text: Option<String>,
+) -> Found {
+    (!ld.authors.is_empty())
+        .then(|| (ld.authors.join(", "), FieldSource::JsonLd))
+        .or_else(|| {
+            metas
+                .first(AUTHOR_KEYS)
+                .filter(|a| !a.starts_with("http"))
+                .map(|a| (stamps::clean_byline(&a), FieldSource::Meta))
+        })
+        .or_else(|| itemprop.map(|a| (stamps::clean_byline(a), FieldSource::Itemprop)))
+        .or_else(|| element.map(|a| (a, FieldSource::Text)))
+        .or_else(|| text.map(|a| (a, FieldSource::Text)))
+        .filter(|(a, _)| !a.is_empty())
+}
+
+/// The cleaned name of an author-classed element `i` (`rel=author`, `.byline`), if it is a byline.
+pub(super) fn element_name(dom: &Dom<'_>, i: usize) -> Option<String> {
+    let el = dom.element(i)?;
+    let rel_author = el.attr("rel") == Some("author");
+    // A byline is a few nodes; larger author-named wrappers (bio boxes, author pages) are not.
+    if !(rel_author || names_author(&class_id(el))) || dom.nodes[i].end as usize - i > SMALL_SUBTREE
+    {
+        return None;
+    }
+    let name = stamps::clean_byline(&dom.text_of(i));
+    (!name.is_empty() && name.chars().count() < 80 && name.chars().any(char::is_alphabetic))
+        .then_some(name)
+}
+
+/// A class/id naming a byline or author element (not "authority", not an author's bio or avatar).
+fn names_author(ci: &str) -> bool {
+    if ci.contains("bio") || ci.contains("avatar") || ci.contains("image") || ci.contains("photo") {
+        return false;
+    }
+    ci.split(|c: char| !c.is_ascii_alphanumeric()).any(|t| {
+        t.contains("byline")
+            || t.ends_with("author")
+            || t.ends_with("authors")
+            || t == "author-name"
+    })
+}
+
+/// The `itemprop=name` inside an `itemprop=author` element.
+pub(super) fn name_inside(dom: &Dom<'_>, i: usize) -> Option<String> {
+    let end = dom.nodes[i].end as usize;
+    (i + 1..end).find_map(|j| {
+        let el = dom.element(j)?;
+        el.attr("itemprop").filter(|p| p.contains("name"))?;
+        let v = el
+            .attr("content")
+            .map(str::to_owned)
+            .unwrap_or_else(|| dom.text_of(j));
+        (!v.is_empty()).then_some(v)
+    })
+}

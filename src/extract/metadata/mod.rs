@@ -1,0 +1,231 @@
+//! Title, byline, publication and last-update stamps, each with where it came from; the article's own stamps beat page-wide ones.
+
+mod byline;
+mod candidates;
+mod region;
+mod scan;
+mod tags;
+mod title;
+
+use super::dates::Hints;
+use super::dom::{Dom, Kind, Tag};
+use super::jsonld;
+use super::render;
+use super::stamps::{self, StampKind};
+use crate::model::FieldSource;
+use candidates::{Dates, Rank};
+use region::Region;
+use tags::MetaTags;
+
+/// A metadata value and its source.
+pub(crate) type Found = Option<(String, FieldSource)>;
+
+/// Everything besides the text.
+#[derive(Debug, Default)]
+pub(crate) struct Meta {
+    pub title: Found,
+    pub byline: Found,
+    pub published: Found,
+    pub last_update: Found,
+    pub canonical: Option<String>,
+    /// The main `<h1>`, dropped from the body text.
+    pub h1: Option<String>,
+}
+
+/// The subtrees that count as "the article": its `<article>` (or schema.org Article) ancestor,
+/// else the body's container a few levels up, without swallowing the page.
+pub(crate) fn scope(dom: &Dom<'_>, roots: &[usize], total_chars: &[u32]) -> Vec<usize> {
+    let Some(&first) = roots.first() else {
+        return Vec::new();
+    };
+    let base = if roots.len() > 1 {
+        dom.nodes[first].parent as usize
+    } else {
+        first
+    };
+    let is_page = |i: usize| matches!(dom.tag(i), Some(Tag::Body | Tag::Html)) || i == 0;
+    let mut a = base;
+    while !is_page(a) {
+        if let Some(el) = dom.element(a) {
+            let itemtype = el.attr("itemtype").unwrap_or("");
+            if dom.tag(a) == Some(Tag::Article)
+                || itemtype.contains("Article")
+                || itemtype.contains("BlogPosting")
+            {
+                return vec![a];
+            }
+        }
+        a = dom.nodes[a].parent as usize;
+    }
+    // No article element: climb while the container stays close to the body's own size.
+    let own = total_chars.get(base).copied().unwrap_or(0);
+    let mut s = base;
+    for _ in 0..3 {
+        let p = dom.nodes[s].parent as usize;
+        if is_page(p) || total_chars.get(p).copied().unwrap_or(0) > own + own / 2 + 1500 {
+            break;
+        }
+        s = p;
+    }
+    vec![s]
+}
+
+/// Collects metadata; `scope` are the article's subtrees, `plain` the removal flags of structural pruning only.
+pub(crate) fn collect(
+    dom: &Dom<'_>,
+    scope: &[usize],
+    plain: &[bool],
+    hints: &Hints<'_>,
+    url: Option<&url::Url>,
+) -> Meta {
+    let metas = MetaTags::new(dom);
+    let scripts: Vec<String> = (0..dom.nodes.len())
+        .filter(|&i| match dom.nodes[i].kind {
+            Kind::Element(Tag::Script, el) => el
+                .attr("type")
+                .is_some_and(|t| t.to_ascii_lowercase().contains("ld+json")),
+            _ => false,
+        })
+        .map(|i| script_text(dom, i))
+        .collect();
+    let ld = jsonld::parse(scripts.iter().map(String::as_str)).unwrap_or_default();
+    let region = Region::new(dom, scope.to_vec(), plain);
+    let mut dates = Dates::default();
+    dates.published(Rank::JsonLd, ld.published.as_deref(), hints);
+    dates.updated(Rank::JsonLd, ld.modified.as_deref(), hints);
+    for v in &ld.other_published {
+        dates.offset_hint(v, hints);
+    }
+    for v in metas.all(tags::PUBLISHED) {
+        dates.published(Rank::Meta, Some(&v), hints);
+    }
+    for v in metas.all(tags::MODIFIED) {
+        dates.updated(Rank::Meta, Some(&v), hints);
+    }
+    for v in metas.all(tags::PUBLISHED_WEAK) {
+        dates.published(Rank::WeakMeta, Some(&v), hints);
+    }
+    let found = scan::scan(dom, &region, plain, hints, &mut dates);
+    let text_byline = visible_stamps(dom, &region, plain, hints, &mut dates);
+    let canonical = canonical(dom, url);
+    let page_url = url
+        .map(url::Url::as_str)
+        .map(str::to_owned)
+        .or_else(|| canonical.clone())
+        .or_else(|| metas.get("og:url"));
+    if let Some(u) = page_url {
+        dates.published_stamp(Rank::Url, candidates::from_url(&u));
+    }
+
+    let mut meta = Meta {
+        h1: found.h1_scope.clone().or(found.h1_page.clone()),
+        ..Meta::default()
+    };
+    meta.title = title::title(
+        &ld,
+        &metas,
+        found.itemprops.get("headline").cloned(),
+        found.h1_scope.or(found.h1_page),
+        dom,
+    );
+    meta.byline = byline::choose(
+        &ld,
+        &metas,
+        found.itemprops.get("author"),
+        found.byline,
+        text_byline,
+    );
+    meta.published = dates.best_published(hints);
+    meta.last_update = dates.best_updated(hints);
+    // Page-wide stamps (site headers often print the render time) only when the article dates itself nowhere.
+    if meta.last_update.is_none() && meta.published.is_none() {
+        let body: Vec<usize> = (0..dom.nodes.len())
+            .filter(|&i| dom.tag(i) == Some(Tag::Body))
+            .take(1)
+            .collect();
+        meta.last_update = render::render(dom, &body, plain)
+            .iter()
+            .filter(|b| b.text.chars().count() <= 300)
+            .find_map(|b| stamps::labelled(&b.text, StampKind::Updated, hints))
+            .map(|s| (s.format(hints), FieldSource::Text));
+    }
+    meta.canonical = canonical;
+    meta
+}
+
+/// Most characters of a block read for stamps and bylines.
+const SHORT_BLOCK: usize = 300;
+/// Most characters of a line that is only a dateline.
+const DATELINE: usize = 60;
+
+/// Labelled stamps, datelines and "By" lines in the article's short blocks; returns the byline.
+fn visible_stamps(
+    dom: &Dom<'_>,
+    region: &Region,
+    plain: &[bool],
+    hints: &Hints<'_>,
+    dates: &mut Dates,
+) -> Option<String> {
+    let mut byline = None;
+    let (mut updated, mut published, mut dateline) = (None, None, None);
+    for b in render::render(dom, &region.roots(dom), plain) {
+        let chars = b.text.chars().count();
+        if chars > SHORT_BLOCK || !region.in_article(b.start) {
+            continue;
+        }
+        if updated.is_none() {
+            updated = stamps::labelled(&b.text, StampKind::Updated, hints);
+        }
+        if published.is_none() {
+            published = stamps::labelled(&b.text, StampKind::Published, hints);
+        }
+        if dateline.is_none() && chars <= DATELINE && !stamps::has_update_label(&b.text) {
+            dateline = super::dates::parse(&b.text, hints);
+        }
+        if byline.is_none()
+            && let Some(name) = stamps::byline_name(&b.text)
+        {
+            if published.is_none() {
+                published = super::dates::parse(&b.text, hints);
+            }
+            if name.split_whitespace().count() <= 8 {
+                byline = Some(name);
+            }
+        }
+    }
+    dates.updated_stamp(Rank::Labelled, updated);
+    dates.published_stamp(Rank::Labelled, published);
+    dates.published_stamp(Rank::Dateline, dateline);
+    byline
+}
+
+/// The raw text of a script element (its text children, unnormalised).
+fn script_text(dom: &Dom<'_>, i: usize) -> String {
+    let end = dom.nodes[i].end as usize;
+    (i + 1..end)
+        .filter_map(|j| match dom.nodes[j].kind {
+            Kind::Text(t) => Some(t),
+            Kind::Element(..) => None,
+        })
+        .collect()
+}
+
+fn canonical(dom: &Dom<'_>, url: Option<&url::Url>) -> Option<String> {
+    let href = dom.nodes.iter().find_map(|n| match n.kind {
+        Kind::Element(_, el)
+            if el.name() == "link"
+                && el.attr("rel").is_some_and(|r| {
+                    r.split_whitespace()
+                        .any(|x| x.eq_ignore_ascii_case("canonical"))
+                }) =>
+        {
+            el.attr("href")
+        }
+        _ => None,
+    })?;
+    let href = href.trim();
+    match url {
+        Some(base) => base.join(href).ok().map(String::from),
+        None => url::Url::parse(href).ok().map(String::from),
+    }
+}

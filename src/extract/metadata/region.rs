@@ -1,0 +1,83 @@
+//! Where the article is: its scope (the `<article>` or the body's container) and its headline,
+//! so stamps are taken from the article and never from the site's header above it.
+
+use super::super::dom::{Dom, Tag};
+
+/// How many nodes before the article an `<h2>` may open it.
+const NEAR_HEADING: usize = 200;
+
+/// The article's subtrees and the headline that opens it.
+#[derive(Debug)]
+pub(crate) struct Region {
+    scope: Vec<usize>,
+    /// The article's headline: the first `<h1>` in the scope, else the last one before it.
+    pub h1: Option<usize>,
+    start: usize,
+    end: usize,
+}
+
+impl Region {
+    /// The region of `scope` (from [`super::scope`]); `removed` are structurally pruned nodes.
+    pub(crate) fn new(dom: &Dom<'_>, scope: Vec<usize>, removed: &[bool]) -> Region {
+        let start = scope.iter().copied().min().unwrap_or(0);
+        let end = scope
+            .iter()
+            .map(|&s| dom.nodes[s].end as usize)
+            .max()
+            .unwrap_or(0);
+        let live_h1 = |i: &usize| {
+            dom.tag(*i) == Some(Tag::H(1)) && !removed.get(*i).copied().unwrap_or(false)
+        };
+        // Before the body, the headline often sits in a <header> that structural pruning
+        // removed; on pages without an <h1>, a nearby <h2> opens the article.
+        let h1 = (start..end)
+            .find(|i| live_h1(i) && scope.iter().any(|&s| dom.contains(s, *i)))
+            .or_else(|| (0..start).rev().find(|&i| dom.tag(i) == Some(Tag::H(1))))
+            .or_else(|| {
+                (start.saturating_sub(NEAR_HEADING)..start)
+                    .rev()
+                    .find(|&i| dom.tag(i) == Some(Tag::H(2)))
+            });
+        Region {
+            scope,
+            h1,
+            start,
+            end,
+        }
+    }
+
+    /// Whether node `i` lies in the article's own subtrees.
+    pub(crate) fn in_scope(&self, i: usize) -> bool {
+        i >= self.start && i < self.end
+    }
+
+    /// Whether node `i` belongs to the article: from its headline to the end of its body.
+    /// Stamps above the headline belong to the site's header ("Last update: <render time>").
+    pub(crate) fn in_article(&self, i: usize) -> bool {
+        let from = self.h1.unwrap_or(self.start);
+        i >= from && i < self.end && (self.in_scope(i) || self.h1.is_some())
+    }
+
+    /// Whether node `i` contains the whole article (and so can never be foreign to it).
+    pub(crate) fn within(&self, i: usize, end: usize) -> bool {
+        !self.scope.is_empty() && i <= self.start && end >= self.end
+    }
+
+    /// The roots to render for visible stamps: the article, plus what lies between its headline and it.
+    pub(crate) fn roots(&self, dom: &Dom<'_>) -> Vec<usize> {
+        let Some(h1) = self.h1.filter(|&h| h < self.start) else {
+            return self.scope.clone();
+        };
+        // The nearest ancestor holding both, unless it is far larger than the article.
+        let mut a = dom.nodes[h1].parent as usize;
+        while a > 0 && !dom.contains(a, self.start) {
+            a = dom.nodes[a].parent as usize;
+        }
+        let size = |i: usize| dom.nodes[i].end as usize - i;
+        if a > 0 && size(a) <= 2 * (self.end - self.start) + 2000 {
+            vec![a]
+        } else {
+            self.scope.clone()
+        }
+    }
+}
