@@ -30,15 +30,15 @@ pub mod error;
 pub mod extract;
 pub mod fetch;
 pub mod model;
-pub mod owner;
 pub mod notify;
+pub mod owner;
 pub mod pipeline;
 pub mod politeness;
 pub mod reextract;
 pub mod schedule;
 pub mod store;
-pub mod watchlist;
 pub mod urlnorm;
+pub mod watchlist;
 pub mod web;
 
 pub use error::{Error, Result};

@@ -15,7 +15,7 @@ use crate::config::{Config, Site};
 use crate::discover;
 use crate::error::Error;
 use crate::fetch::{
-    Conditional, FetchOptions, Fetcher, PageResponse, ResourceKind, ResourceResponse,
+    Conditional, FetchOptions, Fetcher, PageResponse, ResourceKind, ResourceResponse, Scope,
 };
 use crate::pipeline::MIN_ARTICLE_WORDS;
 use crate::politeness::host_key;
@@ -155,13 +155,18 @@ async fn read_source(fetcher: &Fetcher, source: &Source) -> Result<Vec<Url>, Err
     Ok(urls)
 }
 
+/// `sites test` is a by-hand trial of a site's settings, like `snapshot`: it reads what the
+/// settings name wherever it is, so a mistyped host shows up in its report rather than as a
+/// refusal.
+const TRIAL_SCOPE: Scope = Scope::Any;
+
 async fn fetch_body(
     fetcher: &Fetcher,
     url: &Url,
     kind: ResourceKind,
 ) -> Result<(bytes::Bytes, Url), Error> {
     match fetcher
-        .fetch_resource(url, kind, &Conditional::default())
+        .fetch_resource(url, kind, &Conditional::default(), &TRIAL_SCOPE)
         .await?
     {
         ResourceResponse::Resource(r) => Ok((r.body, r.final_url)),
@@ -207,7 +212,7 @@ async fn report_source(
 
 /// Whether robots.txt lets emend fetch `url` (fetching robots.txt once per host).
 async fn robots_word(fetcher: &Fetcher, url: &Url) -> &'static str {
-    match fetcher.check_robots(url).await {
+    match fetcher.check_robots(url, &TRIAL_SCOPE).await {
         Ok(()) => "robots allows",
         Err(Error::RobotsDisallowed { .. }) => "robots disallows",
         Err(_) => "robots unknown",
@@ -246,7 +251,7 @@ async fn conclude(
     }
     writeln!(out, "{} of {} would be watched", matched.len(), links.len())?;
     for url in matched {
-        if fetcher.check_robots(url).await.is_err() {
+        if fetcher.check_robots(url, &TRIAL_SCOPE).await.is_err() {
             continue;
         }
         return show_extraction(fetcher, config, url, out).await;

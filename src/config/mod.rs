@@ -1,8 +1,8 @@
 //! sites.toml: raw serde types, validation into [`Config`], and errors that point at file:line:column.
 
 mod effective;
-mod notify;
 mod hosts;
+mod notify;
 mod raw;
 mod validate;
 

@@ -34,7 +34,7 @@ const MAX_SITEMAPS: usize = 64;
 /// gives the rest in later rounds: its validators are forgotten, so it is read in full again.
 const MAX_NEW_PER_ROUND: usize = 1_000;
 /// New articles are spread over this much time (or the site's interval, if shorter).
-const START_SPREAD: Duration = Duration::from_secs(5);
+pub(super) const START_SPREAD: Duration = Duration::from_secs(5);
 
 /// Runs discovery for `config.sites[index]` until the stop flag is raised.
 pub(super) async fn run(shared: Arc<Shared>, index: usize, mut stop: watch::Receiver<bool>) {

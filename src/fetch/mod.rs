@@ -8,8 +8,8 @@ mod body;
 mod charset;
 mod client;
 pub mod local;
-mod post;
 mod policy;
+mod post;
 mod redirect;
 mod resolve;
 mod robots;
@@ -27,8 +27,8 @@ use crate::error::{Error, Result};
 use crate::politeness::{DEFAULT_RETRY_AFTER, Politeness, ceil_secs, host_key, parse_retry_after};
 
 pub use charset::{Decoded, decode_html};
-pub use post::{Outgoing, Poster};
 pub use policy::{Scope, SiteScope, is_public};
+pub use post::{Outgoing, Poster};
 pub use redirect::MAX_REDIRECTS;
 
 /// Validators from the last stored response, sent as `If-None-Match` / `If-Modified-Since`.

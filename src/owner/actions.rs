@@ -59,7 +59,8 @@ pub async fn snapshot(
                 // A page without an article body is stored only when asked for.
                 require_article: !force,
             },
-        ).await?;
+        )
+        .await?;
     Ok(report.into())
 }
 

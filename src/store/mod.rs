@@ -28,8 +28,8 @@ use std::sync::Arc;
 use crate::error::{Error, Result};
 
 pub use articles::NewArticle;
-pub use outbox::{Delivery, change_id};
 pub use forget::Forgotten;
+pub use outbox::{Delivery, change_id};
 pub use recent::{ChangeCursor, ChangeFilter};
 pub use schedule::ScheduleState;
 pub use versions::{NewVersion, Route};
