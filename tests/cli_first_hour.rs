@@ -73,11 +73,14 @@ fn readme_says_how_to_get_the_binary_and_shows_sites_test() {
 fn readme_sites_toml_block_is_valid_and_documents_every_key() {
     let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
         .expect("README.md");
+    // The reference block: the one with the `[crawler]` table (the notification section has
+    // its own, smaller examples).
     let block = readme
         .split("```toml\n")
-        .nth(1)
-        .and_then(|rest| rest.split("```").next())
-        .expect("a ```toml block in README.md");
+        .skip(1)
+        .filter_map(|rest| rest.split("```").next())
+        .find(|b| b.contains("[crawler]"))
+        .expect("a ```toml block with [crawler] in README.md");
     let dir = tempfile::tempdir().expect("temp dir");
     std::fs::write(dir.path().join("doc.toml"), block).expect("write");
     let (code, effective, err) = run(dir.path(), &["check-config", "doc.toml"]);
@@ -328,7 +331,7 @@ fn forget_goes_through_the_running_daemon() {
     // A feed that does not list it, so discovery cannot bring it back.
     let config = local_site(&server, dir.path(), &[], "/news/");
     let daemon = Daemon::spawn(dir.path(), &config, &[], &[], None);
-    let socket = dir.path().join("db").join("daemon.sock");
+    let socket = dir.path().join("db").join("emend.sock");
     wait_until("the daemon's socket", Duration::from_secs(20), || {
         socket.exists()
     });

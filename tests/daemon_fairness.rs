@@ -26,8 +26,9 @@ fn page(url: &str) -> Route {
 fn site(name: &str, feed: &str, articles: &TestServer, rate: f64) -> String {
     let ip = articles.addr.ip().to_string().replace('.', "\\.");
     format!(
-        "\n[[site]]\nname = \"{name}\"\nfeeds = [\"{feed}\"]\narticle_pattern = '^http://{ip}:{}/news/'\ninterval = \"1s\"\nmax_interval = \"1s\"\nrate = {rate:?}\n",
-        articles.addr.port()
+        "\n[[site]]\nname = \"{name}\"\nfeeds = [\"{feed}\"]\narticle_pattern = '^http://{ip}:{}/news/'\nhosts = [\"{}\"]\ninterval = \"1s\"\nmax_interval = \"1s\"\nrate = {rate:?}\n",
+        articles.addr.port(),
+        articles.addr
     )
 }
 

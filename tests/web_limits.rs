@@ -17,6 +17,8 @@ use emend::web::Limits;
 /// Starts `emend serve` on an empty database at `listen`, returning the child and its
 /// bound address.
 fn spawn_serve(dir: &std::path::Path, listen: &str) -> (Child, String) {
+    // `serve` reads an existing database; it never creates one.
+    drop(emend::store::Store::open(&dir.join("db")).expect("create the database"));
     let mut child = Command::new(env!("CARGO_BIN_EXE_emend"))
         .arg("--db")
         .arg(dir.join("db"))

@@ -370,6 +370,11 @@ fn offer_all(
                 seen.validators.remove(source);
                 break;
             }
+            // A database that cannot be written stops the daemon, as a failing check does.
+            Err(e) if e.is_store_failure() => {
+                shared.fail(&e);
+                break;
+            }
             Err(e) => {
                 tracing::error!(url = %item.url, error = %e, "could not record a discovered article")
             }

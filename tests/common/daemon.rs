@@ -29,12 +29,28 @@ pub fn local_site(server: &TestServer, dir: &Path, links: &[String], pattern: &s
             format!("<rss version=\"2.0\"><channel><title>t</title>{items}</channel></rss>"),
         ),
     );
+    // The articles may be served from other loopback hosts or ports than the feed: the
+    // site names them, as a real site names its article hosts.
+    let mut hosts: Vec<String> = links
+        .iter()
+        .filter_map(|u| url::Url::parse(u).ok())
+        .filter_map(|u| {
+            Some(format!(
+                "\"{}:{}\"",
+                u.host_str()?,
+                u.port_or_known_default()?
+            ))
+        })
+        .collect();
+    hosts.sort();
+    hosts.dedup();
     let config = dir.join("sites.toml");
     std::fs::write(
         &config,
         format!(
-            "[[site]]\nname = \"local\"\nfeeds = [\"{}\"]\narticle_pattern = '{pattern}'\ninterval = \"1s\"\nmax_interval = \"2s\"\nrate = 50\n",
-            server.url("/rss")
+            "[[site]]\nname = \"local\"\nfeeds = [\"{}\"]\narticle_pattern = '{pattern}'\nhosts = [{}]\ninterval = \"1s\"\nmax_interval = \"2s\"\nrate = 50\n",
+            server.url("/rss"),
+            hosts.join(", ")
         ),
     )
     .expect("write sites.toml");
