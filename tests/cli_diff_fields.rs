@@ -26,8 +26,13 @@ struct Seeded {
 
 fn seeded() -> Seeded {
     let server = TestServer::start("127.0.0.1");
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("db").to_str().unwrap().to_owned();
+    let dir = tempfile::tempdir().expect("test setup");
+    let db = dir
+        .path()
+        .join("db")
+        .to_str()
+        .expect("test setup")
+        .to_owned();
     let url = server.url("/politics/lachin-district-returned");
     let stamp_only = fixture_text("seed/v4-stamp-only.html");
     assert!(stamp_only.contains(OLD_HEAD));
@@ -60,7 +65,7 @@ impl Seeded {
         for (k, v) in env {
             cmd.env(k, v);
         }
-        cmd.output().unwrap()
+        cmd.output().expect("test setup")
     }
 
     /// Stdout of a successful run, wide enough that no header line wraps.
@@ -71,7 +76,7 @@ impl Seeded {
             "{args:?}: {}",
             String::from_utf8_lossy(&out.stderr)
         );
-        String::from_utf8(out.stdout).unwrap()
+        String::from_utf8(out.stdout).expect("test setup")
     }
 
     fn diff(&self, from: &str, to: &str, format: &str) -> String {
@@ -133,15 +138,28 @@ fn a_headline_only_edit_shows_in_history_every_diff_format_and_json() {
             "--db", &s.db, "diff", &s.url, "--from", "4", "--to", "5", "--json",
         ],
     );
-    let fields = json["fields"].as_array().unwrap();
+    let fields = json["fields"].as_array().expect("test setup");
     assert_eq!(fields.len(), 1, "{json}");
     assert_eq!(fields[0]["field"], "title");
-    assert!(fields[0]["from"].as_str().unwrap().ends_with(OLD_HEAD));
-    assert!(fields[0]["to"].as_str().unwrap().ends_with(NEW_HEAD));
+    assert!(
+        fields[0]["from"]
+            .as_str()
+            .expect("test setup")
+            .ends_with(OLD_HEAD)
+    );
+    assert!(
+        fields[0]["to"]
+            .as_str()
+            .expect("test setup")
+            .ends_with(NEW_HEAD)
+    );
     let history = emend_json(s.dir.path(), &["--db", &s.db, "history", &s.url, "--json"]);
     assert_eq!(history["versions"][4]["fields"][0]["field"], "title");
     assert_eq!(
-        history["versions"][0]["fields"].as_array().unwrap().len(),
+        history["versions"][0]["fields"]
+            .as_array()
+            .expect("test setup")
+            .len(),
         0
     );
 }
@@ -157,7 +175,10 @@ fn a_stamp_only_change_shows_both_stamps_in_every_format() {
     );
     assert_eq!(json["fields"][0]["field"], "last_update", "{json}");
     assert_eq!(json["fields"][0]["from"], STAMP_3);
-    let new_stamp = json["fields"][0]["to"].as_str().unwrap().to_owned();
+    let new_stamp = json["fields"][0]["to"]
+        .as_str()
+        .expect("test setup")
+        .to_owned();
     assert_ne!(new_stamp, STAMP_3);
     for format in FORMATS {
         let out = s.diff("3", "4", format);
@@ -193,7 +214,7 @@ fn colour_only_when_asked_or_on_a_terminal_and_never_with_no_color() {
         a.extend_from_slice(extra);
         let out = s.run(&a, env);
         assert!(out.status.success());
-        String::from_utf8(out.stdout).unwrap()
+        String::from_utf8(out.stdout).expect("test setup")
     };
     let coloured = with(&["--color", "always"], &[]);
     assert!(
@@ -232,7 +253,7 @@ fn colour_only_when_asked_or_on_a_terminal_and_never_with_no_color() {
         if let Some(v) = no_color {
             cmd.env("NO_COLOR", v);
         }
-        let out = cmd.output().unwrap();
+        let out = cmd.output().expect("test setup");
         assert!(
             out.status.success(),
             "{}",
@@ -269,7 +290,7 @@ fn side_by_side_fits_the_terminal_width() {
             &[("COLUMNS", &cols)],
         );
         assert!(out.status.success());
-        let text = String::from_utf8(out.stdout).unwrap();
+        let text = String::from_utf8(out.stdout).expect("test setup");
         let widest = text.lines().map(|l| l.chars().count()).max().unwrap_or(0);
         assert!(
             widest <= width,
@@ -311,7 +332,7 @@ fn invalid_ranges_are_usage_errors_naming_the_versions() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_web_diff_page_shows_the_headline_edit_and_both_stamps() {
     let s = seeded();
-    let store = emend::store::Store::open(Path::new(&s.db)).unwrap();
+    let store = emend::store::Store::open(Path::new(&s.db)).expect("test setup");
     let server = web_support::Server::start_with(store).await;
     let url = web_support::enc("https://newsroom.example/politics/lachin-district-returned");
     let page = server

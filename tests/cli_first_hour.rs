@@ -443,7 +443,7 @@ fn the_daemon_logs_the_outcome_word_and_fetch_time_that_checks_shows() {
         "/news/harbour",
         Route::html(article_html("Harbour plan put off")).header("etag", "\"v1\""),
     );
-    let config = local_site(&server, dir.path(), &[url.clone()], "/news/");
+    let config = local_site(&server, dir.path(), std::slice::from_ref(&url), "/news/");
     let mut daemon = Daemon::spawn(dir.path(), &config, &[], &[], Some("warn,emend=info"));
     wait_until("a second check", Duration::from_secs(30), || {
         server.hits("/news/harbour").len() >= 2

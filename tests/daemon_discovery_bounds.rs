@@ -59,7 +59,7 @@ fn listed_urls(dir: &Path, config: &Path) -> Vec<String> {
         dir,
         &[
             "--config",
-            config.to_str().unwrap(),
+            config.to_str().expect("test setup"),
             "--db",
             "db",
             "list",

@@ -145,18 +145,22 @@ async fn pages_answer_in_milliseconds_on_a_large_store() {
 /// fetched exactly `articles` seconds after version 1.
 async fn check_stats(server: &Server, versions: usize) {
     let body = server.text("/api/stats", "application/json").await;
-    let stats: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let stats: serde_json::Value = serde_json::from_str(&body).expect("test setup");
     let articles = versions / VERSIONS_PER_ARTICLE;
     let check = |f: &serde_json::Value, articles: usize| {
-        let n = |k: &str| f[k].as_u64().unwrap() as usize;
+        let n = |k: &str| f[k].as_u64().expect("test setup") as usize;
         assert_eq!(n("articles"), articles, "{f}");
         assert_eq!(n("versions"), articles * VERSIONS_PER_ARTICLE, "{f}");
         assert_eq!(n("edited_articles"), articles, "{f}");
         assert_eq!(n("silently_edited_articles"), 0, "{f}");
         assert_eq!(f["silent_share"], 0.0, "{f}");
-        let weeks = f["weeks"].as_array().unwrap();
-        let sum =
-            |k: &str| -> usize { weeks.iter().map(|w| w[k].as_u64().unwrap() as usize).sum() };
+        let weeks = f["weeks"].as_array().expect("test setup");
+        let sum = |k: &str| -> usize {
+            weeks
+                .iter()
+                .map(|w| w[k].as_u64().expect("test setup") as usize)
+                .sum()
+        };
         assert_eq!(sum("new"), articles, "{f}");
         assert_eq!(
             sum("declared_update"),
@@ -170,7 +174,7 @@ async fn check_stats(server: &Server, versions: usize) {
         stats["all"]["median_secs_to_first_edit"].as_u64(),
         Some(articles as u64)
     );
-    let sites = stats["sites"].as_array().unwrap();
+    let sites = stats["sites"].as_array().expect("test setup");
     assert_eq!(sites.len(), SITES);
     for site in sites {
         check(site, articles / SITES);

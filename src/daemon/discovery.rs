@@ -181,7 +181,7 @@ async fn read_sitemaps(
         total.add(c);
         let mut children = map.sitemaps;
         // The newest children first: on a news site they are where new articles are.
-        children.sort_by(|a, b| b.updated.cmp(&a.updated));
+        children.sort_by_key(|c| std::cmp::Reverse(c.updated));
         for child in children {
             if scope.check(&child.url).is_err() {
                 off_site += 1;

@@ -66,7 +66,7 @@ pub(crate) fn prune(dom: &Dom<'_>, raw: &Stats, rules: ClassRules, extra: &[bool
                     && (share < 0.5 || ci.contains("comment"))
                     && !is_quote_embed(dom, i, &ci)
                     && !is_prose(raw, i, &ci)
-                    && !(holds_prose(i) && !ci.contains("comment"))
+                    && (ci.contains("comment") || !holds_prose(i))
             });
         if drop {
             removed[i] = true;
