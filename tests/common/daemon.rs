@@ -60,6 +60,9 @@ pub fn local_site(server: &TestServer, dir: &Path, links: &[String], pattern: &s
 /// A running `emend daemon`, killed when dropped so a failing test leaves nothing behind.
 pub struct Daemon {
     child: Child,
+    /// Reads stderr as it is written: a pipe nobody reads fills up (64 KiB) and blocks
+    /// the daemon's next log line, which would wedge it.
+    log: Option<std::thread::JoinHandle<String>>,
 }
 
 #[allow(dead_code, reason = "each test crate uses a different subset")]
@@ -74,7 +77,7 @@ impl Daemon {
         env: &[(&str, &str)],
         log: Option<&str>,
     ) -> Daemon {
-        let child = Command::new(env!("CARGO_BIN_EXE_emend"))
+        let mut child = Command::new(env!("CARGO_BIN_EXE_emend"))
             .env_clear()
             .env("RUST_LOG", log.unwrap_or("off"))
             .envs(env.iter().copied())
@@ -91,7 +94,14 @@ impl Daemon {
             })
             .spawn()
             .expect("start emend daemon");
-        Daemon { child }
+        let log = child.stderr.take().map(|mut err| {
+            std::thread::spawn(move || {
+                let mut out = Vec::new();
+                let _ = std::io::Read::read_to_end(&mut err, &mut out);
+                String::from_utf8_lossy(&out).into_owned()
+            })
+        });
+        Daemon { child, log }
     }
 
     /// Sends SIGTERM, as an init system or Ctrl-C would.
@@ -121,21 +131,24 @@ impl Daemon {
             if let Some(status) = self.child.try_wait().expect("poll the daemon") {
                 return status;
             }
-            assert!(
-                start.elapsed() < within,
-                "daemon did not exit within {within:?}"
-            );
+            if start.elapsed() >= within {
+                // Kill it so its log can be read: the log says where it was stuck.
+                self.kill();
+                panic!(
+                    "daemon did not exit within {within:?}; it logged:\n{}",
+                    self.stderr()
+                );
+            }
             std::thread::sleep(Duration::from_millis(50));
         }
     }
 
-    /// Everything it wrote to stderr; read after it exited.
+    /// Everything it wrote to stderr; call after it exited (blocks until stderr closes).
     pub fn stderr(&mut self) -> String {
-        let mut out = String::new();
-        if let Some(err) = self.child.stderr.as_mut() {
-            std::io::Read::read_to_string(err, &mut out).expect("read the daemon's stderr");
-        }
-        out
+        self.log
+            .take()
+            .map(|reader| reader.join().expect("the stderr reader thread"))
+            .unwrap_or_default()
     }
 }
 
