@@ -61,3 +61,27 @@ fn invalid_configs_point_at_the_mistake() {
     }
     assert_eq!(checked, 10);
 }
+
+#[test]
+fn check_config_hides_the_password_of_a_feed_url() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sites.toml");
+    std::fs::write(
+        &path,
+        "[[site]]\nname = \"members\"\nfeeds = [\"https://reader:s3cret-token@example.org/feed\"]\n\
+         sitemaps = [\"https://reader:s3cret-token@example.org/sitemap.xml\"]\narticle_pattern = '/news/'\n",
+    )
+    .unwrap();
+    let out = emend(dir.path())
+        .args(["check-config", path.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert!(!stdout.contains("s3cret-token"), "{stdout}");
+    // The user name stays, so the user sees the credentials are set.
+    assert!(
+        stdout.contains("https://reader:***@example.org/feed"),
+        "{stdout}"
+    );
+}

@@ -31,9 +31,9 @@ struct EffectiveCrawler<'a> {
 #[derive(serde::Serialize)]
 struct EffectiveSite<'a> {
     name: &'a str,
-    feeds: Vec<&'a str>,
-    sitemaps: Vec<&'a str>,
-    start_urls: Vec<&'a str>,
+    feeds: Vec<String>,
+    sitemaps: Vec<String>,
+    start_urls: Vec<String>,
     article_pattern: &'a str,
     interval: String,
     max_interval: String,
@@ -81,9 +81,9 @@ impl Config {
                 .iter()
                 .map(|s| EffectiveSite {
                     name: &s.name,
-                    feeds: s.feeds.iter().map(Url::as_str).collect(),
-                    sitemaps: s.sitemaps.iter().map(Url::as_str).collect(),
-                    start_urls: s.start_urls.iter().map(Url::as_str).collect(),
+                    feeds: s.feeds.iter().map(redacted).collect(),
+                    sitemaps: s.sitemaps.iter().map(redacted).collect(),
+                    start_urls: s.start_urls.iter().map(redacted).collect(),
                     article_pattern: s.article_pattern.as_str(),
                     interval: human(s.interval),
                     max_interval: human(s.max_interval),
@@ -110,4 +110,15 @@ impl Config {
         };
         toml::to_string(&effective).unwrap_or_else(|e| format!("# cannot render config: {e}\n"))
     }
+}
+
+/// `url` with its password, if any, shown as `***`: the printed settings end up in
+/// terminals, bug reports and CI logs, and the user name alone says credentials are set.
+fn redacted(url: &Url) -> String {
+    let mut shown = url.clone();
+    if shown.password().is_some() {
+        // Only fails for URLs that cannot carry credentials, which have none to hide.
+        let _ = shown.set_password(Some("***"));
+    }
+    shown.to_string()
 }
