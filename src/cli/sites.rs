@@ -6,7 +6,6 @@
 use std::fmt::Write as _;
 
 use clap::{Args, Subcommand};
-use regex::Regex;
 use url::Url;
 
 use super::Context;
@@ -18,7 +17,6 @@ use crate::fetch::{
     Conditional, FetchOptions, Fetcher, PageResponse, ResourceKind, ResourceResponse, Scope,
 };
 use crate::pipeline::MIN_ARTICLE_WORDS;
-use crate::politeness::host_key;
 
 /// Child sitemaps read from a sitemap index in one test: enough to see what it lists.
 const MAX_CHILD_SITEMAPS: usize = 3;
@@ -46,16 +44,7 @@ pub async fn run(ctx: &Context, cmd: &SitesCommand) -> anyhow::Result<()> {
     }
     let site = find_site(&config, &args.name)?;
     let fetcher = Fetcher::new(&config.crawler)?;
-    for url in site
-        .feeds
-        .iter()
-        .chain(&site.sitemaps)
-        .chain(&site.start_urls)
-    {
-        fetcher
-            .politeness()
-            .apply_site_rate(&host_key(url), site.rate);
-    }
+    fetcher.politeness().apply_site(site);
     let mut out = format!(
         "site {} — article_pattern '{}'\n",
         site.name,
@@ -130,14 +119,10 @@ async fn read_source(fetcher: &Fetcher, source: &Source) -> Result<Vec<Url>, Err
         let PageResponse::Page(page) = page else {
             return Ok(Vec::new());
         };
-        let every = Regex::new("").map_err(|e| Error::InvalidUrl {
-            input: String::new(),
-            reason: e.to_string(),
-        })?;
         return Ok(discover::index_links(
             &page.text,
             &page.response.final_url,
-            &every,
+            None,
         ));
     }
     let body = fetch_body(fetcher, &source.url, source.kind).await?;

@@ -329,7 +329,7 @@ async fn read_index(shared: &Shared, scope: &Scope, url: &Url) -> Result<Vec<Dis
         return Ok(Vec::new());
     };
     Ok(
-        discover::index_links(&page.text, &page.response.final_url, &every_link())
+        discover::index_links(&page.text, &page.response.final_url, None)
             .into_iter()
             .map(|url| Discovered {
                 url,
@@ -388,14 +388,6 @@ fn offer_all(
         matched: total,
         new: budget.new - before,
     }
-}
-
-/// A pattern every URL matches.
-fn every_link() -> regex::Regex {
-    static EVERY: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
-    EVERY
-        .get_or_init(|| regex::Regex::new("").expect("the empty pattern is valid"))
-        .clone()
 }
 
 /// What [`offer`] did with a discovered URL.

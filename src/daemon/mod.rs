@@ -21,7 +21,6 @@ use crate::error::{Error, Result};
 use crate::fetch::Fetcher;
 use crate::owner::{self, Owner};
 use crate::pipeline::Pipeline;
-use crate::politeness::host_key;
 use crate::store::Store;
 use crate::web::{SharedMetrics, WebOptions};
 
@@ -98,16 +97,7 @@ pub async fn run(
 ) -> Result<()> {
     let fetcher = Fetcher::new(&config.crawler)?;
     for site in &config.sites {
-        for url in site
-            .feeds
-            .iter()
-            .chain(&site.sitemaps)
-            .chain(&site.start_urls)
-        {
-            fetcher
-                .politeness()
-                .apply_site_rate(&host_key(url), site.rate);
-        }
+        fetcher.politeness().apply_site(site);
     }
     let pipeline = Pipeline::new(config.clone(), fetcher, store.clone());
     let (stop_tx, stop_rx) = watch::channel(false);

@@ -12,8 +12,8 @@ use super::resolve_http;
 ///
 /// Each `<a href>` is resolved against the page's first `<base href>` (itself resolved against
 /// `page_url`) or else `page_url`, canonicalised, kept only if it is http(s), then matched
-/// against `pattern` on its absolute canonical form.
-pub fn index_links(html: &str, page_url: &Url, pattern: &Regex) -> Vec<Url> {
+/// against `pattern` (when given) on its absolute canonical form.
+pub fn index_links(html: &str, page_url: &Url, pattern: Option<&Regex>) -> Vec<Url> {
     let doc = Html::parse_document(html);
     let base = Selector::parse("base[href]")
         .ok()
@@ -28,7 +28,7 @@ pub fn index_links(html: &str, page_url: &Url, pattern: &Regex) -> Vec<Url> {
     doc.select(&anchors)
         .filter_map(|a| a.value().attr("href"))
         .filter_map(|href| resolve_http(&base, href))
-        .filter(|url| pattern.is_match(url.as_str()))
+        .filter(|url| pattern.is_none_or(|p| p.is_match(url.as_str())))
         .filter(|url| seen.insert(url.clone()))
         .collect()
 }

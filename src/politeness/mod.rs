@@ -107,6 +107,21 @@ impl Politeness {
         self.gate(host).apply_site_rate(rate);
     }
 
+    /// Applies `site`'s rate to every host it names: those of its feeds, sitemaps and index
+    /// pages, and its `hosts` (where its articles live), before any request is sent.
+    pub fn apply_site(&self, site: &crate::config::Site) {
+        let sources = site
+            .feeds
+            .iter()
+            .chain(&site.sitemaps)
+            .chain(&site.start_urls)
+            .map(host_key);
+        let named = site.hosts.iter().map(|h| h.host.clone());
+        for host in sources.chain(named) {
+            self.apply_site_rate(&host, site.rate);
+        }
+    }
+
     /// The spacing currently enforced between two requests to `host`.
     pub fn host_interval(&self, host: &str) -> Duration {
         self.gate(host).interval()
