@@ -220,3 +220,62 @@ fn feed_credentials_never_reach_article_urls_or_the_log() {
         .unwrap();
     assert!(!String::from_utf8_lossy(&out.stdout).contains("s3cr3t"));
 }
+
+/// Before the bound, one sitemap index listing 50,000 child indexes took the daemon to
+/// 544–890 MB: every child was queued, and each child listed 50,000 more.
+#[test]
+fn a_sitemap_index_of_50000_child_indexes_stays_bounded_in_requests_and_memory() {
+    use axum::Router;
+    use axum::extract::Path as UrlPath;
+    use axum::http::HeaderMap;
+    use axum::routing::get;
+
+    const CHILDREN: u64 = 50_000;
+    // Index n lists indexes n*50000+1 …: a tree that never ends, built from the Host header.
+    // The root lists 50,000; the others 1,000 each, which keeps the test quick in a debug
+    // build while every level still lists more than the round may read.
+    let tree = |UrlPath(n): UrlPath<u64>, headers: HeaderMap| async move {
+        let host = headers
+            .get("host")
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        let first = n.saturating_mul(CHILDREN) + 1;
+        let listed = if n == 0 { CHILDREN } else { 1_000 };
+        let children = (first..first + listed).map(|c| format!("http://{host}/idx/{c}"));
+        ([("content-type", "application/xml")], index(children))
+    };
+    let site = TestServer::with_router(
+        "127.0.0.2",
+        Router::new()
+            .route("/robots.txt", get(|| async { ALLOW_ALL }))
+            .route("/idx/{n}", get(tree)),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), "sitemaps", &site.url("/idx/0"), "/news/");
+    let daemon = Daemon::spawn(dir.path(), &config, &[], &[], Some("emend=info"));
+    wait_until("the sitemap cap", Duration::from_secs(120), || {
+        site.paths()
+            .iter()
+            .filter(|p| p.starts_with("/idx/"))
+            .count()
+            >= 64
+    });
+    // Let the round finish what it queued, then look at what it cost.
+    std::thread::sleep(Duration::from_secs(3));
+    let peak_mib = daemon.peak_rss_kib() / 1024;
+    let log = stop(daemon);
+    eprintln!("peak resident memory: {peak_mib} MiB");
+    let read = site
+        .paths()
+        .iter()
+        .filter(|p| p.starts_with("/idx/"))
+        .count();
+    assert_eq!(read, 64, "sitemaps read in the round");
+    assert!(
+        log.contains("sitemaps-per-round cap reached"),
+        "the cap is logged: {log}"
+    );
+    assert!(peak_mib > 0, "the daemon's memory could be read");
+    assert!(peak_mib < 150, "peak resident memory {peak_mib} MiB");
+}

@@ -119,6 +119,16 @@ impl Daemon {
         self.child.wait().expect("reap the daemon");
     }
 
+    /// The most resident memory it has used so far (VmHWM), in KiB; 0 when unreadable.
+    pub fn peak_rss_kib(&self) -> u64 {
+        std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .unwrap_or_default()
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .unwrap_or(0)
+    }
+
     /// Whether the process is still running.
     pub fn running(&mut self) -> bool {
         self.child.try_wait().expect("poll the daemon").is_none()
