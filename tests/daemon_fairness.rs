@@ -7,13 +7,13 @@ mod common;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use chrono::Utc;
 use common::fixture_text;
 use common::route::Route;
 use common::server::TestServer;
+use common::tracked;
 use emend::config::Config;
 use emend::daemon::{self, DaemonOptions};
-use emend::store::{NewArticle, ScheduleState, Store};
+use emend::store::Store;
 
 const SEED_URL: &str = "https://newsroom.example/politics/lachin-district-returned";
 
@@ -30,39 +30,6 @@ fn site(name: &str, feed: &str, articles: &TestServer, rate: f64) -> String {
         articles.addr.port(),
         articles.addr
     )
-}
-
-fn empty_feed(server: &TestServer) -> String {
-    server.set(
-        "/feed.xml",
-        Route::new(
-            200,
-            "application/rss+xml",
-            "<rss version=\"2.0\"><channel><title>t</title></channel></rss>",
-        ),
-    );
-    server.url("/feed.xml")
-}
-
-/// Articles a previous run discovered: tracked, on the schedule, due now.
-fn already_tracked(store: &Store, site: &str, urls: &[String]) {
-    let now = Utc::now();
-    store
-        .ensure_articles_bulk(
-            urls.iter().map(|u| NewArticle {
-                url: u.clone(),
-                site: Some(site.to_owned()),
-                schedule: Some(ScheduleState {
-                    next_due: Some(now),
-                    interval_secs: 1,
-                    unchanged_streak: 0,
-                    failures: 0,
-                    track_until: Some(now + chrono::Duration::days(1)),
-                }),
-            }),
-            now,
-        )
-        .expect("seed the store");
 }
 
 async fn run_daemon_for(config: &str, dir: &std::path::Path, store: Store, run: Duration) {
@@ -102,10 +69,10 @@ async fn the_site_rate_bounds_article_hosts_after_a_restart() {
     for (i, u) in urls.iter().enumerate() {
         articles.set(&format!("/news/{}", i + 1), page(u));
     }
-    let config = site("s", &empty_feed(&feeds), &articles, 0.5);
+    let config = site("s", &tracked::empty_feed(&feeds), &articles, 0.5);
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("db")).unwrap();
-    already_tracked(&store, "s", &urls);
+    tracked::due_now(&store, "s", &urls);
 
     run_daemon_for(&config, dir.path(), store, Duration::from_secs(7)).await;
 
@@ -146,16 +113,16 @@ async fn hosts_asking_to_retry_later_are_left_alone_while_others_are_served() {
             );
         }
         let name = format!("held{i}");
-        config += &site(&name, &empty_feed(&s), &s, 20.0);
-        already_tracked(&store, &name, &urls);
+        config += &site(&name, &tracked::empty_feed(&s), &s, 20.0);
+        tracked::due_now(&store, &name, &urls);
         held.push(s);
     }
     let healthy = TestServer::start("127.0.0.7");
     healthy.set("/robots.txt", Route::new(404, "text/plain", "none"));
     let url = healthy.url("/news/1");
     healthy.set("/news/1", page(&url));
-    config += &site("healthy", &empty_feed(&healthy), &healthy, 20.0);
-    already_tracked(&store, "healthy", std::slice::from_ref(&url));
+    config += &site("healthy", &tracked::empty_feed(&healthy), &healthy, 20.0);
+    tracked::due_now(&store, "healthy", std::slice::from_ref(&url));
 
     run_daemon_for(&config, dir.path(), store, Duration::from_secs(8)).await;
 

@@ -7,53 +7,26 @@ mod common;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use chrono::Utc;
 use common::fixture_text;
 use common::route::Route;
 use common::server::TestServer;
+use common::tracked;
 use emend::config::Config;
 use emend::daemon::{self, DaemonOptions};
 use emend::model::CheckOutcome;
-use emend::store::{NewArticle, ScheduleState, Store};
+use emend::store::Store;
 
 const SEED_URL: &str = "https://newsroom.example/politics/lachin-district-returned";
 
 fn site(name: &str, server: &TestServer) -> String {
     server.set("/robots.txt", Route::new(404, "text/plain", "none"));
-    server.set(
-        "/feed.xml",
-        Route::new(
-            200,
-            "application/rss+xml",
-            "<rss version=\"2.0\"><channel><title>t</title></channel></rss>",
-        ),
-    );
+    let feed = tracked::empty_feed(server);
     let ip = server.addr.ip().to_string().replace('.', "\\.");
     format!(
         "\n[[site]]\nname = \"{name}\"\nfeeds = [\"{}\"]\narticle_pattern = '^http://{ip}:{}/news/'\ninterval = \"1s\"\nmax_interval = \"1s\"\nrate = 20\n",
-        server.url("/feed.xml"),
+        feed,
         server.addr.port()
     )
-}
-
-fn track(store: &Store, site: &str, urls: &[String]) {
-    let now = Utc::now();
-    store
-        .ensure_articles_bulk(
-            urls.iter().map(|u| NewArticle {
-                url: u.clone(),
-                site: Some(site.to_owned()),
-                schedule: Some(ScheduleState {
-                    next_due: Some(now),
-                    interval_secs: 1,
-                    unchanged_streak: 0,
-                    failures: 0,
-                    track_until: Some(now + chrono::Duration::days(1)),
-                }),
-            }),
-            now,
-        )
-        .expect("seed the store");
 }
 
 fn nested_page(depth: usize) -> String {
@@ -105,8 +78,8 @@ async fn deeply_nested_pages_fail_their_checks_while_other_hosts_and_the_web_ui_
     std::fs::write(&path, config).unwrap();
     let config = Arc::new(Config::load(&path).expect("a valid config"));
     let store = Store::open(&dir.path().join("db")).unwrap();
-    track(&store, "hostile", &deep);
-    track(&store, "healthy", std::slice::from_ref(&fine));
+    tracked::due_now(&store, "hostile", &deep);
+    tracked::due_now(&store, "healthy", std::slice::from_ref(&fine));
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let web = listener.local_addr().unwrap();

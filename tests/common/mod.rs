@@ -4,6 +4,7 @@ pub mod daemon;
 pub mod fetcher;
 pub mod route;
 pub mod server;
+pub mod tracked;
 
 use std::path::{Path, PathBuf};
 
