@@ -188,3 +188,49 @@ async fn idle_connections_are_closed() {
         );
     }
 }
+
+/// A large response counts against its slot until it is on its way, not only until the
+/// handler returns: before, hyper took a whole 14 MB history in one piece and let the slot
+/// go, so 300 clients reading slowly held 300 responses at once (2.9 GB measured).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_large_response_holds_its_slot_until_the_client_has_taken_it() {
+    let big = vec![b'x'; 32 * 1024 * 1024];
+    let router = Router::new()
+        .route("/big", get(move || std::future::ready(big.clone())))
+        .route("/small", get(|| async { "small" }));
+    let limits = Limits {
+        requests: 1,
+        ..Limits::default()
+    };
+    let addr = serve(router, limits).await;
+    // A client that takes the first kilobyte of the large response, then stops reading.
+    let slow = tokio::task::spawn_blocking(move || {
+        let mut s = TcpStream::connect(addr).unwrap();
+        write!(s, "GET /big HTTP/1.1\r\nHost: {addr}\r\n\r\n").unwrap();
+        let mut first = [0u8; 1024];
+        s.read_exact(&mut first).unwrap();
+        assert!(first.starts_with(b"HTTP/1.1 200"));
+        s
+    })
+    .await
+    .unwrap();
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(1))
+        .build()
+        .unwrap();
+    let small = format!("http://{addr}/small");
+    let waited = client.get(&small).send().await;
+    assert!(
+        waited.is_err(),
+        "answered while the large response still held the only slot: {waited:?}"
+    );
+    // Once that client goes away, its slot is free again.
+    drop(slow);
+    let resp = client
+        .get(&small)
+        .timeout(Duration::from_secs(5))
+        .send()
+        .await
+        .expect("answered once the slot is free");
+    assert_eq!(resp.status(), 200);
+}

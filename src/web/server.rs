@@ -150,7 +150,13 @@ async fn bounded(slots: Arc<Semaphore>, timeout: Duration, req: Request, next: N
                 tokio::time::sleep(timeout).await;
                 held.lock().map(|mut p| p.take()).ok();
             });
-            resp.map(|body| Body::new(Permitted { inner: body, slot }))
+            resp.map(|body| {
+                Body::new(Permitted {
+                    inner: body,
+                    rest: bytes::Bytes::new(),
+                    slot,
+                })
+            })
         }
         _ => (
             StatusCode::SERVICE_UNAVAILABLE,
@@ -161,9 +167,17 @@ async fn bounded(slots: Arc<Semaphore>, timeout: Duration, req: Request, next: N
     }
 }
 
+/// The most a response hands to hyper at once. hyper drops a body as soon as it has taken
+/// its last frame, however much of it still waits in its write buffer for a slow client;
+/// handing a large response over in pieces keeps the slot held (and the memory counted)
+/// until nearly all of it is on its way.
+const FRAME: usize = 64 * 1024;
+
 /// A response body holding its request slot until it is dropped (or the timeout).
 struct Permitted {
     inner: Body,
+    /// What is left of the last data frame `inner` gave, handed on [`FRAME`] bytes at a time.
+    rest: bytes::Bytes,
     slot: Arc<std::sync::Mutex<Option<OwnedSemaphorePermit>>>,
 }
 
@@ -183,14 +197,33 @@ impl http_body::Body for Permitted {
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<std::result::Result<http_body::Frame<Self::Data>, Self::Error>>> {
-        Pin::new(&mut self.inner).poll_frame(cx)
+        if self.rest.is_empty() {
+            match std::task::ready!(Pin::new(&mut self.inner).poll_frame(cx)) {
+                Some(Ok(frame)) => match frame.into_data() {
+                    Ok(data) => self.rest = data,
+                    Err(frame) => return Poll::Ready(Some(Ok(frame))),
+                },
+                other => return Poll::Ready(other),
+            }
+        }
+        let n = self.rest.len().min(FRAME);
+        let piece = self.rest.split_to(n);
+        Poll::Ready(Some(Ok(http_body::Frame::data(piece))))
     }
 
     fn is_end_stream(&self) -> bool {
-        self.inner.is_end_stream()
+        self.rest.is_empty() && self.inner.is_end_stream()
     }
 
     fn size_hint(&self) -> http_body::SizeHint {
-        self.inner.size_hint()
+        let inner = self.inner.size_hint();
+        let rest = self.rest.len() as u64;
+        // Upper first: set_lower panics on a lower bound above the current upper one.
+        let mut hint = http_body::SizeHint::new();
+        if let Some(upper) = inner.upper() {
+            hint.set_upper(upper.saturating_add(rest));
+        }
+        hint.set_lower(inner.lower().saturating_add(rest));
+        hint
     }
 }
