@@ -7,7 +7,7 @@ use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 
 use super::count::monday;
 use super::{ChangeCounts, WeekCounts};
-use crate::model::{Article, ChangeKind, Check, CheckOutcome};
+use crate::model::{ChangeKind, Check, CheckOutcome};
 use crate::store::{NewVersion, SCHEMA_VERSION, Store, keys};
 
 const WEEKS: usize = 26;
@@ -23,9 +23,9 @@ fn commit(store: &Store, url: &str, site: Option<&str>, at: DateTime<Utc>, kind:
     let new = NewVersion {
         fetched_at: at,
         change: kind,
-        article: Article {
+        article: crate::model::Article {
             text: format!("{url} at {at}"),
-            ..Article::default()
+            ..crate::model::Article::default()
         },
         text_hash: String::new(),
         words_added: 1,
@@ -76,11 +76,14 @@ fn fill(store: &Store) {
     });
 }
 
+/// First capture, first edit, edited silently.
+type Article = (Option<DateTime<Utc>>, Option<DateTime<Utc>>, bool);
+
 #[derive(Default)]
 struct Acc {
     versions: u64,
     weeks: BTreeMap<NaiveDate, [u64; 4]>,
-    articles: HashMap<String, (Option<DateTime<Utc>>, Option<DateTime<Utc>>, bool)>,
+    articles: HashMap<String, Article>,
 }
 
 /// The counts recomputed from every version's index key, as the page did before counters.
