@@ -297,6 +297,13 @@ pub enum Error {
         message: String,
     },
 
+    /// A diff card could not be drawn (a damaged embedded font, PNG encoding).
+    #[error("diff card: {message}")]
+    Card {
+        /// What went wrong.
+        message: String,
+    },
+
     /// A notification could not be delivered to a `[[notify]]` target (other than an HTTP
     /// status or a network failure, which keep their own variants).
     #[error("notify {target:?}: {message}")]

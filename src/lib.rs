@@ -14,6 +14,8 @@
 //! - [`reextract`]: a stored raw body through the current extractor, compared with the
 //!   stored version (read-only).
 //! - [`api`]: the JSON shapes shared by the CLI and the web API.
+//! - [`notify`]: change messages and their delivery from the store's outbox.
+//! - [`card`]: a change drawn as a PNG diff card (tiny-skia, ab_glyph, an embedded font).
 //! - [`pipeline`]: one check of one URL: fetch → extract → compare → store.
 //! - [`web`]: the read-only web UI.
 //! - [`owner`]: the process holding the database, serving it to the others on its socket.
@@ -21,6 +23,7 @@
 //! - [`cli`]: the subcommands, driven by the thin `emend` binary.
 
 pub mod api;
+pub mod card;
 pub mod cli;
 pub mod config;
 pub mod daemon;

@@ -39,6 +39,14 @@ fn daemon_kill_9_between_storing_and_delivering_the_message_arrives_after_restar
     wait_until("a delivery attempt", Duration::from_secs(20), || {
         !rx.all().is_empty()
     });
+    // While the daemon holds the database, status asks it through its socket.
+    let live = emend_json(dir.path(), &["--db", "db", "notify", "status", "--json"]);
+    assert_eq!(live["pending"].as_array().map(Vec::len), Some(1), "{live}");
+    emend(dir.path())
+        .args(["--db", "db", "notify", "status"])
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("1 pending, 0 failed"));
     daemon.kill();
     assert!(rx.accepted("/in").is_empty());
 
@@ -47,6 +55,7 @@ fn daemon_kill_9_between_storing_and_delivering_the_message_arrives_after_restar
     assert_eq!(pending.len(), 1, "{status}");
     assert_eq!(pending[0]["target"], "hook");
     assert_eq!(pending[0]["version"], 1);
+    assert_eq!(pending[0]["id"], live["pending"][0]["id"], "the same entry");
     let id = pending[0]["id"].as_str().expect("id").to_owned();
 
     rx.set_down(false);

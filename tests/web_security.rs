@@ -140,6 +140,7 @@ async fn every_response_has_strict_headers() {
     for path in [
         "/".to_owned(),
         format!("/diff?url={}", enc(HARBOUR)),
+        format!("/card?url={}", enc(XSS_URL)),
         "/api/list".to_owned(),
         "/feed.atom".to_owned(),
         "/nope".to_owned(),
@@ -163,6 +164,10 @@ async fn every_response_has_strict_headers() {
             "{path}: a declared content type"
         );
     }
+    // Markup in every field is only pixels on a card.
+    let card = s.get(&format!("/card?url={}", enc(XSS_URL))).await;
+    assert_eq!(card.status(), 200);
+    assert_eq!(header(&card, "content-type"), "image/png");
 }
 
 #[tokio::test]

@@ -9,6 +9,7 @@ use crate::api::DiffJson;
 use crate::diff::{field_changes, word_counts, word_diff};
 use crate::error::Error;
 use crate::model::Version;
+use crate::notify::ChangeMessage;
 
 /// Arguments of `emend diff`.
 #[derive(Debug, Args)]
@@ -30,6 +31,9 @@ pub struct DiffArgs {
     /// When to colour the output (auto: on a terminal, unless NO_COLOR is set)
     #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+    /// Draw the change as a PNG card for sharing (1200×630) into FILE instead of printing it
+    #[arg(long, value_name = "FILE", conflicts_with = "json")]
+    pub card: Option<std::path::PathBuf>,
 }
 
 /// Layouts of the text diff.
@@ -49,6 +53,9 @@ pub async fn run(ctx: &Context, args: &DiffArgs) -> anyhow::Result<()> {
     let (from, to) = pick(&url, &versions, args.from, args.to)?;
     let from_text = from.map_or("", |v| v.article.text.as_str());
     let ops = word_diff(from_text, &to.article.text);
+    if let Some(path) = &args.card {
+        return write_card(path, &url, from, to);
+    }
     let fields = from.map_or_else(Vec::new, |f| field_changes(&f.article, &to.article));
     if args.json {
         return print_json(&DiffJson {
@@ -82,6 +89,26 @@ pub async fn run(ctx: &Context, args: &DiffArgs) -> anyhow::Result<()> {
         out.push_str(&body);
     }
     print_text(&out)
+}
+
+/// `--card FILE`: the change drawn as [`crate::card`] draws it.
+fn write_card(
+    path: &std::path::Path,
+    url: &str,
+    from: Option<&Version>,
+    to: &Version,
+) -> anyhow::Result<()> {
+    let message = ChangeMessage::new(url, None, from, to, None);
+    let png = crate::card::render(&message)?;
+    std::fs::write(path, png).map_err(|e| Error::io(path, e))?;
+    let from_n = from.map_or(0, |v| v.number);
+    print_text(&format!(
+        "wrote the card of v{from_n} → v{} to {} ({}×{} PNG)\n",
+        to.number,
+        path.display(),
+        crate::card::WIDTH,
+        crate::card::HEIGHT
+    ))
 }
 
 /// The two versions `--from` and `--to` name: `--to` defaults to the latest and `--from` to

@@ -11,7 +11,7 @@ use super::output::{print_json, print_text};
 use crate::api::rfc3339;
 use crate::fetch::Poster;
 use crate::notify::ChangeMessage;
-use crate::store::{Delivery, Store};
+use crate::store::Delivery;
 
 /// Arguments of `emend notify`.
 #[derive(Debug, Args)]
@@ -48,7 +48,7 @@ struct StatusJson<'a> {
 pub async fn run(ctx: &Context, args: &NotifyArgs) -> anyhow::Result<()> {
     match &args.command {
         NotifyCommand::Test { name } => test(ctx, name).await,
-        NotifyCommand::Status { json } => status(ctx, *json),
+        NotifyCommand::Status { json } => status(ctx, *json).await,
     }
 }
 
@@ -69,11 +69,11 @@ async fn test(ctx: &Context, name: &str) -> anyhow::Result<()> {
     ))
 }
 
-fn status(ctx: &Context, json: bool) -> anyhow::Result<()> {
-    let config = ctx.config()?;
-    let store = Store::open(&ctx.db_path(&config))?;
-    let pending = store.deliveries(false)?;
-    let failed = store.deliveries(true)?;
+/// Reads the outbox directly, or through the daemon while it holds the database.
+async fn status(ctx: &Context, json: bool) -> anyhow::Result<()> {
+    let mut reader = ctx.reader("emend notify status").await?;
+    let pending = reader.deliveries(false).await?;
+    let failed = reader.deliveries(true).await?;
     if json {
         return print_json(&StatusJson {
             pending: &pending,

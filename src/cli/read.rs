@@ -1,4 +1,5 @@
-//! Read access for `history`, `diff`, `checks`, `list` and `reextract`: the database itself,
+//! Read access for `history`, `diff`, `checks`, `list`, `reextract` and `notify status`: the
+//! database itself,
 //! or, while another emend process holds it, that process's socket.
 
 use std::path::{Path, PathBuf};
@@ -8,6 +9,7 @@ use crate::error::Error;
 use crate::fetch::local::LocalClient;
 use crate::model::{ArticleRecord, Check, Version};
 use crate::owner::{self, Access, AccessOptions, Held, Needs};
+use crate::store::Delivery;
 
 /// Page size when walking the article list.
 const PAGE: usize = 1000;
@@ -121,6 +123,30 @@ impl Reader {
                 Source::Owner(client) => {
                     let path = format!("/body?hash={}", encode(hash));
                     client.get_bytes(&path).await
+                }
+            };
+            match result {
+                Err(e) => self.reconnect(e).await?,
+                ok => return ok,
+            }
+        }
+    }
+
+    /// The notification outbox: deliveries still pending, or (`failed`) those given up.
+    pub async fn deliveries(&mut self, failed: bool) -> Result<Vec<Delivery>, Error> {
+        loop {
+            let result = match &self.source {
+                Source::Store(held) => return held.store.deliveries(failed),
+                Source::Owner(client) => {
+                    // Only an owner older than this route answers 404.
+                    let old_owner = || Error::OwnerFailed {
+                        holder: "the emend process holding the database".into(),
+                        message: "it does not list notifications; restart it with this emend"
+                            .into(),
+                    };
+                    client
+                        .get(&format!("/deliveries?failed={failed}"), old_owner)
+                        .await
                 }
             };
             match result {

@@ -86,6 +86,8 @@ pub struct Links {
     pub diff: Option<String>,
     /// The web UI's history page of the article.
     pub history: Option<String>,
+    /// The web UI's diff card of this change (a 1200×630 PNG), for a post to attach.
+    pub card: Option<String>,
 }
 
 impl ChangeMessage {
@@ -140,6 +142,7 @@ impl ChangeMessage {
                 article: url.to_owned(),
                 diff: base_url.map(|b| web_link(b, "diff", url, Some((from_number, after.number)))),
                 history: base_url.map(|b| web_link(b, "article", url, None)),
+                card: base_url.map(|b| web_link(b, "card", url, Some((from_number, after.number)))),
             },
         }
     }

@@ -100,6 +100,12 @@ struct HashQuery {
 }
 
 #[derive(Deserialize)]
+struct DeliveriesQuery {
+    #[serde(default)]
+    failed: bool,
+}
+
+#[derive(Deserialize)]
 struct PageQuery {
     after: Option<String>,
     limit: Option<usize>,
@@ -135,7 +141,8 @@ pub struct WebReply {
 
 /// The routes. Reads: `/hello` → [`Holder`], `/versions?url=` → `[canonical, [Version]]`,
 /// `/checks?url=&limit=` → `[canonical, [Check]]` (newest first), `/articles?after=&limit=`
-/// → `[ArticleRecord]`, `/body?hash=` → the raw body, or 204 when none is stored. Actions,
+/// → `[ArticleRecord]`, `/body?hash=` → the raw body, or 204 when none is stored,
+/// `/deliveries?failed=` → the outbox's pending (or given-up) `[Delivery]`. Actions,
 /// long-running owners only (others answer 503): `POST /snapshot?url=&ignore_robots=&force=` →
 /// [`actions::SnapshotReply`], `POST /watch?url=` → [`actions::WatchReply`], `POST
 /// /unwatch?url=` → whether it was scheduled, `POST /forget?url=` → what
@@ -148,6 +155,7 @@ pub(super) fn router(owner: Arc<Owner>) -> Router {
         .route("/checks", get(checks))
         .route("/articles", get(articles))
         .route("/body", get(body))
+        .route("/deliveries", get(deliveries))
         .route("/snapshot", post(snapshot))
         .route("/watch", post(watch_url))
         .route("/unwatch", post(unwatch_url))
@@ -220,6 +228,13 @@ async fn body(State(owner): State<Arc<Owner>>, Query(q): Query<HashQuery>) -> Re
         )
             .into_response(),
         Ok(None) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => failed(&e),
+    }
+}
+
+async fn deliveries(State(owner): State<Arc<Owner>>, Query(q): Query<DeliveriesQuery>) -> Response {
+    match owner.store.deliveries(q.failed) {
+        Ok(list) => Json(list).into_response(),
         Err(e) => failed(&e),
     }
 }

@@ -1,12 +1,15 @@
-//! Forgetting an article: its record, versions, check log, aliases, recent-change entries
-//! and schedule go in one transaction (a page snapshotted by mistake, a URL not wanted).
+//! Forgetting an article: its record, versions, check log, aliases, recent-change entries,
+//! schedule and its part of the statistics go in one transaction (a page snapshotted by
+//! mistake, a URL not wanted).
 
 use serde::{Deserialize, Serialize};
 use sled::Transactional;
+use sled::transaction::TransactionalTree;
 
-use super::tx::bump;
-use super::{Store, keys, recent, schedule};
+use super::tx::{TxResult, bump};
+use super::{Store, keys, recent, schedule, stats};
 use crate::error::Result;
+use crate::model::Version;
 
 /// What [`Store::forget`] removed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -50,9 +53,21 @@ impl Store {
             &self.schedule,
             &self.due,
             &self.meta,
+            &self.stats,
         )
             .transaction(
-                |(articles, aliases_t, by_site, versions_t, checks, recent_t, sched, due, meta)| {
+                |(
+                    articles,
+                    aliases_t,
+                    by_site,
+                    versions_t,
+                    checks,
+                    recent_t,
+                    sched,
+                    due,
+                    meta,
+                    st,
+                )| {
                     if articles.remove(canonical.as_bytes())?.is_some() {
                         bump(meta, keys::meta::ARTICLES, -1)?;
                     }
@@ -67,6 +82,8 @@ impl Store {
                         checks.remove(k.as_slice())?;
                     }
                     bump(meta, keys::meta::CHECKS, -(check_keys.len() as i64))?;
+                    // Before the index goes: it says which versions the site counted.
+                    uncount_in(st, recent_t, site.as_deref(), &canonical, &versions)?;
                     for k in &recent_keys {
                         recent_t.remove(k.as_slice())?;
                     }
@@ -107,4 +124,25 @@ impl Store {
         }
         Ok(out)
     }
+}
+
+/// Takes `versions` of `url` out of the statistics: from every article's, and from the
+/// site's those that were filed under it.
+fn uncount_in(
+    stats_t: &TransactionalTree,
+    recent_t: &TransactionalTree,
+    site: Option<&str>,
+    url: &str,
+    versions: &[Version],
+) -> TxResult<()> {
+    let all: Vec<_> = versions.iter().map(|v| stats::event(url, v)).collect();
+    stats::forget_in(stats_t, "", url, &all)?;
+    let Some(site) = site else { return Ok(()) };
+    let mut filed = Vec::new();
+    for (v, e) in versions.iter().zip(&all) {
+        if recent::filed_under_in(recent_t, site, v, url)? {
+            filed.push(*e);
+        }
+    }
+    stats::forget_in(stats_t, site, url, &filed)
 }

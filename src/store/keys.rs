@@ -23,6 +23,7 @@ pub(crate) mod tree {
     pub const SCHEDULE: &str = "schedule";
     pub const DUE: &str = "due";
     pub const OUTBOX: &str = "outbox";
+    pub const STATS: &str = "stats";
 }
 
 /// Keys of the `meta` tree.

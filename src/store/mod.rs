@@ -6,7 +6,8 @@
 //! `aliases` (alias → canonical url), `versions` (url, number → version), `bodies` (blake3 →
 //! zstd body), `checks` (url, seq → check), `recent` (time-ordered change indexes),
 //! `by_site` (site, url), `schedule` (url → state), `due` (time, url), `outbox` (pending and
-//! failed notifications, see `outbox.rs`), `meta` (schema version and counters).
+//! failed notifications, see `outbox.rs`), `stats` (per-site change counters, see
+//! `stats/count.rs`), `meta` (schema version and counters).
 
 mod articles;
 mod bodies;
@@ -37,10 +38,12 @@ pub use versions::{NewVersion, Route};
 /// How long a flush may take before the store is taken to be failing. Far beyond any
 /// healthy disk's sync, even a busy one.
 pub const FLUSH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
-pub use stats::ChangeEvent;
+pub use stats::{ChangeCounts, WeekCounts};
 
-/// Version of the on-disk layout; [`Store::open`] refuses any other.
-pub const SCHEMA_VERSION: u32 = 1;
+/// Version of the on-disk layout; [`Store::open`] upgrades older ones in place and refuses
+/// newer ones. 2: the `stats` counters (rebuilt from the recent-changes index on upgrade; a
+/// version-1 emend, which would not keep them, refuses the database from then on).
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Handle on an emend database. Cheap to clone (all clones share one database), and
 /// usable from many threads at once.
@@ -59,6 +62,7 @@ pub struct Store {
     schedule: sled::Tree,
     due: sled::Tree,
     outbox: sled::Tree,
+    stats: sled::Tree,
 }
 
 impl std::fmt::Debug for Store {

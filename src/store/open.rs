@@ -105,6 +105,7 @@ fn open_dir(path: &Path) -> Result<Store> {
         schedule: t(tree::SCHEDULE)?,
         due: t(tree::DUE)?,
         outbox: t(tree::OUTBOX)?,
+        stats: t(tree::STATS)?,
         db,
     };
     check_schema(&store)?;
@@ -126,6 +127,9 @@ fn check_schema(store: &Store) -> Result<()> {
                     path: path.to_owned(),
                     message: "schema version key is malformed".into(),
                 })?;
+            if found == 1 {
+                return upgrade_from_1(store);
+            }
             if found != SCHEMA_VERSION {
                 return Err(Error::Store {
                     path: path.to_owned(),
@@ -150,6 +154,24 @@ fn check_schema(store: &Store) -> Result<()> {
             store.flush()?;
         }
     }
+    Ok(())
+}
+
+/// Schema 1 had no statistics counters: count them from the recent-changes index, then
+/// record schema 2, flushed, so this runs once.
+fn upgrade_from_1(store: &Store) -> Result<()> {
+    let started = std::time::Instant::now();
+    super::stats::rebuild(store)?;
+    store
+        .meta
+        .insert(meta::SCHEMA, &SCHEMA_VERSION.to_be_bytes())
+        .map_err(|e| sled_error(&store.path, e))?;
+    store.flush()?;
+    tracing::info!(
+        path = %store.path.display(),
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "upgraded the database to schema {SCHEMA_VERSION} (statistics counters)"
+    );
     Ok(())
 }
 

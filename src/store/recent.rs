@@ -126,6 +126,19 @@ pub(crate) fn index_in(
     Ok(())
 }
 
+/// Whether `version` of `url` is filed under `site` (an article adopts a site after its
+/// first versions when it is first claimed by one).
+pub(crate) fn filed_under_in(
+    recent: &TransactionalTree,
+    site: &str,
+    version: &Version,
+    url: &str,
+) -> TxResult<bool> {
+    let mut k = keys::recent_prefix(Some(site), Some(version.change));
+    k.extend(keys::recent_suffix(version.fetched_at, url, version.number));
+    Ok(recent.get(k)?.is_some())
+}
+
 /// The keys under which [`index_in`] files a version.
 pub(crate) fn index_keys(site: Option<&str>, version: &Version, url: &str) -> Vec<Vec<u8>> {
     let suffix = keys::recent_suffix(version.fetched_at, url, version.number);

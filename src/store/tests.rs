@@ -56,7 +56,9 @@ fn a_newer_schema_is_refused() {
         store.flush().unwrap();
     }
     match Store::open(dir.path()) {
-        Err(Error::Store { message, .. }) => assert!(message.contains("schema version 2")),
+        Err(Error::Store { message, .. }) => {
+            assert!(message.contains(&format!("schema version {}", SCHEMA_VERSION + 1)))
+        }
         other => panic!("expected a schema error, got {other:?}"),
     }
 }

@@ -7,7 +7,7 @@ use sled::transaction::{ConflictableTransactionError, TransactionalTree};
 
 use super::articles::{adopt_site, new_record, put_in as put_record, record_in, resolve_in};
 use super::tx::{TxResult, abort, bump};
-use super::{Store, bodies, codec, keys, outbox, recent};
+use super::{Store, bodies, codec, keys, outbox, recent, stats};
 use crate::error::{Error, Result};
 use crate::model::{Article, ChangeKind, Check, CheckOutcome, Version};
 
@@ -128,9 +128,21 @@ impl Store {
             &self.recent,
             &self.meta,
             &self.outbox,
+            &self.stats,
         )
             .transaction(
-                |(articles, aliases, by_site, versions, bodies_t, checks, recent_t, meta, out)| {
+                |(
+                    articles,
+                    aliases,
+                    by_site,
+                    versions,
+                    bodies_t,
+                    checks,
+                    recent_t,
+                    meta,
+                    out,
+                    st,
+                )| {
                     let canonical =
                         resolve_in(articles, aliases, url)?.unwrap_or_else(|| url.to_owned());
                     let existing = record_in(articles, &canonical)?;
@@ -183,6 +195,7 @@ impl Store {
                     put_record(articles, &rec)?;
 
                     recent::index_in(recent_t, rec.site.as_deref(), &version, &canonical)?;
+                    stats::count_in(st, rec.site.as_deref(), &version, &canonical)?;
                     let site = rec.site.as_deref();
                     outbox::queue_in(out, meta, route.notify, &canonical, site, &version)?;
                     bump(meta, keys::meta::VERSIONS, 1)?;

@@ -74,6 +74,7 @@ pub fn router(store: Store, options: WebOptions) -> Router {
         .route("/article", get(pages::article::page))
         .route("/version", get(pages::version::page))
         .route("/diff", get(pages::diff::page))
+        .route("/card", get(pages::card::png))
         .route("/raw", get(pages::raw::body))
         .route("/stats", get(pages::stats::page))
         .route("/api/stats", get(pages::stats::api))

@@ -2,6 +2,7 @@
 
 pub mod article;
 pub mod articles;
+pub mod card;
 pub mod diff;
 pub mod memento;
 pub mod ops;
