@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use sled::Transactional;
 
 use super::tx::bump;
-use super::{Store, keys, recent, schedule};
+use super::{Store, capture, keys, recent, schedule};
 use crate::error::Result;
 
 /// What [`Store::forget`] removed.
@@ -40,6 +40,10 @@ impl Store {
             .collect();
         let check_keys = self.keys_under(&self.checks, &keys::url_prefix(&canonical))?;
         let aliases = self.aliases_of(&canonical)?;
+        let mut capture_keys = Vec::new();
+        for prefix in capture::prefixes(&canonical) {
+            capture_keys.extend(self.keys_under(&self.captures, &prefix)?);
+        }
         (
             &self.articles,
             &self.aliases,
@@ -50,9 +54,21 @@ impl Store {
             &self.schedule,
             &self.due,
             &self.meta,
+            &self.captures,
         )
             .transaction(
-                |(articles, aliases_t, by_site, versions_t, checks, recent_t, sched, due, meta)| {
+                |(
+                    articles,
+                    aliases_t,
+                    by_site,
+                    versions_t,
+                    checks,
+                    recent_t,
+                    sched,
+                    due,
+                    meta,
+                    caps,
+                )| {
                     if articles.remove(canonical.as_bytes())?.is_some() {
                         bump(meta, keys::meta::ARTICLES, -1)?;
                     }
@@ -75,6 +91,9 @@ impl Store {
                     }
                     bump(meta, keys::meta::ALIASES, -(aliases.len() as i64))?;
                     schedule::clear_in(sched, due, meta, &canonical)?;
+                    for k in &capture_keys {
+                        caps.remove(k.as_slice())?;
+                    }
                     Ok(())
                 },
             )

@@ -6,10 +6,15 @@
 //! `aliases` (alias → canonical url), `versions` (url, number → version), `bodies` (blake3 →
 //! zstd body), `checks` (url, seq → check), `recent` (time-ordered change indexes),
 //! `by_site` (site, url), `schedule` (url → state), `due` (time, url), `outbox` (pending and
-//! failed notifications, see `outbox.rs`), `meta` (schema version and counters).
+//! failed notifications, see `outbox.rs`), `captures` (the HTTP exchange of each version and
+//! 304 check, see `capture.rs`), `meta` (schema version, upgrade log and counters).
+//!
+//! Schema versions: an older database is upgraded in place when opened, a newer one refused;
+//! the rule for changing the layout is in `upgrade.rs`.
 
 mod articles;
 mod bodies;
+mod capture;
 mod codec;
 mod forget;
 mod keys;
@@ -20,6 +25,7 @@ mod recover;
 mod schedule;
 mod stats;
 mod tx;
+mod upgrade;
 mod versions;
 
 use std::path::{Path, PathBuf};
@@ -32,6 +38,7 @@ pub use forget::Forgotten;
 pub use outbox::{Delivery, change_id};
 pub use recent::{ChangeCursor, ChangeFilter};
 pub use schedule::ScheduleState;
+pub use upgrade::UpgradeRecord;
 pub use versions::{NewVersion, Route};
 
 /// How long a flush may take before the store is taken to be failing. Far beyond any
@@ -39,8 +46,9 @@ pub use versions::{NewVersion, Route};
 pub const FLUSH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 pub use stats::ChangeEvent;
 
-/// Version of the on-disk layout; [`Store::open`] refuses any other.
-pub const SCHEMA_VERSION: u32 = 1;
+/// Version of the on-disk layout; [`Store::open`] upgrades an older database in place and
+/// refuses a newer one.
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Handle on an emend database. Cheap to clone (all clones share one database), and
 /// usable from many threads at once.
@@ -59,6 +67,7 @@ pub struct Store {
     schedule: sled::Tree,
     due: sled::Tree,
     outbox: sled::Tree,
+    captures: sled::Tree,
 }
 
 impl std::fmt::Debug for Store {

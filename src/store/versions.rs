@@ -7,9 +7,9 @@ use sled::transaction::{ConflictableTransactionError, TransactionalTree};
 
 use super::articles::{adopt_site, new_record, put_in as put_record, record_in, resolve_in};
 use super::tx::{TxResult, abort, bump};
-use super::{Store, bodies, codec, keys, outbox, recent};
+use super::{Store, bodies, capture, codec, keys, outbox, recent};
 use crate::error::{Error, Result};
-use crate::model::{Article, ChangeKind, Check, CheckOutcome, Version};
+use crate::model::{Article, ChangeKind, Check, CheckOutcome, HttpExchange, Version};
 
 /// What the pipeline knows about a new version; the store assigns its number and body hash.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,6 +42,8 @@ pub struct Route<'a> {
     pub site: Option<&'a str>,
     /// Names of the notification targets the change is queued for.
     pub notify: &'a [String],
+    /// The HTTP exchange that fetched the version, kept with it for the archive.
+    pub capture: Option<&'a HttpExchange>,
 }
 
 impl Store {
@@ -65,7 +67,10 @@ impl Store {
         raw_body: &[u8],
         check: Check,
     ) -> Result<Version> {
-        let route = Route { site, notify: &[] };
+        let route = Route {
+            site,
+            ..Route::default()
+        };
         self.commit(url, None, route, new, raw_body, check)
     }
 
@@ -83,7 +88,10 @@ impl Store {
         raw_body: &[u8],
         check: Check,
     ) -> Result<Version> {
-        let route = Route { site, notify: &[] };
+        let route = Route {
+            site,
+            ..Route::default()
+        };
         self.commit(url, Some(based_on), route, new, raw_body, check)
     }
 
@@ -128,9 +136,21 @@ impl Store {
             &self.recent,
             &self.meta,
             &self.outbox,
+            &self.captures,
         )
             .transaction(
-                |(articles, aliases, by_site, versions, bodies_t, checks, recent_t, meta, out)| {
+                |(
+                    articles,
+                    aliases,
+                    by_site,
+                    versions,
+                    bodies_t,
+                    checks,
+                    recent_t,
+                    meta,
+                    out,
+                    caps,
+                )| {
                     let canonical =
                         resolve_in(articles, aliases, url)?.unwrap_or_else(|| url.to_owned());
                     let existing = record_in(articles, &canonical)?;
@@ -167,6 +187,7 @@ impl Store {
                     let vkey = keys::version(&canonical, version.number);
                     let name = keys::show(keys::tree::VERSIONS, &vkey);
                     versions.insert(vkey, abort(codec::encode_compressed(&name, &version))?)?;
+                    capture::put_version_in(caps, &canonical, version.number, route.capture)?;
 
                     let mut check = check.clone();
                     if let CheckOutcome::Checked { version: v, .. } = &mut check.outcome {
