@@ -10,6 +10,8 @@
 //!   article URLs, and the pure maths of when to check each one next.
 //! - [`watchlist`]: putting one URL on the re-check schedule by hand, and taking it off.
 //! - [`urlnorm`]: pasted URLs (no scheme, fragments, tracking parameters) to the stored form.
+//! - [`warc`]: WARC records, written and read (pure).
+//! - [`export`]: the stored history out as WARC, JSON Lines or CSV.
 //! - [`fetch`]: the only user of reqwest.
 //! - [`reextract`]: a stored raw body through the current extractor, compared with the
 //!   stored version (read-only).
@@ -27,6 +29,7 @@ pub mod daemon;
 pub mod diff;
 pub mod discover;
 pub mod error;
+pub mod export;
 pub mod extract;
 pub mod fetch;
 pub mod model;
@@ -38,6 +41,7 @@ pub mod reextract;
 pub mod schedule;
 pub mod store;
 pub mod urlnorm;
+pub mod warc;
 pub mod watchlist;
 pub mod web;
 

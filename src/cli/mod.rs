@@ -4,6 +4,7 @@ mod check_config;
 mod checks;
 mod daemon;
 mod diff;
+mod export;
 mod extract;
 mod forget;
 mod history;
@@ -79,6 +80,14 @@ pub enum Command {
     Diff(diff::DiffArgs),
     /// Show the check log of an article, newest first: when it was looked at, what came of it
     Checks(checks::ChecksArgs),
+    /// Write the stored history to a WARC file (request, response, metadata and revisit records)
+    ///
+    /// Every selected version becomes a `response` record with the body exactly as stored and
+    /// the HTTP headers received, its `request`, and a `metadata` record with emend's
+    /// extraction (title, stamps, change kind, text hash); versions stored before emend kept
+    /// headers become `resource` records. Re-checks answered 304 become `revisit` records.
+    /// Checked with warcio; replays in pywb.
+    Export(export::ExportArgs),
     /// Extract main text and metadata from saved HTML files (no network, no store)
     Extract(extract::ExtractArgs),
     /// List tracked articles with their version count and last check
@@ -126,6 +135,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::History(args) => history::run(&ctx, &args).await,
         Command::Diff(args) => diff::run(&ctx, &args).await,
         Command::Checks(args) => checks::run(&ctx, &args).await,
+        Command::Export(args) => export::run(&ctx, &args).await,
         Command::Extract(args) => extract::run(&ctx, &args),
         Command::List(args) => list::run(&ctx, &args).await,
         Command::Reextract(args) => reextract::run(&ctx, &args).await,
