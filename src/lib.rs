@@ -17,6 +17,7 @@
 //!   stored version (read-only).
 //! - [`api`]: the JSON shapes shared by the CLI and the web API.
 //! - [`pipeline`]: one check of one URL: fetch → extract → compare → store.
+//! - [`import`]: pages from other crawlers' WARC files through the pipeline.
 //! - [`web`]: the read-only web UI.
 //! - [`owner`]: the process holding the database, serving it to the others on its socket.
 //! - [`daemon`]: the long-running crawler.
@@ -32,6 +33,7 @@ pub mod error;
 pub mod export;
 pub mod extract;
 pub mod fetch;
+pub mod import;
 pub mod model;
 pub mod notify;
 pub mod owner;

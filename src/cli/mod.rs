@@ -8,6 +8,7 @@ mod export;
 mod extract;
 mod forget;
 mod history;
+mod import;
 mod list;
 mod notify;
 mod output;
@@ -90,6 +91,13 @@ pub enum Command {
     Export(export::ExportArgs),
     /// Extract main text and metadata from saved HTML files (no network, no store)
     Extract(extract::ExtractArgs),
+    /// Read pages from WARC files written by other crawlers into the history
+    ///
+    /// Every HTML response (and HTML resource) record becomes a check of its URL at its
+    /// WARC-Date, in date order across all files, through the same extraction and comparison
+    /// as a live fetch. Records that cannot be read are named and skipped; the exit status is
+    /// then 1, with everything readable imported.
+    Import(import::ImportArgs),
     /// List tracked articles with their version count and last check
     List(list::ListArgs),
     /// Re-run the current extractor on stored raw bodies and compare (read-only)
@@ -137,6 +145,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Checks(args) => checks::run(&ctx, &args).await,
         Command::Export(args) => export::run(&ctx, &args).await,
         Command::Extract(args) => extract::run(&ctx, &args),
+        Command::Import(args) => import::run(&ctx, &args).await,
         Command::List(args) => list::run(&ctx, &args).await,
         Command::Reextract(args) => reextract::run(&ctx, &args).await,
         Command::Watch(args) => watch::run(&ctx, &args).await,
