@@ -19,6 +19,7 @@ mod serve;
 mod signal;
 mod sites;
 mod snapshot;
+mod verify;
 mod watch;
 
 use std::path::{Path, PathBuf};
@@ -120,6 +121,11 @@ pub enum Command {
     /// day) for that site's `track_for` (else 30 days). While a daemon holds the database the
     /// request goes to it and it checks the URL at once.
     Watch(watch::WatchArgs),
+    /// Check the database: re-hash every stored body, check every version's references
+    ///
+    /// Exits 1 when anything is damaged. `--repair` fixes only what loses nothing: counters
+    /// that drifted and aliases that lead to no article.
+    Verify(verify::VerifyArgs),
     /// Crawl the configured sites until stopped (SIGINT/SIGTERM)
     Daemon(daemon::DaemonArgs),
     /// Serve the read-only web interface (history, diffs, feeds, Memento) over the database
@@ -149,6 +155,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::List(args) => list::run(&ctx, &args).await,
         Command::Reextract(args) => reextract::run(&ctx, &args).await,
         Command::Watch(args) => watch::run(&ctx, &args).await,
+        Command::Verify(args) => verify::run(&ctx, &args).await,
         Command::Daemon(args) => daemon::run(&ctx, &args).await,
         Command::Serve(args) => serve::run(&ctx, &args).await,
         Command::CheckConfig(args) => check_config::run(&ctx, &args),

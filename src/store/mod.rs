@@ -26,6 +26,7 @@ mod schedule;
 mod stats;
 mod tx;
 mod upgrade;
+mod verify;
 mod versions;
 
 use std::path::{Path, PathBuf};
@@ -39,6 +40,7 @@ pub use outbox::{Delivery, change_id};
 pub use recent::{ChangeCursor, ChangeFilter};
 pub use schedule::ScheduleState;
 pub use upgrade::UpgradeRecord;
+pub use verify::{Damage, VerifyReport};
 pub use versions::{NewVersion, Route};
 
 /// How long a flush may take before the store is taken to be failing. Far beyond any
