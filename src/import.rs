@@ -216,10 +216,12 @@ async fn replay(
             .chain(&c.concurrent)
             .find_map(|id| requests.get(id))
             .cloned();
-    let exchange = c.head.clone().map(|response| HttpExchange {
-        request,
-        response,
-        ip: c.ip.clone(),
+    let exchange = c.head.clone().map(|response| {
+        Box::new(HttpExchange {
+            request,
+            response,
+            ip: c.ip.clone(),
+        })
     });
     let charset = c.content_type.as_deref().and_then(charset_of);
     let decoded = decode_html(&body, charset.as_deref(), Some(&c.url));

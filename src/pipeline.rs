@@ -304,7 +304,7 @@ impl Pipeline {
                 let route = Route {
                     site: site_name.as_deref(),
                     notify: &notify,
-                    capture: exchange.as_ref(),
+                    capture: exchange.as_deref(),
                 };
                 store.commit_version_routed(&commit_key, based_on, route, version, &body, check)
             })

@@ -11,8 +11,11 @@ use emend::model::{Article, ChangeKind, Check, CheckOutcome, Version};
 use emend::store::{NewVersion, Route, ScheduleState, Store};
 use serde::{Deserialize, Serialize};
 
-/// The articles of the fixture and what each stored: (url, site, [(secs, change, text)]).
-const ARTICLES: &[(&str, Option<&str>, &[(i64, ChangeKind, &str)])] = &[
+/// One stored state: seconds after the base time, change kind, text.
+type State = (i64, ChangeKind, &'static str);
+
+/// The articles of the fixture and what each stored: (url, site, states).
+const ARTICLES: &[(&str, Option<&str>, &[State])] = &[
     (
         "https://news.test/a",
         Some("news"),
@@ -62,7 +65,9 @@ struct ArticleSnapshot {
 }
 
 fn t(secs: i64) -> DateTime<Utc> {
-    Utc.timestamp_opt(1_800_000_000 + secs, 0).unwrap()
+    Utc.timestamp_opt(1_800_000_000 + secs, 0)
+        .single()
+        .expect("test helper")
 }
 
 fn fixture_dir() -> PathBuf {
@@ -110,20 +115,26 @@ fn check(secs: i64, outcome: CheckOutcome) -> Check {
 fn snapshot(store: &Store) -> Snapshot {
     let mut articles = Vec::new();
     for (url, _, _) in ARTICLES {
-        let versions = store.versions(url).unwrap();
+        let versions = store.versions(url).expect("test helper");
         let bodies = versions
             .iter()
             .map(|v| {
-                let hash = v.body_hash.as_deref().unwrap();
-                String::from_utf8(store.raw_body(hash).unwrap().unwrap()).unwrap()
+                let hash = v.body_hash.as_deref().expect("test helper");
+                String::from_utf8(
+                    store
+                        .raw_body(hash)
+                        .expect("test helper")
+                        .expect("test helper"),
+                )
+                .expect("test helper")
             })
             .collect();
         articles.push(ArticleSnapshot {
             url: (*url).to_owned(),
             versions,
             bodies,
-            checks: store.checks(url, 100).unwrap(),
-            schedule: store.schedule(url).unwrap(),
+            checks: store.checks(url, 100).expect("test helper"),
+            schedule: store.schedule(url).expect("test helper"),
         });
     }
     Snapshot { articles }
@@ -188,21 +199,21 @@ fn make_v1_fixture() {
 
 /// A copy of the committed schema-1 fixture in a temporary directory.
 fn v1_copy() -> (tempfile::TempDir, PathBuf) {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempfile::tempdir().expect("test helper");
     let dst = tmp.path().join("db");
     copy_dir(&fixture_dir().join("db-v1"), &dst);
     (tmp, dst)
 }
 
 fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
+    std::fs::create_dir_all(to).expect("test helper");
+    for entry in std::fs::read_dir(from).expect("test helper") {
+        let entry = entry.expect("test helper");
         let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
+        if entry.file_type().expect("test helper").is_dir() {
             copy_dir(&entry.path(), &target);
         } else {
-            std::fs::copy(entry.path(), target).unwrap();
+            std::fs::copy(entry.path(), target).expect("test helper");
         }
     }
 }
@@ -256,21 +267,21 @@ fn a_schema_1_database_is_upgraded_once_and_reads_back_identical() {
 
 /// Sets the raw schema version of the database at `db`, as a later release would write it.
 fn set_raw_schema(db: &Path, version: u32) {
-    let raw = sled::Config::new().path(db).open().unwrap();
-    let meta = raw.open_tree("meta").unwrap();
+    let raw = sled::Config::new().path(db).open().expect("test helper");
+    let meta = raw.open_tree("meta").expect("test helper");
     meta.insert("schema_version", &version.to_be_bytes())
-        .unwrap();
-    raw.flush().unwrap();
+        .expect("test helper");
+    raw.flush().expect("test helper");
 }
 
 fn raw_schema(db: &Path) -> Vec<u8> {
-    let raw = sled::Config::new().path(db).open().unwrap();
+    let raw = sled::Config::new().path(db).open().expect("test helper");
     let v = raw
         .open_tree("meta")
-        .unwrap()
+        .expect("test helper")
         .get("schema_version")
-        .unwrap();
-    v.unwrap().to_vec()
+        .expect("test helper");
+    v.expect("test helper").to_vec()
 }
 
 #[test]

@@ -12,7 +12,7 @@ use emend::store::{NewVersion, Store};
 
 /// A database with two articles, one of two versions; returns the first body's hash.
 fn make_db(db: &Path) -> String {
-    let store = Store::open(db).unwrap();
+    let store = Store::open(db).expect("test helper");
     let mut first = None;
     for (url, n, text) in [
         ("https://news.test/a", 0, "one"),
@@ -21,7 +21,8 @@ fn make_db(db: &Path) -> String {
     ] {
         let at = Utc
             .timestamp_opt(1_800_000_000 + i64::from(n) * 60, 0)
-            .unwrap();
+            .single()
+            .expect("test helper");
         let change = if n == 0 {
             ChangeKind::New
         } else {
@@ -59,18 +60,18 @@ fn make_db(db: &Path) -> String {
                     },
                 },
             )
-            .unwrap();
-        first.get_or_insert(v.body_hash.unwrap());
+            .expect("test helper");
+        first.get_or_insert(v.body_hash.expect("test helper"));
     }
-    first.unwrap()
+    first.expect("test helper")
 }
 
 fn verify(dir: &Path, db: &Path, extra: &[&str]) -> (Option<i32>, String) {
     let out = emend(dir)
-        .args(["--db", db.to_str().unwrap(), "verify"])
+        .args(["--db", db.to_str().expect("test helper"), "verify"])
         .args(extra)
         .output()
-        .unwrap();
+        .expect("test helper");
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
     (out.status.code(), text)
 }

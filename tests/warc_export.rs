@@ -248,3 +248,123 @@ fn selection_by_url_and_time_and_an_unknown_url() {
         .unwrap();
     assert_eq!(bad_time.status.code(), Some(2));
 }
+
+#[test]
+fn datasets_have_one_row_per_version_with_the_documented_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    let db = db.to_str().unwrap();
+    let _server = crawl(dir.path(), db);
+    let out = emend(dir.path())
+        .args(["--db", db, "export", "--jsonl", "-"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let rows: Vec<Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let changes: Vec<&str> = rows.iter().map(|r| r["change"].as_str().unwrap()).collect();
+    assert_eq!(
+        changes,
+        ["new", "declared_update", "silent_edit", "stamp_only"]
+    );
+    let columns = [
+        "url",
+        "site",
+        "version",
+        "fetched_at",
+        "change",
+        "title",
+        "byline",
+        "published",
+        "last_update",
+        "words_added",
+        "words_removed",
+        "text",
+        "text_hash",
+        "body_hash",
+        "fetched_url",
+    ];
+    let keys: Vec<&String> = rows[0].as_object().unwrap().keys().collect();
+    assert_eq!(keys.len(), columns.len());
+    assert!(
+        columns.iter().all(|c| rows[0].get(*c).is_some()),
+        "{}",
+        rows[0]
+    );
+    assert_eq!(rows[0]["url"], CANONICAL);
+    assert_eq!(rows[2]["version"], 3);
+
+    let csv = dir.path().join("versions.csv");
+    emend(dir.path())
+        .args(["--db", db, "export", "--csv", csv.to_str().unwrap()])
+        .assert()
+        .success();
+    // Python's csv module reads it back: a header and four rows whose text (paragraphs with
+    // blank lines between them) survives the quoting.
+    let check = r#"
+import csv, json, sys
+rows = list(csv.DictReader(open(sys.argv[1], newline='', encoding='utf-8')))
+print(json.dumps([[r['version'], r['change'], r['text']] for r in rows]))
+"#;
+    let out = std::process::Command::new("python3")
+        .args(["-c", check, csv.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let parsed: Vec<(String, String, String)> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(parsed.len(), 4);
+    for (row, json) in parsed.iter().zip(&rows) {
+        assert_eq!(row.0, json["version"].to_string());
+        assert_eq!(row.1, json["change"].as_str().unwrap());
+        assert_eq!(row.2, json["text"].as_str().unwrap());
+    }
+}
+
+#[test]
+fn pywb_replays_each_version_at_its_timestamp_with_the_stored_bytes() {
+    let Some(tools) = warc_support::tools() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    let db = db.to_str().unwrap();
+    let server = crawl(dir.path(), db);
+    let out = dir.path().join("replay.warc.gz");
+    emend(dir.path())
+        .args(["--db", db, "export", "--warc", out.to_str().unwrap()])
+        .assert()
+        .success();
+    let records = warc_support::records(&tools, &out);
+    let responses: Vec<&Value> = records.iter().filter(|r| r["type"] == "response").collect();
+    let stamps: Vec<String> = responses
+        .iter()
+        .map(|r| {
+            let date = r["date"].as_str().unwrap();
+            date.chars().filter(char::is_ascii_digit).take(14).collect()
+        })
+        .collect();
+    let mut distinct = stamps.clone();
+    distinct.dedup();
+    assert_eq!(
+        distinct.len(),
+        stamps.len(),
+        "one version per second: {stamps:?}"
+    );
+    let wayback = warc_support::Wayback::start(&tools, &out);
+    for (stamp, state) in stamps.iter().zip(STATES) {
+        let (status, hash) = wayback.replay(&tools, stamp, &server.url(ARTICLE));
+        assert_eq!(status, 200, "{stamp}");
+        assert_eq!(
+            hash,
+            sha256(&fixture_bytes(state)),
+            "{stamp} replays {state}"
+        );
+    }
+}

@@ -51,7 +51,7 @@ fn crawl_both_ways(wget: &Path, dir: &Path, live: &str) -> Vec<PathBuf> {
             .arg(format!("--warc-file={}", base.display()))
             .args(["-O", "/dev/null", &url])
             .status()
-            .unwrap();
+            .expect("test helper");
         assert!(status.success(), "wget failed");
         files.push(base.with_extension("warc.gz"));
         emend(dir)
@@ -66,13 +66,13 @@ fn history(dir: &Path, db: &str) -> Vec<(String, String, String)> {
     let h = emend_json(dir, &["--db", db, "history", CANONICAL, "--json"]);
     h["versions"]
         .as_array()
-        .unwrap()
+        .expect("test helper")
         .iter()
         .map(|v: &Value| {
             (
-                v["change"].as_str().unwrap().to_owned(),
-                v["body_hash"].as_str().unwrap().to_owned(),
-                v["text"].as_str().unwrap().to_owned(),
+                v["change"].as_str().expect("test helper").to_owned(),
+                v["body_hash"].as_str().expect("test helper").to_owned(),
+                v["text"].as_str().expect("test helper").to_owned(),
             )
         })
         .collect()

@@ -139,7 +139,7 @@ pub struct Resource {
     pub redirects: Vec<Url>,
     /// The final request and the response's head, for the archive (`None` for a page that
     /// came without them, such as a WARC `resource` record).
-    pub exchange: Option<HttpExchange>,
+    pub exchange: Option<Box<HttpExchange>>,
 }
 
 /// The HTTP client: polite (robots.txt, per-host rates, Retry-After) and bounded (timeouts,
@@ -386,7 +386,7 @@ impl Fetcher {
         let content_type = header(headers, CONTENT_TYPE);
         let etag = header(headers, ETAG);
         let last_modified = header(headers, LAST_MODIFIED);
-        let exchange = Some(exchange::of(reply.request, &reply.resp));
+        let exchange = Some(Box::new(exchange::of(reply.request, &reply.resp)));
         let body = body::read_capped(reply.resp, &reply.final_url, self.max_body).await?;
         Ok(Resource {
             final_url: reply.final_url,

@@ -1,4 +1,4 @@
-//! The real WARC tools (warcio, cdxj-indexer) in a Python virtual environment, made on first
+//! The real WARC tools (warcio, cdxj-indexer, pywb) in a Python virtual environment, made on first
 //! use from `.ci/warc-tools.txt` (`.ci/run` makes it before the tests).
 
 use std::path::{Path, PathBuf};
@@ -16,7 +16,10 @@ pub fn tools() -> Option<PathBuf> {
             .map(PathBuf::from)
             .unwrap_or_else(|| root.join("target/pyvenv"));
         let bin = venv.join("bin");
-        if !bin.join("warcio").is_file() || !bin.join("cdxj-indexer").is_file() {
+        let missing = ["warcio", "cdxj-indexer", "wayback"]
+            .iter()
+            .any(|tool| !bin.join(tool).is_file());
+        if missing {
             let made = Command::new("python3")
                 .arg("-m")
                 .arg("venv")
@@ -92,4 +95,78 @@ with open(sys.argv[1], 'rb') as f:
         .lines()
         .map(|l| serde_json::from_str(l).expect("json line"))
         .collect()
+}
+
+/// pywb's `wayback` serving `warc` as collection `c` on a loopback port, until dropped.
+#[allow(dead_code, reason = "each test crate uses a different subset")]
+pub struct Wayback {
+    child: std::process::Child,
+    /// `http://127.0.0.1:PORT/c/`.
+    pub base: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Wayback {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[allow(dead_code, reason = "each test crate uses a different subset")]
+impl Wayback {
+    /// Indexes `warc` into a fresh collection and starts pywb on it; waits until it answers.
+    pub fn start(bin: &Path, warc: &Path) -> Wayback {
+        let dir = tempfile::tempdir().expect("tempdir");
+        for args in [
+            vec!["init", "c"],
+            vec!["add", "c", warc.to_str().expect("utf-8")],
+        ] {
+            let ok = Command::new(bin.join("wb-manager"))
+                .args(&args)
+                .current_dir(dir.path())
+                .output()
+                .expect("wb-manager");
+            assert!(ok.status.success(), "wb-manager {args:?}: {ok:?}");
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("free port")
+            .port();
+        let child = Command::new(bin.join("wayback"))
+            .args(["-b", "127.0.0.1", "-p", &port.to_string()])
+            .current_dir(dir.path())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("wayback");
+        let wayback = Wayback {
+            child,
+            base: format!("http://127.0.0.1:{port}/c/"),
+            _dir: dir,
+        };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(std::time::Instant::now() < deadline, "pywb did not start");
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
+        wayback
+    }
+
+    /// The sha256 (hex) of what pywb replays for `url` at `timestamp` (14 digits), unrewritten
+    /// (`id_` mode), with the HTTP status.
+    pub fn replay(&self, bin: &Path, timestamp: &str, url: &str) -> (u16, String) {
+        const SCRIPT: &str = r#"
+import hashlib, sys, urllib.request, urllib.error
+try:
+    r = urllib.request.urlopen(sys.argv[1])
+    print(r.status, hashlib.sha256(r.read()).hexdigest())
+except urllib.error.HTTPError as e:
+    print(e.code, '-')
+"#;
+        let target = format!("{}{timestamp}id_/{url}", self.base);
+        let out = run(bin, "python", &["-c", SCRIPT, &target]);
+        let (status, hash) = out.trim().split_once(' ').expect("status and hash");
+        (status.parse().expect("status"), hash.to_owned())
+    }
 }
