@@ -16,6 +16,7 @@ mod articles;
 mod bodies;
 mod capture;
 mod codec;
+mod delta;
 mod forget;
 mod keys;
 mod open;

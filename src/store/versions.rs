@@ -125,7 +125,8 @@ impl Store {
             keys::check_key_text("site name", s)?;
         }
         let seq = self.db.generate_id().map_err(|e| self.sled_err(e))?;
-        let body = self.prepare_body(raw_body)?;
+        let previous = self.latest_body_hash(url)?;
+        let body = self.prepare_body(raw_body, previous.as_deref())?;
         let version = (
             &self.articles,
             &self.aliases,
@@ -293,6 +294,12 @@ impl Store {
             return Ok(None);
         }
         self.version_exact(&rec.url, rec.versions)
+    }
+
+    /// The body hash of the latest version of `url` (resolving aliases), the base a new
+    /// body is compressed against.
+    fn latest_body_hash(&self, url: &str) -> Result<Option<String>> {
+        Ok(self.latest(url)?.and_then(|v| v.body_hash))
     }
 
     /// Version `number` stored under exactly `url`.
