@@ -78,10 +78,10 @@ const WORDS: &[&str] = &[
     "continue",
 ];
 
-/// The article text of one page: 1,400 words in 28 paragraphs, with `edits` words changed.
+/// The article text of one page: 2,000 words in 40 paragraphs, with `edits` words changed.
 fn article(edits: u64) -> Vec<String> {
     let mut r = Rng(42);
-    let mut paras: Vec<String> = (0..28)
+    let mut paras: Vec<String> = (0..40)
         .map(|_| (0..50).map(|_| r.word(WORDS)).collect::<Vec<_>>().join(" "))
         .collect();
     let mut e = Rng(7);
@@ -106,7 +106,7 @@ fn page(fetch: u64, edits: u64) -> Vec<u8> {
         "<!doctype html><html lang=en><head><meta charset=utf-8><title>District returned</title>",
     );
     s.push_str("<style>");
-    for i in 0..300 {
+    for i in 0..800 {
         s.push_str(&format!(
             ".c{i}{{margin:{}px;color:#{:06x}}}",
             i % 17,
@@ -114,7 +114,7 @@ fn page(fetch: u64, edits: u64) -> Vec<u8> {
         ));
     }
     s.push_str("</style><script>var cfg={");
-    for i in 0..400 {
+    for i in 0..1500 {
         s.push_str(&format!("k{i}:\"{:x}\",", r.next()));
     }
     s.push_str(&format!(
@@ -122,7 +122,7 @@ fn page(fetch: u64, edits: u64) -> Vec<u8> {
         ads.next(),
         ads.next()
     ));
-    for i in 0..150 {
+    for i in 0..300 {
         s.push_str(&format!(
             "<a class=c{} href=\"/section/{i}/{}\">{}</a>",
             i % 300,

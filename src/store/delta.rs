@@ -21,6 +21,14 @@ pub(crate) const GROUP: u8 = 32;
 /// (1/`WORTH`); otherwise the body is stored whole and starts a group.
 const WORTH: usize = 2;
 
+thread_local! {
+    /// The decoder for the last base read on this thread: versions of one article are
+    /// read together (a history, an export), and all of a group's deltas share its base, so
+    /// the base is decompressed and prepared as a dictionary once per group, not per read.
+    static DECODER: std::cell::RefCell<Option<([u8; 32], zstd::bulk::Decompressor<'static>)>> =
+        const { std::cell::RefCell::new(None) };
+}
+
 /// The parts of a delta entry (after its tag).
 struct Delta<'a> {
     base: [u8; 32],
@@ -87,6 +95,24 @@ impl Store {
     /// The raw body of delta entry `rest` (after its tag), stored under `name`.
     pub(crate) fn read_delta(&self, name: &str, rest: &[u8]) -> Result<Vec<u8>> {
         let d = parse(rest).ok_or_else(|| codec::corrupt(name, "truncated delta entry"))?;
+        let capacity = zstd::bulk::Decompressor::upper_bound(d.frame)
+            .ok_or_else(|| codec::corrupt(name, "delta frame records no size"))?;
+        DECODER.with(|cell| {
+            let mut slot = cell.borrow_mut();
+            if slot.as_ref().is_none_or(|(base, _)| *base != d.base) {
+                *slot = Some((d.base, self.base_decoder(name, &d)?));
+            }
+            match slot.as_mut() {
+                Some((_, z)) => z
+                    .decompress(d.frame, capacity)
+                    .map_err(|e| codec::corrupt(name, e)),
+                None => Err(codec::corrupt(name, "no decoder")),
+            }
+        })
+    }
+
+    /// A decoder with the whole body `d.base` as its dictionary.
+    fn base_decoder(&self, name: &str, d: &Delta<'_>) -> Result<zstd::bulk::Decompressor<'static>> {
         let base_hex = blake3::Hash::from_bytes(d.base).to_hex().to_string();
         let base_entry = self
             .bodies
@@ -99,11 +125,7 @@ impl Store {
             }
             _ => return Err(codec::corrupt(name, "its base is not a whole body")),
         };
-        let capacity = zstd::bulk::Decompressor::upper_bound(d.frame)
-            .ok_or_else(|| codec::corrupt(name, "delta frame records no size"))?;
-        zstd::bulk::Decompressor::with_dictionary(&base)
-            .and_then(|mut z| z.decompress(d.frame, capacity))
-            .map_err(|e| codec::corrupt(name, e))
+        zstd::bulk::Decompressor::with_dictionary(&base).map_err(|e| codec::corrupt(name, e))
     }
 }
 

@@ -16,12 +16,13 @@ pub struct Writer<W: Write> {
 }
 
 impl<W: Write> Writer<W> {
-    /// A writer compressing at zlib level 6 (gzip's default).
+    /// A writer compressing at zlib level 1: pages compress to within a few percent of
+    /// level 6 at two to three times the speed, which is what bounds an export.
     pub fn new(out: W) -> Self {
         Writer {
             out: CountingWriter { inner: out, n: 0 },
             record_bytes: 0,
-            level: Compression::default(),
+            level: Compression::fast(),
         }
     }
 
