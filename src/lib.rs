@@ -10,6 +10,8 @@
 //!   article URLs, and the pure maths of when to check each one next.
 //! - [`watchlist`]: putting one URL on the re-check schedule by hand, and taking it off.
 //! - [`urlnorm`]: pasted URLs (no scheme, fragments, tracking parameters) to the stored form.
+//! - [`warc`]: WARC records, written and read (pure).
+//! - [`export`]: the stored history out as WARC, JSON Lines or CSV.
 //! - [`fetch`]: the only user of reqwest.
 //! - [`reextract`]: a stored raw body through the current extractor, compared with the
 //!   stored version (read-only).
@@ -17,6 +19,7 @@
 //! - [`notify`]: change messages and their delivery from the store's outbox.
 //! - [`card`]: a change drawn as a PNG diff card (tiny-skia, ab_glyph, an embedded font).
 //! - [`pipeline`]: one check of one URL: fetch → extract → compare → store.
+//! - [`import`]: pages from other crawlers' WARC files through the pipeline.
 //! - [`web`]: the read-only web UI.
 //! - [`owner`]: the process holding the database, serving it to the others on its socket.
 //! - [`daemon`]: the long-running crawler.
@@ -30,8 +33,10 @@ pub mod daemon;
 pub mod diff;
 pub mod discover;
 pub mod error;
+pub mod export;
 pub mod extract;
 pub mod fetch;
+pub mod import;
 pub mod model;
 pub mod notify;
 pub mod owner;
@@ -41,6 +46,7 @@ pub mod reextract;
 pub mod schedule;
 pub mod store;
 pub mod urlnorm;
+pub mod warc;
 pub mod watchlist;
 pub mod web;
 

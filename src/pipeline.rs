@@ -3,6 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use url::Url;
 
 use crate::config::Config;
@@ -10,7 +11,7 @@ use crate::diff::{classify, content_hash, word_count, word_counts, word_diff};
 use crate::discover::MAX_URL_LEN;
 use crate::error::{Error, Result};
 use crate::extract::{self, EXTRACTOR_VERSION};
-use crate::fetch::{Conditional, FetchOptions, Fetcher, PageResponse, Scope};
+use crate::fetch::{Conditional, FetchOptions, Fetcher, Page, PageResponse, Scope};
 use crate::model::{Article, ChangeKind, Check, CheckOutcome, Version};
 use crate::notify::{Candidate, matching};
 use crate::store::{NewVersion, Route, Store};
@@ -137,13 +138,17 @@ impl Pipeline {
                 return Err(err);
             }
         };
-        let mut page = match response {
+        let page = match response {
             PageResponse::NotModified {
-                status, elapsed, ..
+                status,
+                elapsed,
+                exchange,
+                ..
             } => {
                 let key = key.unwrap_or_else(|| url.to_string());
                 let check = Check::now(CheckOutcome::NotModified, Some(status), elapsed);
                 self.store.record_check(&key, &check)?;
+                self.store.record_not_modified(&key, check.at, &exchange)?;
                 return Ok(CheckReport {
                     url: key,
                     change: ChangeKind::Unchanged,
@@ -154,7 +159,46 @@ impl Pipeline {
             }
             PageResponse::Page(page) => page,
         };
+        let seen = Seen { key, latest, scope };
+        self.store_page(url, seen, page, opts, None).await
+    }
 
+    /// Stores what a WARC file holds: a page fetched from `url` at `at` by another tool,
+    /// through the same extraction, comparison and commit as a live check (the key and
+    /// latest version are read first, as a check reads them before fetching).
+    pub async fn import_page(
+        &self,
+        url: &Url,
+        page: Page,
+        at: DateTime<Utc>,
+    ) -> Result<CheckReport> {
+        let key = self.store.resolve(url.as_str())?;
+        let record = match &key {
+            Some(k) => self.store.article(k)?,
+            None => None,
+        };
+        let latest = match &key {
+            Some(k) => self.store.latest(k)?,
+            None => None,
+        };
+        let site = record.as_ref().and_then(|r| r.site.as_deref());
+        let scope = Scope::for_article(&self.config, site, url);
+        let seen = Seen { key, latest, scope };
+        self.store_page(url, seen, page, CheckOptions::default(), Some(at))
+            .await
+    }
+
+    /// Extracts a fetched page, compares it with the article's latest version and stores a
+    /// version or a check. `at` is the check's time when it is not now (an imported capture).
+    async fn store_page(
+        &self,
+        url: &Url,
+        seen: Seen,
+        mut page: Page,
+        opts: CheckOptions,
+        at: Option<DateTime<Utc>>,
+    ) -> Result<CheckReport> {
+        let Seen { key, latest, scope } = seen;
         let site = self.config.site_for(&page.response.final_url);
         let final_url = &page.response.final_url;
         let article = match extract_off_workers(
@@ -197,7 +241,7 @@ impl Pipeline {
                 None => self.choose_key(url, &declared, &own, final_url, &article)?,
             };
             let change = classify(latest.as_ref().map(|v| &v.article), &article);
-            let check = Check {
+            let mut check = Check {
                 bytes: page.response.body.len() as u64,
                 etag: page.response.etag.clone(),
                 last_modified: page.response.last_modified.clone(),
@@ -210,6 +254,9 @@ impl Pipeline {
                     page.response.elapsed,
                 )
             };
+            if let Some(at) = at {
+                check.at = at;
+            }
             if change == ChangeKind::Unchanged {
                 self.store.record_check(&key, &check)?;
                 self.add_aliases(&key, url, final_url)?;
@@ -252,10 +299,12 @@ impl Pipeline {
             // Committing flushes to disk; keep that fsync off the async worker threads.
             let store = self.store.clone();
             let (commit_key, body) = (key.clone(), page.response.body.clone());
+            let exchange = page.response.exchange.clone();
             let committed = tokio::task::spawn_blocking(move || {
                 let route = Route {
                     site: site_name.as_deref(),
                     notify: &notify,
+                    capture: exchange.as_deref(),
                 };
                 store.commit_version_routed(&commit_key, based_on, route, version, &body, check)
             })
@@ -372,6 +421,14 @@ impl Pipeline {
         );
         self.store.record_check(key, &check)
     }
+}
+
+/// What a check knew of the article before its page arrived: the key it was found under,
+/// its latest version, and where its pages may come from.
+struct Seen {
+    key: Option<String>,
+    latest: Option<Version>,
+    scope: Scope,
 }
 
 /// Extracts `html` on the blocking pool, so parsing never holds an async worker (other

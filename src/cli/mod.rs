@@ -4,9 +4,11 @@ mod check_config;
 mod checks;
 mod daemon;
 mod diff;
+mod export;
 mod extract;
 mod forget;
 mod history;
+mod import;
 mod list;
 mod notify;
 mod output;
@@ -17,6 +19,7 @@ mod serve;
 mod signal;
 mod sites;
 mod snapshot;
+mod verify;
 mod watch;
 
 use std::path::{Path, PathBuf};
@@ -79,8 +82,23 @@ pub enum Command {
     Diff(diff::DiffArgs),
     /// Show the check log of an article, newest first: when it was looked at, what came of it
     Checks(checks::ChecksArgs),
+    /// Write the stored history to a WARC file (request, response, metadata and revisit records)
+    ///
+    /// Every selected version becomes a `response` record with the body exactly as stored and
+    /// the HTTP headers received, its `request`, and a `metadata` record with emend's
+    /// extraction (title, stamps, change kind, text hash); versions stored before emend kept
+    /// headers become `resource` records. Re-checks answered 304 become `revisit` records.
+    /// Checked with warcio; replays in pywb.
+    Export(export::ExportArgs),
     /// Extract main text and metadata from saved HTML files (no network, no store)
     Extract(extract::ExtractArgs),
+    /// Read pages from WARC files written by other crawlers into the history
+    ///
+    /// Every HTML response (and HTML resource) record becomes a check of its URL at its
+    /// WARC-Date, in date order across all files, through the same extraction and comparison
+    /// as a live fetch. Records that cannot be read are named and skipped; the exit status is
+    /// then 1, with everything readable imported.
+    Import(import::ImportArgs),
     /// List tracked articles with their version count and last check
     List(list::ListArgs),
     /// Re-run the current extractor on stored raw bodies and compare (read-only)
@@ -103,6 +121,11 @@ pub enum Command {
     /// day) for that site's `track_for` (else 30 days). While a daemon holds the database the
     /// request goes to it and it checks the URL at once.
     Watch(watch::WatchArgs),
+    /// Check the database: re-hash every stored body, check every version's references
+    ///
+    /// Exits 1 when anything is damaged. `--repair` fixes only what loses nothing: counters
+    /// that drifted and aliases that lead to no article.
+    Verify(verify::VerifyArgs),
     /// Crawl the configured sites until stopped (SIGINT/SIGTERM)
     Daemon(daemon::DaemonArgs),
     /// Serve the read-only web interface (history, diffs, feeds, Memento) over the database
@@ -126,10 +149,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::History(args) => history::run(&ctx, &args).await,
         Command::Diff(args) => diff::run(&ctx, &args).await,
         Command::Checks(args) => checks::run(&ctx, &args).await,
+        Command::Export(args) => export::run(&ctx, &args).await,
         Command::Extract(args) => extract::run(&ctx, &args),
+        Command::Import(args) => import::run(&ctx, &args).await,
         Command::List(args) => list::run(&ctx, &args).await,
         Command::Reextract(args) => reextract::run(&ctx, &args).await,
         Command::Watch(args) => watch::run(&ctx, &args).await,
+        Command::Verify(args) => verify::run(&ctx, &args).await,
         Command::Daemon(args) => daemon::run(&ctx, &args).await,
         Command::Serve(args) => serve::run(&ctx, &args).await,
         Command::CheckConfig(args) => check_config::run(&ctx, &args),

@@ -7,6 +7,7 @@
 mod body;
 mod charset;
 mod client;
+mod exchange;
 pub mod local;
 mod policy;
 mod post;
@@ -24,6 +25,7 @@ use url::Url;
 
 use crate::config::Crawler;
 use crate::error::{Error, Result};
+use crate::model::HttpExchange;
 use crate::politeness::{DEFAULT_RETRY_AFTER, Politeness, ceil_secs, host_key, parse_retry_after};
 
 pub use charset::{Decoded, decode_html};
@@ -60,6 +62,8 @@ pub enum PageResponse {
         status: u16,
         /// Time from the first request sent to the answer.
         elapsed: Duration,
+        /// The request and the 304's head, for the archive.
+        exchange: Box<HttpExchange>,
     },
     /// A 2xx HTML page.
     Page(Page),
@@ -133,6 +137,9 @@ pub struct Resource {
     pub elapsed: Duration,
     /// Each redirect target in order.
     pub redirects: Vec<Url>,
+    /// The final request and the response's head, for the archive (`None` for a page that
+    /// came without them, such as a WARC `resource` record).
+    pub exchange: Option<Box<HttpExchange>>,
 }
 
 /// The HTTP client: polite (robots.txt, per-host rates, Retry-After) and bounded (timeouts,
@@ -145,6 +152,8 @@ pub struct Fetcher {
     public: reqwest::Client,
     politeness: Arc<Politeness>,
     max_body: u64,
+    /// Sent on every request (and recorded with it).
+    user_agent: String,
 }
 
 /// [`Error::NotHtml`] for a response from `url` of type `content_type`.
@@ -160,6 +169,20 @@ fn header(headers: &HeaderMap, name: reqwest::header::HeaderName) -> Option<Stri
         .get(name)
         .map(|v| String::from_utf8_lossy(v.as_bytes()).trim().to_owned())
         .filter(|v| !v.is_empty())
+}
+
+/// Whether a body of type `content_type` (as sent, if any) is an HTML page, as
+/// [`Fetcher::fetch_page`] decides: by the declared type, else by sniffing the bytes.
+pub fn is_html(content_type: Option<&str>, body: &[u8]) -> bool {
+    match content_type.and_then(|c| body::ContentType::parse(c).is_html()) {
+        Some(html) => html,
+        None => body::sniff_html(body),
+    }
+}
+
+/// The `charset` parameter of a `Content-Type` value.
+pub fn charset_of(content_type: &str) -> Option<String> {
+    body::ContentType::parse(content_type).charset
 }
 
 /// Parses a user-given article URL into the stored form (see [`crate::urlnorm`]): http or
@@ -214,6 +237,7 @@ impl Fetcher {
             public: client::build(config, true)?,
             politeness,
             max_body: config.max_body,
+            user_agent: config.user_agent.clone(),
         })
     }
 
@@ -283,10 +307,12 @@ impl Fetcher {
             .await?;
         let status = reply.resp.status();
         if status == StatusCode::NOT_MODIFIED {
+            let exchange = Box::new(exchange::of(reply.request, &reply.resp));
             return Ok(PageResponse::NotModified {
                 final_url: reply.final_url,
                 status: status.as_u16(),
                 elapsed: reply.started.elapsed(),
+                exchange,
             });
         }
         if !status.is_success() {
@@ -360,6 +386,7 @@ impl Fetcher {
         let content_type = header(headers, CONTENT_TYPE);
         let etag = header(headers, ETAG);
         let last_modified = header(headers, LAST_MODIFIED);
+        let exchange = Some(Box::new(exchange::of(reply.request, &reply.resp)));
         let body = body::read_capped(reply.resp, &reply.final_url, self.max_body).await?;
         Ok(Resource {
             final_url: reply.final_url,
@@ -370,6 +397,7 @@ impl Fetcher {
             body,
             elapsed: reply.started.elapsed(),
             redirects: reply.redirects,
+            exchange,
         })
     }
 

@@ -6,14 +6,15 @@ use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
-use reqwest::header::{HeaderValue, IF_MODIFIED_SINCE, IF_NONE_MATCH, LOCATION};
+use reqwest::header::LOCATION;
 use url::Url;
 
 use super::client::network_error;
 use super::policy::Scope;
-use super::{Conditional, Fetcher, shown};
+use super::{Conditional, Fetcher, exchange, shown};
 use crate::discover::MAX_URL_LEN;
 use crate::error::{Error, Result};
+use crate::model::RequestHead;
 use crate::politeness::host_key;
 
 /// Most redirects followed for one fetch.
@@ -24,6 +25,8 @@ pub(crate) struct Reply {
     pub(crate) resp: reqwest::Response,
     pub(crate) final_url: Url,
     pub(crate) redirects: Vec<Url>,
+    /// The request that got `resp`, as sent.
+    pub(crate) request: RequestHead,
     /// When the first request of the chain was sent.
     pub(crate) started: Instant,
 }
@@ -57,7 +60,7 @@ impl Fetcher {
             if robots {
                 self.check_robots(&hop, scope).await?;
             }
-            let resp = self.send(&hop, cond, scope).await?;
+            let (resp, request) = self.send(&hop, cond, scope).await?;
             let started = *started.get_or_insert_with(Instant::now);
             let status = resp.status();
             let location = match resp.headers().get(LOCATION) {
@@ -67,6 +70,7 @@ impl Fetcher {
                         resp,
                         final_url: hop,
                         redirects,
+                        request,
                         started,
                     });
                 }
@@ -118,13 +122,14 @@ impl Fetcher {
         }
     }
 
-    /// One request, after the host's rate limit (and any hold-off) allows it.
+    /// One request, after the host's rate limit (and any hold-off) allows it, with its head
+    /// as sent.
     async fn send(
         &self,
         url: &Url,
         cond: &Conditional,
         scope: &Scope,
-    ) -> Result<reqwest::Response> {
+    ) -> Result<(reqwest::Response, RequestHead)> {
         let host = host_key(url);
         if let Err(free_at) = self.politeness().until_ready(&host).await {
             let wait = free_at.saturating_duration_since(tokio::time::Instant::now());
@@ -137,21 +142,11 @@ impl Fetcher {
                     .unwrap_or(chrono::DateTime::<chrono::Utc>::MAX_UTC),
             });
         }
+        let headers = exchange::request_headers(cond, &self.user_agent);
+        let head = exchange::request_head(url, &headers);
         let mut req = self.client_for(scope).get(url.clone());
-        // A validator we cannot put in a header is just not sent: the fetch stays unconditional.
-        if let Some(v) = cond
-            .etag
-            .as_deref()
-            .and_then(|v| HeaderValue::from_str(v).ok())
-        {
-            req = req.header(IF_NONE_MATCH, v);
-        }
-        if let Some(v) = cond
-            .last_modified
-            .as_deref()
-            .and_then(|v| HeaderValue::from_str(v).ok())
-        {
-            req = req.header(IF_MODIFIED_SINCE, v);
+        for (name, value) in headers {
+            req = req.header(name, value);
         }
         let t0 = Instant::now();
         let result = req.send().await;
@@ -159,7 +154,7 @@ impl Fetcher {
         match result {
             Ok(resp) => {
                 tracing::debug!(host, url = %shown(url), status = resp.status().as_u16(), ms, "http request");
-                Ok(resp)
+                Ok((resp, head))
             }
             Err(e) => {
                 let err = network_error(url, &e);

@@ -1,4 +1,5 @@
-//! Raw response bodies: zstd-compressed, content-addressed by blake3, stored once.
+//! Raw response bodies: zstd-compressed, content-addressed by blake3, stored once; whole,
+//! or as a delta against an earlier body of the same article (`delta.rs`).
 
 use sled::transaction::TransactionalTree;
 
@@ -7,7 +8,7 @@ use super::{Store, codec, keys};
 use crate::error::Result;
 
 /// Format tag of a stored body: zstd frame follows.
-const TAG_ZSTD: u8 = 2;
+pub(crate) const TAG_ZSTD: u8 = 2;
 
 /// A body ready to store: its hash (hex) and, unless already stored, its compressed form.
 pub(crate) struct PreparedBody {
@@ -28,13 +29,16 @@ impl Store {
             Some((&TAG_ZSTD, frame)) => codec::decompress(frame)
                 .map(Some)
                 .map_err(|e| codec::corrupt(&name, e)),
+            Some((&super::delta::TAG_DELTA, rest)) => self.read_delta(&name, rest).map(Some),
             _ => Err(codec::corrupt(&name, "unknown body format")),
         }
     }
 
     /// Hashes `raw` and compresses it unless an identical body is already stored
-    /// (compression happens outside the transaction, which may be retried).
-    pub(crate) fn prepare_body(&self, raw: &[u8]) -> Result<PreparedBody> {
+    /// (compression happens outside the transaction, which may be retried): as a delta
+    /// against the group of `previous` (the article's latest body) when that pays, else
+    /// whole.
+    pub(crate) fn prepare_body(&self, raw: &[u8], previous: Option<&str>) -> Result<PreparedBody> {
         let hash = blake3::hash(raw).to_hex().to_string();
         let known = self
             .bodies
@@ -46,7 +50,10 @@ impl Store {
             let name = keys::show(keys::tree::BODIES, hash.as_bytes());
             let mut out = vec![TAG_ZSTD];
             out.extend(codec::compress(raw).map_err(|e| codec::corrupt(&name, e))?);
-            Some(out)
+            match previous {
+                Some(p) => Some(self.delta_against(raw, p, out.len())?.unwrap_or(out)),
+                None => Some(out),
+            }
         };
         Ok(PreparedBody { hash, packed })
     }

@@ -7,7 +7,7 @@ use sled::Transactional;
 use sled::transaction::TransactionalTree;
 
 use super::tx::{TxResult, bump};
-use super::{Store, keys, recent, schedule, stats};
+use super::{Store, capture, keys, recent, schedule, stats};
 use crate::error::Result;
 use crate::model::Version;
 
@@ -43,6 +43,10 @@ impl Store {
             .collect();
         let check_keys = self.keys_under(&self.checks, &keys::url_prefix(&canonical))?;
         let aliases = self.aliases_of(&canonical)?;
+        let mut capture_keys = Vec::new();
+        for prefix in capture::prefixes(&canonical) {
+            capture_keys.extend(self.keys_under(&self.captures, &prefix)?);
+        }
         (
             &self.articles,
             &self.aliases,
@@ -54,6 +58,7 @@ impl Store {
             &self.due,
             &self.meta,
             &self.stats,
+            &self.captures,
         )
             .transaction(
                 |(
@@ -67,6 +72,7 @@ impl Store {
                     due,
                     meta,
                     st,
+                    caps,
                 )| {
                     if articles.remove(canonical.as_bytes())?.is_some() {
                         bump(meta, keys::meta::ARTICLES, -1)?;
@@ -92,6 +98,9 @@ impl Store {
                     }
                     bump(meta, keys::meta::ALIASES, -(aliases.len() as i64))?;
                     schedule::clear_in(sched, due, meta, &canonical)?;
+                    for k in &capture_keys {
+                        caps.remove(k.as_slice())?;
+                    }
                     Ok(())
                 },
             )

@@ -24,11 +24,13 @@ pub(crate) mod tree {
     pub const DUE: &str = "due";
     pub const OUTBOX: &str = "outbox";
     pub const STATS: &str = "stats";
+    pub const CAPTURES: &str = "captures";
 }
 
 /// Keys of the `meta` tree.
 pub(crate) mod meta {
     pub const SCHEMA: &[u8] = b"schema_version";
+    pub const UPGRADES: &[u8] = b"upgrades";
     pub const ARTICLES: &[u8] = b"count/articles";
     pub const VERSIONS: &[u8] = b"count/versions";
     pub const BODIES: &[u8] = b"count/bodies";

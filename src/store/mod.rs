@@ -7,11 +7,17 @@
 //! zstd body), `checks` (url, seq → check), `recent` (time-ordered change indexes),
 //! `by_site` (site, url), `schedule` (url → state), `due` (time, url), `outbox` (pending and
 //! failed notifications, see `outbox.rs`), `stats` (per-site change counters, see
-//! `stats/count.rs`), `meta` (schema version and counters).
+//! `stats/count.rs`), `captures` (the HTTP exchange of each version and 304 check, see
+//! `capture.rs`), `meta` (schema version, upgrade log and counters).
+//!
+//! Schema versions: an older database is upgraded in place when opened, a newer one refused;
+//! the rule for changing the layout is in `upgrade.rs`.
 
 mod articles;
 mod bodies;
+mod capture;
 mod codec;
+mod delta;
 mod forget;
 mod keys;
 mod open;
@@ -21,6 +27,8 @@ mod recover;
 mod schedule;
 mod stats;
 mod tx;
+mod upgrade;
+mod verify;
 mod versions;
 
 use std::path::{Path, PathBuf};
@@ -33,6 +41,8 @@ pub use forget::Forgotten;
 pub use outbox::{Delivery, change_id};
 pub use recent::{ChangeCursor, ChangeFilter};
 pub use schedule::ScheduleState;
+pub use upgrade::UpgradeRecord;
+pub use verify::{Damage, VerifyReport};
 pub use versions::{NewVersion, Route};
 
 /// How long a flush may take before the store is taken to be failing. Far beyond any
@@ -40,10 +50,9 @@ pub use versions::{NewVersion, Route};
 pub const FLUSH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 pub use stats::{ChangeCounts, WeekCounts};
 
-/// Version of the on-disk layout; [`Store::open`] upgrades older ones in place and refuses
-/// newer ones. 2: the `stats` counters (rebuilt from the recent-changes index on upgrade; a
-/// version-1 emend, which would not keep them, refuses the database from then on).
-pub const SCHEMA_VERSION: u32 = 2;
+/// Version of the on-disk layout; [`Store::open`] upgrades an older database in place and
+/// refuses a newer one (the steps are in `upgrade.rs`).
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// Handle on an emend database. Cheap to clone (all clones share one database), and
 /// usable from many threads at once.
@@ -63,6 +72,7 @@ pub struct Store {
     due: sled::Tree,
     outbox: sled::Tree,
     stats: sled::Tree,
+    captures: sled::Tree,
 }
 
 impl std::fmt::Debug for Store {

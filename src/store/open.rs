@@ -1,11 +1,12 @@
-//! Opening a database: sled configuration, lock-failure mapping, schema version check.
+//! Opening a database: sled configuration, lock-failure mapping, then the schema check
+//! and upgrade (`upgrade.rs`).
 
 use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use super::keys::{meta, tree};
-use super::{SCHEMA_VERSION, Store};
+use super::Store;
+use super::keys::tree;
 use crate::error::{Error, Result};
 
 /// sled's page cache. Its default (1 GiB) would let a large store grow the daemon's
@@ -106,73 +107,11 @@ fn open_dir(path: &Path) -> Result<Store> {
         due: t(tree::DUE)?,
         outbox: t(tree::OUTBOX)?,
         stats: t(tree::STATS)?,
+        captures: t(tree::CAPTURES)?,
         db,
     };
-    check_schema(&store)?;
+    super::upgrade::check_schema(&store)?;
     Ok(store)
-}
-
-/// Writes the schema version into a new database, or checks an existing one's.
-fn check_schema(store: &Store) -> Result<()> {
-    let path = store.path.as_path();
-    match store
-        .meta
-        .get(meta::SCHEMA)
-        .map_err(|e| sled_error(path, e))?
-    {
-        Some(v) => {
-            let found = <[u8; 4]>::try_from(v.as_ref())
-                .map(u32::from_be_bytes)
-                .map_err(|_| Error::Store {
-                    path: path.to_owned(),
-                    message: "schema version key is malformed".into(),
-                })?;
-            if found == 1 {
-                return upgrade_from_1(store);
-            }
-            if found != SCHEMA_VERSION {
-                return Err(Error::Store {
-                    path: path.to_owned(),
-                    message: format!(
-                        "database schema version {found}, this emend reads version {SCHEMA_VERSION}"
-                    ),
-                });
-            }
-        }
-        None => {
-            let populated = !store.articles.is_empty() || !store.versions.is_empty();
-            if populated {
-                return Err(Error::Store {
-                    path: path.to_owned(),
-                    message: "not an emend database (no schema version)".into(),
-                });
-            }
-            store
-                .meta
-                .insert(meta::SCHEMA, &SCHEMA_VERSION.to_be_bytes())
-                .map_err(|e| sled_error(path, e))?;
-            store.flush()?;
-        }
-    }
-    Ok(())
-}
-
-/// Schema 1 had no statistics counters: count them from the recent-changes index, then
-/// record schema 2, flushed, so this runs once.
-fn upgrade_from_1(store: &Store) -> Result<()> {
-    let started = std::time::Instant::now();
-    super::stats::rebuild(store)?;
-    store
-        .meta
-        .insert(meta::SCHEMA, &SCHEMA_VERSION.to_be_bytes())
-        .map_err(|e| sled_error(&store.path, e))?;
-    store.flush()?;
-    tracing::info!(
-        path = %store.path.display(),
-        elapsed_ms = started.elapsed().as_millis() as u64,
-        "upgraded the database to schema {SCHEMA_VERSION} (statistics counters)"
-    );
-    Ok(())
 }
 
 /// Maps a sled error, recognising the lock failure sled reports as a plain io error.

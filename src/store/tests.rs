@@ -57,7 +57,8 @@ fn a_newer_schema_is_refused() {
     }
     match Store::open(dir.path()) {
         Err(Error::Store { message, .. }) => {
-            assert!(message.contains(&format!("schema version {}", SCHEMA_VERSION + 1)))
+            let newer = format!("schema version {} is newer", SCHEMA_VERSION + 1);
+            assert!(message.contains(&newer), "{message}");
         }
         other => panic!("expected a schema error, got {other:?}"),
     }

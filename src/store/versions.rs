@@ -7,9 +7,9 @@ use sled::transaction::{ConflictableTransactionError, TransactionalTree};
 
 use super::articles::{adopt_site, new_record, put_in as put_record, record_in, resolve_in};
 use super::tx::{TxResult, abort, bump};
-use super::{Store, bodies, codec, keys, outbox, recent, stats};
+use super::{Store, bodies, capture, codec, keys, outbox, recent, stats};
 use crate::error::{Error, Result};
-use crate::model::{Article, ChangeKind, Check, CheckOutcome, Version};
+use crate::model::{Article, ChangeKind, Check, CheckOutcome, HttpExchange, Version};
 
 /// What the pipeline knows about a new version; the store assigns its number and body hash.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,6 +42,8 @@ pub struct Route<'a> {
     pub site: Option<&'a str>,
     /// Names of the notification targets the change is queued for.
     pub notify: &'a [String],
+    /// The HTTP exchange that fetched the version, kept with it for the archive.
+    pub capture: Option<&'a HttpExchange>,
 }
 
 impl Store {
@@ -65,7 +67,10 @@ impl Store {
         raw_body: &[u8],
         check: Check,
     ) -> Result<Version> {
-        let route = Route { site, notify: &[] };
+        let route = Route {
+            site,
+            ..Route::default()
+        };
         self.commit(url, None, route, new, raw_body, check)
     }
 
@@ -83,7 +88,10 @@ impl Store {
         raw_body: &[u8],
         check: Check,
     ) -> Result<Version> {
-        let route = Route { site, notify: &[] };
+        let route = Route {
+            site,
+            ..Route::default()
+        };
         self.commit(url, Some(based_on), route, new, raw_body, check)
     }
 
@@ -117,7 +125,8 @@ impl Store {
             keys::check_key_text("site name", s)?;
         }
         let seq = self.db.generate_id().map_err(|e| self.sled_err(e))?;
-        let body = self.prepare_body(raw_body)?;
+        let previous = self.latest_body_hash(url)?;
+        let body = self.prepare_body(raw_body, previous.as_deref())?;
         let version = (
             &self.articles,
             &self.aliases,
@@ -129,6 +138,7 @@ impl Store {
             &self.meta,
             &self.outbox,
             &self.stats,
+            &self.captures,
         )
             .transaction(
                 |(
@@ -142,6 +152,7 @@ impl Store {
                     meta,
                     out,
                     st,
+                    caps,
                 )| {
                     let canonical =
                         resolve_in(articles, aliases, url)?.unwrap_or_else(|| url.to_owned());
@@ -179,6 +190,7 @@ impl Store {
                     let vkey = keys::version(&canonical, version.number);
                     let name = keys::show(keys::tree::VERSIONS, &vkey);
                     versions.insert(vkey, abort(codec::encode_compressed(&name, &version))?)?;
+                    capture::put_version_in(caps, &canonical, version.number, route.capture)?;
 
                     let mut check = check.clone();
                     if let CheckOutcome::Checked { version: v, .. } = &mut check.outcome {
@@ -285,6 +297,12 @@ impl Store {
             return Ok(None);
         }
         self.version_exact(&rec.url, rec.versions)
+    }
+
+    /// The body hash of the latest version of `url` (resolving aliases), the base a new
+    /// body is compressed against.
+    fn latest_body_hash(&self, url: &str) -> Result<Option<String>> {
+        Ok(self.latest(url)?.and_then(|v| v.body_hash))
     }
 
     /// Version `number` stored under exactly `url`.
