@@ -13,7 +13,9 @@ Usage: peers.py EMEND_BIN URLWATCH_BIN PAGES_DIR [N]
 
 import gzip
 import hashlib
+import html as html_lib
 import http.server
+import json
 import os
 import re
 import resource
@@ -27,14 +29,20 @@ import urllib.request
 
 HOSTS = ["127.0.0.%d" % i for i in range(2, 6)]
 MIN_SIZE, MAX_SIZE = 100_000, 180_000
-INTERVAL = int(os.environ.get("EMEND_PEERS_INTERVAL", "60"))  # longer than one pass
+INTERVAL = int(os.environ.get("EMEND_PEERS_INTERVAL", "90"))  # longer than one pass
 EDIT_SHARE = 10  # one page in EDIT_SHARE is edited in the third pass
 TICKS = os.sysconf("SC_CLK_TCK")
 PARA = re.compile(r"<p[ >].*?</p>", re.S | re.I)
+TAG = re.compile(r"<[^>]*>")
 
 
 def load_templates(folder):
-    """Article pages of realistic size, each with the offset of its longest paragraph."""
+    """Article pages of realistic size, each with the end of the longest paragraph that the
+    set's ground truth counts as article text: the unique sentence and the edit go there,
+    so an edit is one a reader of the article would see."""
+    truth_path = os.path.join(os.path.dirname(folder.rstrip("/")), "ground-truth.json.gz")
+    with gzip.open(truth_path, "rt", encoding="utf-8") as f:
+        truth = {k: " ".join(v.get("text", "").split()) for k, v in json.load(f).items()}
     out = []
     for name in sorted(os.listdir(folder)):
         if not name.endswith(".html.gz"):
@@ -43,13 +51,20 @@ def load_templates(folder):
             html = f.read().decode("utf-8", "replace")
         if not MIN_SIZE <= len(html.encode()) <= MAX_SIZE:
             continue
-        paras = [m for m in PARA.finditer(html) if len(m.group(0)) > 200]
-        if paras:
-            longest = max(paras, key=lambda m: len(m.group(0)))
+        text = truth.get(name.split(".")[0], "")
+        body = [m for m in PARA.finditer(html) if len(m.group(0)) > 200 and in_text(m.group(0), text)]
+        if body:
+            longest = max(body, key=lambda m: len(m.group(0)))
             out.append((html, longest.end() - len("</p>")))
     if not out:
-        sys.exit("no pages of 100-180 KB with a paragraph in " + folder)
+        sys.exit("no pages of 100-180 KB with an article paragraph in " + folder)
     return out
+
+
+def in_text(para, text):
+    """Whether the paragraph's words are part of the article text."""
+    words = " ".join(html_lib.unescape(TAG.sub(" ", para)).split())
+    return len(words) > 80 and words[:80] in text
 
 
 class Site:
