@@ -99,7 +99,9 @@ pub async fn run(
     for site in &config.sites {
         fetcher.politeness().apply_site(site);
     }
-    let pipeline = Pipeline::new(config.clone(), fetcher, store.clone());
+    // Checks that make no version are logged in batches, each answered once flushed.
+    let (check_log, _writer) = crate::store::CheckLog::start(store.clone());
+    let pipeline = Pipeline::new(config.clone(), fetcher, store.clone()).with_check_log(check_log);
     let (stop_tx, stop_rx) = watch::channel(false);
     let shared = Arc::new(Shared {
         config: config.clone(),

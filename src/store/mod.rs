@@ -10,6 +10,7 @@
 
 mod articles;
 mod bodies;
+mod checklog;
 mod codec;
 mod forget;
 mod keys;
@@ -18,6 +19,7 @@ mod outbox;
 mod recent;
 mod recover;
 mod schedule;
+mod schedule_codec;
 mod stats;
 mod tx;
 mod versions;
@@ -28,6 +30,7 @@ use std::sync::Arc;
 use crate::error::{Error, Result};
 
 pub use articles::NewArticle;
+pub use checklog::CheckLog;
 pub use forget::Forgotten;
 pub use outbox::{Delivery, change_id};
 pub use recent::{ChangeCursor, ChangeFilter};
