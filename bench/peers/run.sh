@@ -15,7 +15,7 @@ if [ -z "${URLWATCH:-}" ]; then
     "$venv/bin/pip" install --quiet urlwatch
     URLWATCH="$venv/bin/urlwatch"
 fi
-trap '[ -n "$venv" ] && rm -rf "$venv"' EXIT
+trap 'if [ -n "$venv" ]; then rm -rf "$venv"; fi' EXIT
 echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)  commit: $(git rev-parse --short HEAD)  nproc: $(nproc)  load: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "urlwatch: $("$URLWATCH" --version 2>&1 | head -1)"
 python3 bench/peers/peers.py target/release/emend "$URLWATCH" "$pages" "${1:-1000}"
