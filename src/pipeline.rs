@@ -14,7 +14,7 @@ use crate::extract::{self, EXTRACTOR_VERSION};
 use crate::fetch::{Conditional, FetchOptions, Fetcher, Page, PageResponse, Scope};
 use crate::model::{Article, ChangeKind, Check, CheckOutcome, Version};
 use crate::notify::{Candidate, matching};
-use crate::store::{NewVersion, Route, Store};
+use crate::store::{CheckLog, NewVersion, Route, Store};
 
 /// Wall time one page's extraction may take before its check fails. Pages take
 /// milliseconds; this only stops a hostile one from holding a check forever.
@@ -70,6 +70,8 @@ pub struct Pipeline {
     fetcher: Fetcher,
     store: Store,
     config: Arc<Config>,
+    /// Batches the log of checks that made no version (the daemon's); else one write each.
+    check_log: Option<CheckLog>,
 }
 
 impl Pipeline {
@@ -79,6 +81,21 @@ impl Pipeline {
             fetcher,
             store,
             config,
+            check_log: None,
+        }
+    }
+
+    /// Logs checks that made no version through `log`: batched, and answered once flushed.
+    pub fn with_check_log(mut self, log: CheckLog) -> Self {
+        self.check_log = Some(log);
+        self
+    }
+
+    /// Logs a check that made no version.
+    async fn log_check(&self, key: &str, check: Check) -> Result<()> {
+        match &self.check_log {
+            Some(log) => log.record(key, check).await,
+            None => self.store.record_check(key, &check),
         }
     }
 
@@ -147,8 +164,9 @@ impl Pipeline {
             } => {
                 let key = key.unwrap_or_else(|| url.to_string());
                 let check = Check::now(CheckOutcome::NotModified, Some(status), elapsed);
-                self.store.record_check(&key, &check)?;
+                // The exchange first: the check log's flush then makes both durable.
                 self.store.record_not_modified(&key, check.at, &exchange)?;
+                self.log_check(&key, check).await?;
                 return Ok(CheckReport {
                     url: key,
                     change: ChangeKind::Unchanged,
@@ -258,7 +276,7 @@ impl Pipeline {
                 check.at = at;
             }
             if change == ChangeKind::Unchanged {
-                self.store.record_check(&key, &check)?;
+                self.log_check(&key, check).await?;
                 self.add_aliases(&key, url, final_url)?;
                 return Ok(CheckReport {
                     url: key,

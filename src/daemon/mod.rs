@@ -99,7 +99,9 @@ pub async fn run(
     for site in &config.sites {
         fetcher.politeness().apply_site(site);
     }
-    let pipeline = Pipeline::new(config.clone(), fetcher, store.clone());
+    // Checks that make no version are logged in batches, each answered once flushed.
+    let (check_log, writer) = crate::store::CheckLog::start(store.clone());
+    let pipeline = Pipeline::new(config.clone(), fetcher, store.clone()).with_check_log(check_log);
     let (stop_tx, stop_rx) = watch::channel(false);
     let shared = Arc::new(Shared {
         config: config.clone(),
@@ -167,6 +169,11 @@ pub async fn run(
                 })
             });
     let failure = shared.failure.lock().ok().and_then(|mut f| f.take());
+    // The check-log writer holds the store until the last pipeline is gone: wait for it, so
+    // the database is released when this returns.
+    drop(shared);
+    drop(tasks);
+    let _ = tokio::time::timeout(SHUTDOWN_FLUSH_TIMEOUT, writer).await;
     match (failure, flushed) {
         (Some(message), flushed) => {
             if let Err(e) = flushed {

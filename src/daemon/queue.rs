@@ -32,6 +32,9 @@ const MAX_IDLE: Duration = Duration::from_secs(30);
 const SPREAD_PER_SEC: f64 = 200.0;
 /// How long in-flight checks may take to finish once the daemon is told to stop.
 const CHECK_GRACE: Duration = Duration::from_secs(5);
+/// Least time between two pulls while URLs are still waiting in memory: a check finishing
+/// frees one slot, not worth a walk over the due index each time.
+const PULL_GAP: Duration = Duration::from_millis(10);
 /// Wait before the next pull when the spreading budget ran out.
 const SPREAD_PAUSE: Duration = Duration::from_millis(250);
 
@@ -49,6 +52,7 @@ struct Queues {
     /// Overflow URLs that may still be given a slot now (refilled at [`SPREAD_PER_SEC`]).
     spread_budget: f64,
     spread_refilled: Option<std::time::Instant>,
+    last_pull: Option<std::time::Instant>,
 }
 
 /// A URL taken from the store, with the schedule it had before its lease.
@@ -137,10 +141,15 @@ pub(super) async fn run(shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
             break;
         }
         let mut throttled = false;
-        match pull(&shared, &mut queues) {
-            Ok(t) => throttled = t,
-            Err(e) if e.is_store_failure() => shared.fail(&e),
-            Err(e) => tracing::error!(error = %e, "reading the schedule failed"),
+        let pull_now =
+            queues.by_host.is_empty() || queues.last_pull.is_none_or(|t| t.elapsed() >= PULL_GAP);
+        if pull_now {
+            queues.last_pull = Some(std::time::Instant::now());
+            match pull(&shared, &mut queues) {
+                Ok(t) => throttled = t,
+                Err(e) if e.is_store_failure() => shared.fail(&e),
+                Err(e) => tracing::error!(error = %e, "reading the schedule failed"),
+            }
         }
         while let Ok(permit) = permits.clone().try_acquire_owned() {
             let Some((host, item)) = queues.pop_ready(shared.pipeline.fetcher().politeness())
@@ -213,6 +222,9 @@ pub(super) async fn run(shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
 /// Moves due entries from the store into per-host queues, leasing them; a host whose
 /// queue is full has its due entries spread over the time its rate needs to reach them,
 /// [`SPREAD_PER_SEC`] at most. True when that budget ran out with entries left.
+///
+/// Decisions are made from the index keys alone: a schedule record is read only for an
+/// entry that is taken or given a slot, and every lease of the pull is one transaction.
 fn pull(shared: &Shared, queues: &mut Queues) -> crate::Result<bool> {
     let store = shared.store();
     let now = Utc::now();
@@ -223,16 +235,25 @@ fn pull(shared: &Shared, queues: &mut Queues) -> crate::Result<bool> {
     queues.spread_refilled = Some(std::time::Instant::now());
     let mut throttled = false;
     let politeness = shared.pipeline.fetcher().politeness();
+    let mut writes: Vec<(String, ScheduleState)> = Vec::new();
+    let mut taken: Vec<(String, Leased)> = Vec::new();
+    let mut taking: HashMap<String, usize> = HashMap::new();
     for (_, url) in store.due(now, PULL)? {
-        let Some(state) = store.schedule(&url)? else {
-            continue;
-        };
         let Ok(parsed) = Url::parse(&url) else {
             tracing::warn!(url = %url, "dropping unparseable URL from the schedule");
             store.clear_schedule(&url)?;
             continue;
         };
         let host = host_key(&parsed);
+        let waiting = queues.len(&host) + taking.get(&host).copied().unwrap_or(0);
+        let fresh = !queues.queued.contains(&url);
+        if fresh && waiting >= HOST_QUEUE && queues.spread_budget < 1.0 {
+            throttled = true;
+            continue;
+        }
+        let Some(state) = store.schedule(&url)? else {
+            continue;
+        };
         let per_request = politeness.host_interval(&host);
         // A held-off host (Retry-After, robots.txt unreachable) drains only after its hold.
         let held = politeness.held_until(&host).map_or(Duration::ZERO, |t| {
@@ -240,21 +261,21 @@ fn pull(shared: &Shared, queues: &mut Queues) -> crate::Result<bool> {
         });
         let lease = held + per_request.saturating_mul(HOST_QUEUE as u32) + LEASE_MARGIN;
         let mut leased = state.clone();
-        if queues.queued.contains(&url) {
-            // Still waiting in memory past its lease (its host is held off or slow): extend
-            // the lease, or it would stay at the head of the due index and crowd out every
-            // other host's entries from the pull window.
+        if !fresh || waiting < HOST_QUEUE {
+            // A URL still waiting in memory past its lease (its host is held off or slow)
+            // has the lease extended, or it would stay at the head of the due index and
+            // crowd out every other host's entries from the pull window.
             leased.next_due = Some(now + to_chrono(lease));
-            store.set_schedule(&url, &leased)?;
-            continue;
-        }
-        let waiting = queues.len(&host);
-        if waiting < HOST_QUEUE {
-            leased.next_due = Some(now + to_chrono(lease));
-            store.set_schedule(&url, &leased)?;
-            queues.push(host, Leased { url, state });
-        } else if queues.spread_budget < 1.0 {
-            throttled = true;
+            if fresh {
+                *taking.entry(host.clone()).or_default() += 1;
+                taken.push((
+                    host,
+                    Leased {
+                        url: url.clone(),
+                        state,
+                    },
+                ));
+            }
         } else {
             queues.spread_budget -= 1.0;
             // Each overflow URL gets its own slot at the host's pace, so a backlog of
@@ -268,8 +289,14 @@ fn pull(shared: &Shared, queues: &mut Queues) -> crate::Result<bool> {
                 .unwrap_or(earliest);
             queues.next_slot.insert(host, slot + to_chrono(per_request));
             leased.next_due = Some(slot);
-            store.set_schedule(&url, &leased)?;
         }
+        writes.push((url, leased));
+    }
+    if !writes.is_empty() {
+        store.set_schedules(&writes)?;
+    }
+    for (host, item) in taken {
+        queues.push(host, item);
     }
     Ok(throttled)
 }

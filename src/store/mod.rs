@@ -16,6 +16,7 @@
 mod articles;
 mod bodies;
 mod capture;
+mod checklog;
 mod codec;
 mod delta;
 mod forget;
@@ -25,6 +26,7 @@ mod outbox;
 mod recent;
 mod recover;
 mod schedule;
+mod schedule_codec;
 mod stats;
 mod tx;
 mod upgrade;
@@ -37,6 +39,7 @@ use std::sync::Arc;
 use crate::error::{Error, Result};
 
 pub use articles::NewArticle;
+pub use checklog::CheckLog;
 pub use forget::Forgotten;
 pub use outbox::{Delivery, change_id};
 pub use recent::{ChangeCursor, ChangeFilter};

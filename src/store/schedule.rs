@@ -8,7 +8,7 @@ use sled::Transactional;
 use sled::transaction::TransactionalTree;
 
 use super::tx::{TxResult, abort, bump};
-use super::{Store, codec, keys};
+use super::{Store, codec, keys, schedule_codec};
 use crate::error::Result;
 
 /// Where an article stands in the re-check schedule.
@@ -34,6 +34,22 @@ impl Store {
         keys::check_key_text("URL", url)?;
         (&self.schedule, &self.due, &self.meta)
             .transaction(|(schedule, due, meta)| set_in(schedule, due, meta, url, state))
+            .map_err(|e| self.tx_err(e))
+    }
+
+    /// Replaces the schedules of many URLs in one transaction (the queue's leases of one
+    /// pull): one commit instead of one per URL.
+    pub fn set_schedules(&self, states: &[(String, ScheduleState)]) -> Result<()> {
+        for (url, _) in states {
+            keys::check_key_text("URL", url)?;
+        }
+        (&self.schedule, &self.due, &self.meta)
+            .transaction(|(schedule, due, meta)| {
+                for (url, state) in states {
+                    set_in(schedule, due, meta, url, state)?;
+                }
+                Ok(())
+            })
             .map_err(|e| self.tx_err(e))
     }
 
@@ -104,9 +120,9 @@ impl Store {
     }
 }
 
-/// Decodes a schedule record.
+/// Decodes a schedule record (binary, or JSON as older versions wrote it).
 fn decode(url: &str, v: &[u8]) -> Result<ScheduleState> {
-    codec::decode(&keys::show(keys::tree::SCHEDULE, url.as_bytes()), v)
+    schedule_codec::decode(&keys::show(keys::tree::SCHEDULE, url.as_bytes()), v)
 }
 
 /// Splits a next-check index key.
@@ -143,8 +159,7 @@ pub(crate) fn set_in(
     url: &str,
     state: &ScheduleState,
 ) -> TxResult<()> {
-    let name = keys::show(keys::tree::SCHEDULE, url.as_bytes());
-    let old = schedule.insert(url.as_bytes(), abort(codec::encode(&name, state))?)?;
+    let old = schedule.insert(url.as_bytes(), schedule_codec::encode(state))?;
     let old_due = match old {
         Some(v) => abort(decode(url, &v))?.next_due,
         None => None,

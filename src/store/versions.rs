@@ -315,7 +315,12 @@ impl Store {
 }
 
 /// Writes a check-log entry inside a transaction.
-fn put_check(checks: &TransactionalTree, url: &str, seq: u64, check: &Check) -> TxResult<()> {
+pub(super) fn put_check(
+    checks: &TransactionalTree,
+    url: &str,
+    seq: u64,
+    check: &Check,
+) -> TxResult<()> {
     let key = keys::check(url, seq);
     let bytes = abort(codec::encode(&keys::show(keys::tree::CHECKS, &key), check))?;
     checks.insert(key, bytes)?;
