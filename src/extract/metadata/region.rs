@@ -5,6 +5,9 @@ use super::super::dom::{Dom, Tag};
 
 /// How many nodes before the article an `<h2>` may open it.
 const NEAR_HEADING: usize = 200;
+/// Most nodes of the headline's header block before the headline itself: a kicker, a dateline,
+/// a lead image; site headers and teaser lists are larger.
+const HEAD_BLOCK: usize = 40;
 
 /// The article's subtrees and the headline that opens it.
 #[derive(Debug)]
@@ -12,6 +15,8 @@ pub(crate) struct Region {
     scope: Vec<usize>,
     /// The article's headline: the first `<h1>` in the scope, else the last one before it.
     pub h1: Option<usize>,
+    /// Where the headline's header block starts (the dateline often sits above the headline).
+    head: Option<usize>,
     start: usize,
     end: usize,
 }
@@ -38,9 +43,11 @@ impl Region {
                     .rev()
                     .find(|&i| dom.tag(i) == Some(Tag::H(2)))
             });
+        let head = h1.map(|h| head_block(dom, h));
         Region {
             scope,
             h1,
+            head,
             start,
             end,
         }
@@ -54,13 +61,15 @@ impl Region {
     /// Whether node `i` belongs to the article: from its headline to the end of its body.
     /// Stamps above the headline belong to the site's header ("Last update: <render time>").
     pub(crate) fn in_article(&self, i: usize) -> bool {
-        let from = self.h1.unwrap_or(self.start);
+        let from = self.head.or(self.h1).unwrap_or(self.start);
         i >= from && i < self.end && (self.in_scope(i) || self.h1.is_some())
     }
 
-    /// Whether node `i` contains the whole article (and so can never be foreign to it).
+    /// Whether node `i` (ending at `end`) contains the whole article or its headline, and so
+    /// can never be foreign to it.
     pub(crate) fn within(&self, i: usize, end: usize) -> bool {
-        !self.scope.is_empty() && i <= self.start && end >= self.end
+        (!self.scope.is_empty() && i <= self.start && end >= self.end)
+            || self.h1.is_some_and(|h| i <= h && h < end)
     }
 
     /// The roots to render for visible stamps: the article, plus what lies between its headline and it.
@@ -79,5 +88,18 @@ impl Region {
         } else {
             self.scope.clone()
         }
+    }
+}
+
+/// The first node of the headline's header block: the highest ancestor of `h1` that holds
+/// at most [`HEAD_BLOCK`] nodes before it.
+fn head_block(dom: &Dom<'_>, h1: usize) -> usize {
+    let mut a = h1;
+    loop {
+        let p = dom.nodes[a].parent as usize;
+        if p == 0 || matches!(dom.tag(p), Some(Tag::Body | Tag::Html)) || h1 - p > HEAD_BLOCK {
+            return a;
+        }
+        a = p;
     }
 }
