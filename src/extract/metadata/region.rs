@@ -43,7 +43,12 @@ impl Region {
                     .rev()
                     .find(|&i| dom.tag(i) == Some(Tag::H(2)))
             });
-        let head = h1.map(|h| head_block(dom, h));
+        // An `<article>` element is the article from its first node: its header (kicker,
+        // dateline) may come before the headline by any distance.
+        let own_element = scope.len() == 1 && dom.tag(start) == Some(Tag::Article);
+        let head = h1
+            .map(|h| head_block(dom, h))
+            .map(|h| if own_element && h > start { start } else { h });
         Region {
             scope,
             h1,
@@ -63,6 +68,11 @@ impl Region {
     pub(crate) fn in_article(&self, i: usize) -> bool {
         let from = self.head.or(self.h1).unwrap_or(self.start);
         i >= from && i < self.end && (self.in_scope(i) || self.h1.is_some())
+    }
+
+    /// Whether node `i` lies in the headline's header block, before the headline.
+    pub(crate) fn before_headline(&self, i: usize) -> bool {
+        matches!((self.head, self.h1), (Some(from), Some(h)) if i >= from && i < h)
     }
 
     /// Whether node `i` (ending at `end`) contains the whole article or its headline, and so

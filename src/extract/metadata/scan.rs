@@ -112,7 +112,11 @@ pub(super) fn scan(
             continue;
         }
         microformat(dom, i, tag, &ci, hints, dates);
-        if i >= date_class_until && tag != Tag::Time && names_date(&ci) {
+        // Above the headline, a short element that is only a date is the dateline, whatever its class.
+        if i >= date_class_until
+            && tag != Tag::Time
+            && (names_date(&ci) || region.before_headline(i))
+        {
             let end = n.end as usize;
             if end - i <= SMALL_SUBTREE {
                 let text = dom.text_of(i);
