@@ -43,12 +43,16 @@ impl Region {
                     .rev()
                     .find(|&i| dom.tag(i) == Some(Tag::H(2)))
             });
-        // An `<article>` element is the article from its first node: its header (kicker,
-        // dateline) may come before the headline by any distance.
-        let own_element = scope.len() == 1 && dom.tag(start) == Some(Tag::Article);
-        let head = h1
-            .map(|h| head_block(dom, h))
-            .map(|h| if own_element && h > start { start } else { h });
+        // The headline's `<article>` element is the article from its first node: its header
+        // (kicker, dateline) may come before the headline by any distance.
+        let head = h1.map(|h| {
+            let block = head_block(dom, h);
+            let mut a = dom.nodes[h].parent as usize;
+            while a > 0 && dom.tag(a) != Some(Tag::Article) {
+                a = dom.nodes[a].parent as usize;
+            }
+            if a > 0 { block.min(a) } else { block }
+        });
         Region {
             scope,
             h1,
