@@ -46,7 +46,7 @@ impl Region {
         // The headline's `<article>` element is the article from its first node: its header
         // (kicker, dateline) may come before the headline by any distance.
         let head = h1.map(|h| {
-            let block = head_block(dom, h);
+            let block = head_block(dom, h, start, end);
             let mut a = dom.nodes[h].parent as usize;
             while a > 0 && dom.tag(a) != Some(Tag::Article) {
                 a = dom.nodes[a].parent as usize;
@@ -106,12 +106,18 @@ impl Region {
 }
 
 /// The first node of the headline's header block: the highest ancestor of `h1` that holds
-/// at most [`HEAD_BLOCK`] nodes before it.
-fn head_block(dom: &Dom<'_>, h1: usize) -> usize {
+/// at most [`HEAD_BLOCK`] nodes before it and not the article's body (`start..end`), whose
+/// wrapper may also hold the site's bar.
+fn head_block(dom: &Dom<'_>, h1: usize, start: usize, end: usize) -> usize {
     let mut a = h1;
     loop {
         let p = dom.nodes[a].parent as usize;
-        if p == 0 || matches!(dom.tag(p), Some(Tag::Body | Tag::Html)) || h1 - p > HEAD_BLOCK {
+        let holds_body = p <= start && dom.nodes[p].end as usize >= end;
+        if p == 0
+            || matches!(dom.tag(p), Some(Tag::Body | Tag::Html))
+            || h1 - p > HEAD_BLOCK
+            || holds_body
+        {
             return a;
         }
         a = p;
