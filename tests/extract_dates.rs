@@ -73,6 +73,13 @@ const FORMS: &[(&str, Option<&str>, Option<&str>)] = &[
     ),
     ("unparseable", None, None),
     ("site_header_last_update", Some("2024-04-24"), None),
+    ("dateline_above_headline", Some("2022-01-12"), None),
+    (
+        "article_header_before_headline",
+        Some("2023-11-05T14:09:00"),
+        None,
+    ),
+    ("taxonomy_classes", Some("2019-07-13T15:52:31+02:00"), None),
 ];
 
 #[test]

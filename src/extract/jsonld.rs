@@ -11,6 +11,9 @@ pub(crate) struct LdArticle {
     pub headline: Option<String>,
     /// Author names, in order.
     pub authors: Vec<String>,
+    /// Whether every author is an `Organization` (the publisher named as author), which a
+    /// person's byline on the page describes better.
+    pub organization_authors: bool,
     /// `datePublished`, verbatim.
     pub published: Option<String>,
     /// `dateModified`, verbatim.
@@ -64,12 +67,41 @@ fn collect<'v>(v: &'v Value, depth: usize, out: &mut Vec<&'v Value>) {
 fn string(v: Option<&Value>) -> Option<String> {
     match v? {
         Value::String(s) => {
-            let s = super::normalize::collapse(&super::normalize::decode_entities(s));
+            let s = super::normalize::collapse(&decode_twice(s));
             (!s.is_empty()).then_some(s)
         }
         Value::Array(a) => a.iter().find_map(|x| string(Some(x))),
         Value::Object(o) => string(o.get("@value")),
         _ => None,
+    }
+}
+
+/// Whether an `author` value names only organizations.
+fn organizations(v: &Value, ids: &HashMap<&str, &Value>) -> bool {
+    match v {
+        Value::Array(a) => !a.is_empty() && a.iter().all(|x| organizations(x, ids)),
+        Value::Object(o) => {
+            let target = o
+                .get("@id")
+                .and_then(Value::as_str)
+                .and_then(|id| ids.get(id))
+                .copied()
+                .unwrap_or(v);
+            let t = types(target);
+            let t = if t.is_empty() { types(v) } else { t };
+            !t.is_empty() && t.iter().all(|t| t.ends_with("Organization"))
+        }
+        _ => false,
+    }
+}
+
+/// Entities decoded, twice when the page escaped them twice (`&amp;#8230;` in a script).
+fn decode_twice(s: &str) -> String {
+    let once = super::normalize::decode_entities(s);
+    if once.contains('&') && once.contains(';') {
+        super::normalize::decode_entities(&once)
+    } else {
+        once
     }
 }
 
@@ -79,9 +111,7 @@ fn names(v: &Value, ids: &HashMap<&str, &Value>, out: &mut Vec<String>, depth: u
     }
     match v {
         Value::String(s) => {
-            let s = super::stamps::clean_byline(&super::normalize::collapse(
-                &super::normalize::decode_entities(s),
-            ));
+            let s = super::stamps::clean_byline(&super::normalize::collapse(&decode_twice(s)));
             if !s.is_empty() && !s.starts_with("http") && !out.contains(&s) {
                 out.push(s);
             }
@@ -207,12 +237,15 @@ pub(crate) fn parse<'s>(scripts: impl Iterator<Item = &'s str>) -> Option<LdArti
         .filter_map(|o| string(o.get("datePublished")))
         .collect();
     let mut authors = Vec::new();
-    if let Some(a) = article.get("author").or_else(|| article.get("creator")) {
+    let author = article.get("author").or_else(|| article.get("creator"));
+    if let Some(a) = author {
         names(a, &ids, &mut authors, 0);
     }
+    let organization_authors = author.is_some_and(|a| organizations(a, &ids));
     Some(LdArticle {
         headline: string(article.get("headline")).or_else(|| string(article.get("name"))),
         authors,
+        organization_authors,
         published: string(article.get("datePublished"))
             .or_else(|| string(article.get("dateCreated"))),
         modified: string(article.get("dateModified")),

@@ -33,6 +33,11 @@ static BYLINE: LazyLock<Option<Regex>> = LazyLock::new(|| {
     Regex::new(r"(?i)^\s*(?:by|von|par|por|автор:?|yazar:?|müəllif:?)\s+(.+)$").ok()
 });
 
+/// The label before a byline's name: "By", "Written by:", "Author", "Text by", "Von", "Par".
+static BYLINE_LABEL: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(r"(?i)^(?:(?:written|text|recipe|guide|story|words|reported|posted|authored)\s+by|by|authors?|authored|von|par|por)\b\s*:?\s*").ok()
+});
+
 /// Finds the first labelled stamp of `kind` in a short piece of text and parses its date.
 pub(crate) fn labelled(text: &str, kind: StampKind, hints: &Hints<'_>) -> Option<Stamp> {
     // A stamp has digits; most short blocks have none, and the label regex is the costly part.
@@ -80,11 +85,9 @@ pub(crate) fn byline_name(text: &str) -> Option<String> {
 pub(crate) fn clean_byline(s: &str) -> String {
     // Bylines are short; the cap bounds the date search below, which is quadratic in words.
     let cap = s.char_indices().nth(200).map_or(s.len(), |(i, _)| i);
-    let mut s = s[..cap].trim();
-    for prefix in ["By ", "by ", "BY ", "Von ", "Par ", "Por "] {
-        if let Some(r) = s.strip_prefix(prefix) {
-            s = r.trim();
-        }
+    let mut s = s[..cap].trim().trim_matches(['"', '“', '”']).trim();
+    if let Some(m) = BYLINE_LABEL.as_ref().and_then(|re| re.find(s)) {
+        s = s[m.end()..].trim();
     }
     let mut end = s.len();
     for sep in [
@@ -96,6 +99,8 @@ pub(crate) fn clean_byline(s: &str) -> String {
         "\n",
         " • ",
         " · ",
+        "•",
+        "⋅",
         " on ",
         ", updated",
         " Updated",
@@ -188,5 +193,9 @@ mod tests {
             Some("Jane Doe")
         );
         assert_eq!(byline_name("Bylaws are important"), None);
+        assert_eq!(clean_byline("Written By: Cazzy Magennis"), "Cazzy Magennis");
+        assert_eq!(clean_byline("Author Isaiah Shelton"), "Isaiah Shelton");
+        assert_eq!(clean_byline("Workzone Team• 4 mins read"), "Workzone Team");
+        assert_eq!(clean_byline("Authority Magazine"), "Authority Magazine");
     }
 }

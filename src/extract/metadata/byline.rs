@@ -30,7 +30,10 @@ pub(super) fn choose(
     element: Option<String>,
     text: Option<String>,
 ) -> Found {
-    (!ld.authors.is_empty())
+    // A publisher named as author yields to a person's byline on the page.
+    let person =
+        !ld.organization_authors || (itemprop.is_none() && element.is_none() && text.is_none());
+    (!ld.authors.is_empty() && person)
         .then(|| (ld.authors.join(", "), FieldSource::JsonLd))
         .or_else(|| {
             metas
@@ -41,6 +44,7 @@ pub(super) fn choose(
         .or_else(|| itemprop.map(|a| (stamps::clean_byline(a), FieldSource::Itemprop)))
         .or_else(|| element.map(|a| (a, FieldSource::Text)))
         .or_else(|| text.map(|a| (a, FieldSource::Text)))
+        .or_else(|| (!ld.authors.is_empty()).then(|| (ld.authors.join(", "), FieldSource::JsonLd)))
         .filter(|(a, _)| !a.is_empty())
 }
 
@@ -53,7 +57,10 @@ pub(super) fn element_name(dom: &Dom<'_>, i: usize) -> Option<String> {
     {
         return None;
     }
-    let name = stamps::clean_byline(&dom.text_of(i));
+    // Name, role and date often sit side by side in the byline: the author link or the
+    // name-classed child is the name alone.
+    let text = inner_name(dom, i).unwrap_or_else(|| dom.text_of(i));
+    let name = stamps::clean_byline(&text);
     (!name.is_empty() && name.chars().count() < 80 && name.chars().any(char::is_alphabetic))
         .then_some(name)
 }
@@ -82,5 +89,20 @@ pub(super) fn name_inside(dom: &Dom<'_>, i: usize) -> Option<String> {
             .map(str::to_owned)
             .unwrap_or_else(|| dom.text_of(j));
         (!v.is_empty()).then_some(v)
+    })
+}
+
+/// The text of the author link (`rel=author`, an `/author/` page) or name-classed element inside byline `i`.
+fn inner_name(dom: &Dom<'_>, i: usize) -> Option<String> {
+    let end = dom.nodes[i].end as usize;
+    (i + 1..end).find_map(|j| {
+        let el = dom.element(j)?;
+        let is_name = el.attr("rel") == Some("author")
+            || el.attr("href").is_some_and(|h| h.contains("/author"))
+            || class_id(el)
+                .split(|c: char| !c.is_ascii_alphanumeric())
+                .any(|t| t == "name" || t == "fn");
+        let text = dom.text_of(j);
+        (is_name && text.chars().any(char::is_alphabetic)).then_some(text)
     })
 }

@@ -195,6 +195,18 @@ pub(super) fn from_url(url: &str) -> Option<Stamp> {
             return Some(st);
         }
     }
+    // `/23-01-2022-title/`: day-first, as European sites print it.
+    for w in digits.windows(3) {
+        if let [d, m, y] = w
+            && y.len() == 4
+            && m.len() == 2
+            && d.len() == 2
+            && path.contains(&format!("/{d}-{m}-{y}-"))
+            && let Some(st) = dates::parse(&format!("{y}-{m}-{d}"), &Hints::default())
+        {
+            return Some(st);
+        }
+    }
     digits.iter().find_map(|s| {
         let at = path.find(s)?;
         let bounded = path[..at].ends_with('/') && path[at + s.len()..].starts_with(['/', '-']);
@@ -221,6 +233,10 @@ mod tests {
         assert_eq!(
             day("https://x.test/news/20200413/story").as_deref(),
             Some("2020-04-13")
+        );
+        assert_eq!(
+            day("https://x.test/news/23-01-2022-story/17.html").as_deref(),
+            Some("2022-01-23")
         );
         assert_eq!(day("https://x.test/item/1234567890/"), None);
         assert_eq!(day("https://x.test/2023/11/"), None);

@@ -79,6 +79,52 @@ pub(crate) fn collect(
     url: Option<&url::Url>,
 ) -> Meta {
     let metas = MetaTags::new(dom);
+    let ld = json_ld(dom);
+    let region = Region::new(dom, scope.to_vec(), plain);
+    let mut dates = Dates::default();
+    structured_dates(&ld, &metas, hints, &mut dates);
+    let found = scan::scan(dom, &region, plain, hints, &mut dates);
+    let text_byline = visible_stamps(dom, &region, plain, hints, &mut dates);
+    let canonical = canonical(dom, url);
+    let page_url = url
+        .map(url::Url::as_str)
+        .map(str::to_owned)
+        .or_else(|| canonical.clone())
+        .or_else(|| metas.get("og:url"));
+    if let Some(u) = page_url {
+        dates.published_stamp(Rank::Url, candidates::from_url(&u));
+    }
+    let h1 = found.h1_scope.clone().or(found.h1_page.clone());
+    let title = title::title(
+        &ld,
+        &metas,
+        found.itemprops.get("headline").cloned(),
+        h1.clone(),
+        dom,
+    );
+    let byline = byline::choose(
+        &ld,
+        &metas,
+        found.itemprops.get("author"),
+        found.byline,
+        text_byline,
+    );
+    let published = dates.best_published(hints);
+    let last_update = dates
+        .best_updated(hints)
+        .or_else(|| page_wide_update(dom, plain, hints, published.is_some()));
+    Meta {
+        title,
+        byline,
+        published,
+        last_update,
+        canonical,
+        h1,
+    }
+}
+
+/// The page's JSON-LD article, from every `ld+json` script (broken blocks parsed leniently).
+fn json_ld(dom: &Dom<'_>) -> jsonld::LdArticle {
     let scripts: Vec<String> = (0..dom.nodes.len())
         .filter(|&i| match dom.nodes[i].kind {
             Kind::Element(Tag::Script, el) => el
@@ -88,9 +134,16 @@ pub(crate) fn collect(
         })
         .map(|i| script_text(dom, i))
         .collect();
-    let ld = jsonld::parse(scripts.iter().map(String::as_str)).unwrap_or_default();
-    let region = Region::new(dom, scope.to_vec(), plain);
-    let mut dates = Dates::default();
+    jsonld::parse(scripts.iter().map(String::as_str)).unwrap_or_default()
+}
+
+/// Stamps from structured data: the JSON-LD article, then the date metas by trust.
+fn structured_dates(
+    ld: &jsonld::LdArticle,
+    metas: &MetaTags<'_>,
+    hints: &Hints<'_>,
+    dates: &mut Dates,
+) {
     dates.published(Rank::JsonLd, ld.published.as_deref(), hints);
     dates.updated(Rank::JsonLd, ld.modified.as_deref(), hints);
     for v in &ld.other_published {
@@ -105,52 +158,23 @@ pub(crate) fn collect(
     for v in metas.all(tags::PUBLISHED_WEAK) {
         dates.published(Rank::WeakMeta, Some(&v), hints);
     }
-    let found = scan::scan(dom, &region, plain, hints, &mut dates);
-    let text_byline = visible_stamps(dom, &region, plain, hints, &mut dates);
-    let canonical = canonical(dom, url);
-    let page_url = url
-        .map(url::Url::as_str)
-        .map(str::to_owned)
-        .or_else(|| canonical.clone())
-        .or_else(|| metas.get("og:url"));
-    if let Some(u) = page_url {
-        dates.published_stamp(Rank::Url, candidates::from_url(&u));
-    }
+}
 
-    let mut meta = Meta {
-        h1: found.h1_scope.clone().or(found.h1_page.clone()),
-        ..Meta::default()
-    };
-    meta.title = title::title(
-        &ld,
-        &metas,
-        found.itemprops.get("headline").cloned(),
-        found.h1_scope.or(found.h1_page),
-        dom,
-    );
-    meta.byline = byline::choose(
-        &ld,
-        &metas,
-        found.itemprops.get("author"),
-        found.byline,
-        text_byline,
-    );
-    meta.published = dates.best_published(hints);
-    meta.last_update = dates.best_updated(hints);
-    // Page-wide stamps (site headers often print the render time) only when the article dates itself nowhere.
-    if meta.last_update.is_none() && meta.published.is_none() {
-        let body: Vec<usize> = (0..dom.nodes.len())
-            .filter(|&i| dom.tag(i) == Some(Tag::Body))
-            .take(1)
-            .collect();
-        meta.last_update = render::render(dom, &body, plain)
-            .iter()
-            .filter(|b| b.text.chars().count() <= 300)
-            .find_map(|b| stamps::labelled(&b.text, StampKind::Updated, hints))
-            .map(|s| (s.format(hints), FieldSource::Text));
+/// A labelled update line anywhere in the body. Site headers often print the render time,
+/// so this is read only when the article dates itself nowhere (`dated` false).
+fn page_wide_update(dom: &Dom<'_>, plain: &[bool], hints: &Hints<'_>, dated: bool) -> Found {
+    if dated {
+        return None;
     }
-    meta.canonical = canonical;
-    meta
+    let body: Vec<usize> = (0..dom.nodes.len())
+        .filter(|&i| dom.tag(i) == Some(Tag::Body))
+        .take(1)
+        .collect();
+    render::render(dom, &body, plain)
+        .iter()
+        .filter(|b| b.text.chars().count() <= SHORT_BLOCK)
+        .find_map(|b| stamps::labelled(&b.text, StampKind::Updated, hints))
+        .map(|s| (s.format(hints), FieldSource::Text))
 }
 
 /// Most characters of a block read for stamps and bylines.

@@ -5,6 +5,9 @@ use super::super::dom::{Dom, Tag};
 
 /// How many nodes before the article an `<h2>` may open it.
 const NEAR_HEADING: usize = 200;
+/// Most nodes of the headline's header block before the headline itself: a kicker, a dateline,
+/// a lead image; site headers and teaser lists are larger.
+const HEAD_BLOCK: usize = 40;
 
 /// The article's subtrees and the headline that opens it.
 #[derive(Debug)]
@@ -12,6 +15,8 @@ pub(crate) struct Region {
     scope: Vec<usize>,
     /// The article's headline: the first `<h1>` in the scope, else the last one before it.
     pub h1: Option<usize>,
+    /// Where the headline's header block starts (the dateline often sits above the headline).
+    head: Option<usize>,
     start: usize,
     end: usize,
 }
@@ -38,9 +43,20 @@ impl Region {
                     .rev()
                     .find(|&i| dom.tag(i) == Some(Tag::H(2)))
             });
+        // The headline's `<article>` element is the article from its first node: its header
+        // (kicker, dateline) may come before the headline by any distance.
+        let head = h1.map(|h| {
+            let block = head_block(dom, h, start, end);
+            let mut a = dom.nodes[h].parent as usize;
+            while a > 0 && dom.tag(a) != Some(Tag::Article) {
+                a = dom.nodes[a].parent as usize;
+            }
+            if a > 0 { block.min(a) } else { block }
+        });
         Region {
             scope,
             h1,
+            head,
             start,
             end,
         }
@@ -54,13 +70,20 @@ impl Region {
     /// Whether node `i` belongs to the article: from its headline to the end of its body.
     /// Stamps above the headline belong to the site's header ("Last update: <render time>").
     pub(crate) fn in_article(&self, i: usize) -> bool {
-        let from = self.h1.unwrap_or(self.start);
+        let from = self.head.or(self.h1).unwrap_or(self.start);
         i >= from && i < self.end && (self.in_scope(i) || self.h1.is_some())
     }
 
-    /// Whether node `i` contains the whole article (and so can never be foreign to it).
+    /// Whether node `i` lies in the headline's header block, before the headline.
+    pub(crate) fn before_headline(&self, i: usize) -> bool {
+        matches!((self.head, self.h1), (Some(from), Some(h)) if i >= from && i < h)
+    }
+
+    /// Whether node `i` (ending at `end`) contains the whole article or its headline, and so
+    /// can never be foreign to it.
     pub(crate) fn within(&self, i: usize, end: usize) -> bool {
-        !self.scope.is_empty() && i <= self.start && end >= self.end
+        (!self.scope.is_empty() && i <= self.start && end >= self.end)
+            || self.h1.is_some_and(|h| i <= h && h < end)
     }
 
     /// The roots to render for visible stamps: the article, plus what lies between its headline and it.
@@ -79,5 +102,24 @@ impl Region {
         } else {
             self.scope.clone()
         }
+    }
+}
+
+/// The first node of the headline's header block: the highest ancestor of `h1` that holds
+/// at most [`HEAD_BLOCK`] nodes before it and not the article's body (`start..end`), whose
+/// wrapper may also hold the site's bar.
+fn head_block(dom: &Dom<'_>, h1: usize, start: usize, end: usize) -> usize {
+    let mut a = h1;
+    loop {
+        let p = dom.nodes[a].parent as usize;
+        let holds_body = p <= start && dom.nodes[p].end as usize >= end;
+        if p == 0
+            || matches!(dom.tag(p), Some(Tag::Body | Tag::Html))
+            || h1 - p > HEAD_BLOCK
+            || holds_body
+        {
+            return a;
+        }
+        a = p;
     }
 }

@@ -52,10 +52,16 @@ const FOREIGN: &[&str] = &[
     "pagination",
 ];
 
+/// Class prefixes of taxonomy labels (`tag-twitter`, `category-newsletter`): what a post is
+/// about, not what an element is.
+const TAXONOMY: &[&str] = &["tag-", "category-", "categories-", "topic-", "tags-"];
+
 fn is_foreign(tag: Tag, class_id: &str) -> bool {
     matches!(tag, Tag::Aside | Tag::Nav)
         || class_id
-            .split(|c: char| !c.is_ascii_alphanumeric())
+            .split_whitespace()
+            .filter(|c| !TAXONOMY.iter().any(|p| c.starts_with(p)))
+            .flat_map(|c| c.split(|c: char| !c.is_ascii_alphanumeric()))
             .any(|t| FOREIGN.contains(&t))
 }
 
@@ -106,7 +112,11 @@ pub(super) fn scan(
             continue;
         }
         microformat(dom, i, tag, &ci, hints, dates);
-        if i >= date_class_until && tag != Tag::Time && names_date(&ci) {
+        // Above the headline, a short element that is only a date is the dateline, whatever its class.
+        if i >= date_class_until
+            && tag != Tag::Time
+            && (names_date(&ci) || region.before_headline(i))
+        {
             let end = n.end as usize;
             if end - i <= SMALL_SUBTREE {
                 let text = dom.text_of(i);

@@ -60,6 +60,7 @@ pub(super) fn title(
         .or_else(|| itemprop.map(|t| (t, FieldSource::Itemprop)))
         .or_else(|| doc_title.map(|t| (strip_site_name(&t), FieldSource::Text)))
         .or_else(|| h1.clone().map(|t| (t, FieldSource::Text)));
+    let found = found.map(|(t, src)| (strip_named_site(&t, metas), src));
     match (found, h1) {
         // Even JSON-LD headlines sometimes carry the site name after a separator.
         (Some((t, src)), Some(h))
@@ -81,6 +82,12 @@ pub(super) fn title(
         {
             Some((h, FieldSource::Text))
         }
+        // The headline the reader sees: structured titles are often rewritten for search
+        // ("Best X in 2025 | Top 19") while the <h1> on the page is the same headline.
+        // (An <h1> that is the title's trailing part after a separator is the site's name.)
+        (Some((t, _)), Some(h)) if t != h && same_story(&t, &h) && !ends_with_site(&t, &h) => {
+            Some((h, FieldSource::Text))
+        }
         (Some((t, src)), _) if src == FieldSource::Meta => Some((strip_site_name(&t), src)),
         (f, _) => f,
     }
@@ -90,4 +97,48 @@ pub(super) fn title(
 fn headline_like(s: &str) -> bool {
     s.split_whitespace().count() >= 3
         || (s.chars().count() >= 10 && s.chars().any(|c| c as u32 >= 0x2E80))
+}
+
+/// Least share of words two titles must have in common to name the same story.
+const SAME_STORY: f32 = 0.2;
+
+/// Whether a structured title and the page's `<h1>` are two wordings of one headline
+/// (not the site's logo or a section name in the `<h1>`).
+fn same_story(title: &str, h1: &str) -> bool {
+    let words = |s: &str| -> std::collections::HashSet<String> {
+        s.split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(str::to_lowercase)
+            .collect()
+    };
+    let (a, b) = (words(title), words(h1));
+    let union = a.union(&b).count();
+    if b.len() < 2 || union == 0 {
+        return false;
+    }
+    a.intersection(&b).count() as f32 / union as f32 >= SAME_STORY
+}
+
+/// Whether `t` is "Headline | `h`": `h` names the site, not the story.
+fn ends_with_site(t: &str, h: &str) -> bool {
+    TITLE_SEPARATORS.iter().any(|sep| {
+        t.rsplit_once(sep)
+            .is_some_and(|(_, tail)| tail.trim() == h.trim())
+    })
+}
+
+/// Cuts a trailing "| Site" when it is the name the page gives itself (`og:site_name`).
+fn strip_named_site(t: &str, metas: &MetaTags<'_>) -> String {
+    let Some(site) = metas.first(&["og:site_name", "application-name"]) else {
+        return t.to_owned();
+    };
+    for sep in TITLE_SEPARATORS {
+        if let Some((head, tail)) = t.rsplit_once(sep)
+            && tail.trim().eq_ignore_ascii_case(site.trim())
+            && !head.trim().is_empty()
+        {
+            return head.trim().to_owned();
+        }
+    }
+    t.to_owned()
 }
