@@ -115,3 +115,32 @@ fn reader_poll_and_text_ads_beside_a_short_story_are_left_out() {
         ],
     );
 }
+
+#[test]
+fn body_in_repeated_sections_named_like_furniture_is_kept_whole() {
+    // Each section holds a quarter of the prose and is named "top": together they are the body.
+    assert_page(
+        "repeated_sections.html",
+        &[
+            "A mixed native hedge gives birds berries",
+            "Hawthorn makes the backbone",
+            "Clear a strip about a metre wide",
+            "Plant bare-root whips between November and March",
+        ],
+        &["Sign up to our weekly letter", "Copyright 2025"],
+    );
+}
+
+#[test]
+fn collapsed_panels_opened_by_a_control_are_kept_other_hidden_text_is_not() {
+    assert_page(
+        "accordion.html",
+        &[
+            "A week on the canals is slower",
+            "No licence is needed for a hire boat",
+            "Most crews manage ten to fifteen locks",
+            "Book early for the summer holidays",
+        ],
+        &["best waterside pubs"],
+    );
+}

@@ -10,5 +10,7 @@ export EMEND_BIN="${EMEND_BIN:-$repo/target/release/emend}"
 [ -x "$EMEND_BIN" ] || (cd "$repo" && cargo build --release --quiet)
 echo "scrapinghub dev half:  $("$here/run.sh" "$shared/extraction" | tail -1)"
 echo "wcxb-articles:         $(python3 "$shared/wcxb-articles/score.py" "$EMEND_BIN" | head -1)"
+echo "wcxb snippets:"
+python3 "$here/wcxb_snippets.py" "$EMEND_BIN" "$shared/wcxb-articles" | sed 's/^/  /'
 echo "readability pages:"
 "$here/readability_pages.sh" "$shared/readability-pages" "$shared/extraction" | sed 's/^/  /'

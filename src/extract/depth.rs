@@ -71,8 +71,18 @@ fn scan(html: &str, limit: usize) -> (usize, Option<String>) {
             continue;
         };
         pos = tag.end;
-        let name = tag.name.to_ascii_lowercase();
-        let name = std::str::from_utf8(&name).unwrap_or_default();
+        // Lower-cased on the stack: the scan runs over every tag of every page.
+        let mut buf = [0u8; 12];
+        let name = match buf.get_mut(..tag.name.len()) {
+            Some(dst) => {
+                for (d, s) in dst.iter_mut().zip(tag.name) {
+                    *d = s.to_ascii_lowercase();
+                }
+                std::str::from_utf8(dst).unwrap_or_default()
+            }
+            // Longer than every listed name: an ordinary (custom) element that nests.
+            None => "",
+        };
         if VOID.contains(&name) || OPTIONAL_END.contains(&name) {
             continue;
         }
@@ -121,24 +131,21 @@ fn read_tag(b: &[u8], lt: usize) -> Option<Tag<'_>> {
         .take_while(|c| c.is_ascii_alphanumeric() || **c == b'-' || **c == b':')
         .count();
     let name = &b[start..start + len];
-    // Attribute values may hold '>' when quoted.
-    let mut quote = None;
-    for (i, &c) in b.iter().enumerate().skip(start + len) {
-        match (quote, c) {
-            (Some(q), c) if c == q => quote = None,
-            (Some(_), _) => {}
-            (None, b'"' | b'\'') => quote = Some(c),
-            (None, b'>') => {
+    // Attribute values may hold '>' when quoted; jump from one quote or '>' to the next.
+    let mut i = start + len;
+    loop {
+        i += memchr::memchr3(b'>', b'"', b'\'', b.get(i..)?)?;
+        match b[i] {
+            b'>' => {
                 return Some(Tag {
                     closing,
                     name,
                     end: i + 1,
                 });
             }
-            (None, _) => {}
+            q => i += 1 + memchr::memchr(q, b.get(i + 1..)?)? + 1,
         }
     }
-    None
 }
 
 /// Past a comment, doctype or processing instruction at `lt`, or one byte on for a stray `<`.

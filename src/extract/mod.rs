@@ -33,7 +33,7 @@ use stats::Stats;
 
 /// Bumped whenever extraction output may change for the same input, so stored
 /// versions record which extractor produced them and raw bodies can be re-extracted.
-pub const EXTRACTOR_VERSION: u32 = 3;
+pub const EXTRACTOR_VERSION: u32 = 4;
 
 /// Inputs besides the HTML.
 #[derive(Debug, Clone, Copy, Default)]
@@ -61,7 +61,7 @@ pub fn extract(html: &str, opts: &Options<'_>) -> Article {
     };
     let site = site::Site::new(&doc, &dom, sel, opts.url);
     let exclude = site.exclude(n);
-    let plain = scoring::prune(&dom, &raw, ClassRules::Off, &exclude);
+    let plain = scoring::prune(&dom, &raw, ClassRules::Off, &exclude, &[]);
 
     let (roots, blocks) = match site.content() {
         Some(roots) => {
@@ -120,8 +120,9 @@ fn total(blocks: &[Block]) -> u32 {
 /// The generic path: prune, score, clean, render; retried without class rules when they ate the article.
 fn main_text(dom: &Dom<'_>, raw: &Stats, exclude: &[bool]) -> (Vec<usize>, Vec<Block>) {
     let mut best: (Vec<usize>, Vec<Block>) = (Vec::new(), Vec::new());
+    let groups = scoring::sibling_groups(dom, raw);
     for rules in [ClassRules::On, ClassRules::Off] {
-        let mut removed = scoring::prune(dom, raw, rules, exclude);
+        let mut removed = scoring::prune(dom, raw, rules, exclude, &groups);
         let st = Stats::new(dom, &removed);
         let roots = scoring::select(dom, &removed, &st);
         scoring::clean(dom, &roots, &mut removed, &st, rules);

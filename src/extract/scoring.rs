@@ -1,5 +1,7 @@
 //! Finding the article body: furniture pruning, readability-style paragraph scoring, sibling merging and conditional cleaning.
 
+use std::collections::{HashMap, HashSet};
+
 use super::boilerplate::{class_id, class_weight, is_body, is_hidden, is_negative};
 use super::dom::{Dom, Tag};
 use super::stats::Stats;
@@ -29,14 +31,23 @@ fn role_is_furniture(el: &scraper::node::Element) -> bool {
 }
 
 /// Marks the roots of subtrees that are never article text.
-pub(crate) fn prune(dom: &Dom<'_>, raw: &Stats, rules: ClassRules, extra: &[bool]) -> Vec<bool> {
+/// `groups` comes from [`sibling_groups`] (empty when class rules are off).
+pub(crate) fn prune(
+    dom: &Dom<'_>,
+    raw: &Stats,
+    rules: ClassRules,
+    extra: &[bool],
+    groups: &[bool],
+) -> Vec<bool> {
     let n = dom.nodes.len();
     let mut removed = vec![false; n];
     let body = (0..n).find(|&i| dom.tag(i) == Some(Tag::Body)).unwrap_or(0);
     let total = raw.chars.get(body).copied().unwrap_or(0).max(1) as f32;
     // The page's link-free paragraph text: a block holding most of it is the article, whatever it is called.
     let prose = raw.good.get(body).copied().unwrap_or(0);
-    let holds_prose = |i: usize| prose > 0 && raw.good[i] * 2 >= prose;
+    let in_group = |i: usize| groups.get(i).copied().unwrap_or(false);
+    let holds_prose = |i: usize| prose > 0 && (raw.good[i] * 2 >= prose || in_group(i));
+    let hidden = Hidden::new(dom);
     let mut i = 0;
     while i < n {
         let end = dom.nodes[i].end as usize;
@@ -57,7 +68,7 @@ pub(crate) fn prune(dom: &Dom<'_>, raw: &Stats, rules: ClassRules, extra: &[bool
                 _ => false,
             }
             || (!matches!(tag, Tag::Html | Tag::Body)
-                && (is_hidden(el) || role_is_furniture(el))
+                && (hidden.is_hidden(el) || role_is_furniture(el))
                 && share < 0.5)
             // Table cells are named for their layout ("header_cell"), not their purpose.
             || (rules == ClassRules::On && !matches!(tag, Tag::Html | Tag::Body | Tag::Td | Tag::Tr | Tag::TSection) && {
@@ -76,6 +87,76 @@ pub(crate) fn prune(dom: &Dom<'_>, raw: &Stats, rules: ClassRules, extra: &[bool
         }
     }
     removed
+}
+
+/// Marks elements that belong to a run of same-named siblings (same parent, tag and first class
+/// token) which together hold most of the page's prose: a body built from repeated widgets or
+/// sections, each too small to count alone, is not furniture whatever the widgets are called.
+pub(crate) fn sibling_groups(dom: &Dom<'_>, raw: &Stats) -> Vec<bool> {
+    let n = dom.nodes.len();
+    let body = (0..n).find(|&i| dom.tag(i) == Some(Tag::Body)).unwrap_or(0);
+    let prose = raw.good.get(body).copied().unwrap_or(0);
+    let mut out = vec![false; n];
+    if prose == 0 {
+        return out;
+    }
+    let key = |i: usize| {
+        let el = dom.element(i)?;
+        let first = el.attr("class")?.split_ascii_whitespace().next()?;
+        Some((dom.nodes[i].parent, first))
+    };
+    let mut mass: HashMap<(u32, &str), (u32, u32)> = HashMap::new();
+    for i in 1..n {
+        if raw.good[i] == 0 {
+            continue;
+        }
+        if let Some(k) = key(i) {
+            let e = mass.entry(k).or_default();
+            e.0 += raw.good[i];
+            e.1 += 1;
+        }
+    }
+    for (i, slot) in out.iter_mut().enumerate().skip(1) {
+        if raw.good[i] == 0 {
+            continue;
+        }
+        if let Some(k) = key(i)
+            && let Some(&(m, count)) = mass.get(&k)
+        {
+            *slot = count >= 2 && m * 2 >= prose;
+        }
+    }
+    // The wrappers inside a member that carry its prose are covered too (a page builder's
+    // section > column > widget chain, each level with its own furniture-sounding name).
+    for i in 1..n {
+        let p = dom.nodes[i].parent as usize;
+        if !out[i] && out[p] && raw.good[i] > 0 && raw.good[i] * 2 >= raw.good[p] {
+            out[i] = true;
+        }
+    }
+    out
+}
+
+/// Which hidden elements readers never see: a collapsed panel that a control opens
+/// (`aria-controls`, `aria-labelledby`: accordions, tabs, "show more") is read on demand.
+struct Hidden<'a> {
+    controlled: HashSet<&'a str>,
+}
+
+impl<'a> Hidden<'a> {
+    fn new(dom: &Dom<'a>) -> Hidden<'a> {
+        let controlled = (0..dom.nodes.len())
+            .filter_map(|i| dom.element(i)?.attr("aria-controls"))
+            .flat_map(str::split_ascii_whitespace)
+            .collect();
+        Hidden { controlled }
+    }
+
+    fn is_hidden(&self, el: &scraper::node::Element) -> bool {
+        is_hidden(el)
+            && el.attr("aria-labelledby").is_none()
+            && !el.id().is_some_and(|id| self.controlled.contains(id))
+    }
 }
 
 /// Embedded posts (tweets and the like) are quoted in the article: their wrappers are named
@@ -194,11 +275,16 @@ pub(crate) fn select(dom: &Dom<'_>, removed: &[bool], st: &Stats) -> Vec<usize> 
     };
     let is_root = |c: usize| matches!(dom.tag(c), Some(Tag::Body | Tag::Html)) || c == 0;
     // Several strong candidates under one ancestor: the body is split, take the ancestor.
+    // Cousins with the top's own class (repeated sections of one template) count at a lower score.
+    let top_cls = dom.element(top).and_then(|e| e.attr("class")).unwrap_or("");
+    let same = |c: usize| {
+        !top_cls.is_empty() && dom.element(c).and_then(|e| e.attr("class")) == Some(top_cls)
+    };
     let strong: Vec<usize> = cands
         .iter()
         .skip(1)
-        .take(5)
-        .filter(|c| c.1 >= top_score * 0.75)
+        .take(8)
+        .filter(|c| c.1 >= top_score * 0.75 || (same(c.0) && c.1 >= top_score * 0.5))
         .map(|c| c.0)
         .collect();
     if strong.len() >= 3 {
