@@ -12,7 +12,7 @@ use crate::discover::MAX_URL_LEN;
 use crate::error::{Error, Result};
 use crate::extract::{self, EXTRACTOR_VERSION};
 use crate::fetch::{Conditional, FetchOptions, Fetcher, Page, PageResponse, Scope};
-use crate::model::{Article, ChangeKind, Check, CheckOutcome, Version};
+use crate::model::{Article, ArticleRecord, ChangeKind, Check, CheckOutcome, Version};
 use crate::notify::{Candidate, matching};
 use crate::store::{CheckLog, NewVersion, Route, Store};
 
@@ -109,20 +109,22 @@ impl Pipeline {
         &self.fetcher
     }
 
+    /// What the store holds for `url` before a check: its key, record and latest version.
+    fn known(&self, url: &Url) -> Result<(Option<String>, Option<ArticleRecord>, Option<Version>)> {
+        let Some(key) = self.store.resolve(url.as_str())? else {
+            return Ok((None, None, None));
+        };
+        let record = self.store.article(&key)?;
+        let latest = self.store.latest(&key)?;
+        Ok((Some(key), record, latest))
+    }
+
     /// Checks `url` once. A new state is committed and flushed before this returns.
     ///
     /// A failed fetch of a tracked article is logged in its check log and returned as the error.
     #[tracing::instrument(level = "debug", skip(self), fields(url = %url))]
     pub async fn check(&self, url: &Url, opts: CheckOptions) -> Result<CheckReport> {
-        let key = self.store.resolve(url.as_str())?;
-        let record = match &key {
-            Some(k) => self.store.article(k)?,
-            None => None,
-        };
-        let latest = match &key {
-            Some(k) => self.store.latest(k)?,
-            None => None,
-        };
+        let (key, record, latest) = self.known(url)?;
         // Validators are only worth sending when we hold the version they describe.
         let cond = match (&record, &latest) {
             (Some(r), Some(_)) => Conditional {
@@ -190,15 +192,7 @@ impl Pipeline {
         page: Page,
         at: DateTime<Utc>,
     ) -> Result<CheckReport> {
-        let key = self.store.resolve(url.as_str())?;
-        let record = match &key {
-            Some(k) => self.store.article(k)?,
-            None => None,
-        };
-        let latest = match &key {
-            Some(k) => self.store.latest(k)?,
-            None => None,
-        };
+        let (key, record, latest) = self.known(url)?;
         let site = record.as_ref().and_then(|r| r.site.as_deref());
         let scope = Scope::for_article(&self.config, site, url);
         let seen = Seen { key, latest, scope };
@@ -218,22 +212,8 @@ impl Pipeline {
     ) -> Result<CheckReport> {
         let Seen { key, latest, scope } = seen;
         let site = self.config.site_for(&page.response.final_url);
+        let article = self.extract(key.as_deref(), &mut page).await?;
         let final_url = &page.response.final_url;
-        let article = match extract_off_workers(
-            std::mem::take(&mut page.text),
-            final_url.clone(),
-            site.map(|s| s.selectors.clone()),
-        )
-        .await
-        {
-            Ok(a) => a,
-            Err(err) => {
-                if let Some(k) = &key {
-                    self.log_failure(k, &err, page.response.elapsed)?;
-                }
-                return Err(err);
-            }
-        };
         let words = word_count(&article.text);
         if opts.require_article && latest.is_none() && words < MIN_ARTICLE_WORDS {
             return Err(Error::NotAnArticle {
@@ -259,22 +239,7 @@ impl Pipeline {
                 None => self.choose_key(url, &declared, &own, final_url, &article)?,
             };
             let change = classify(latest.as_ref().map(|v| &v.article), &article);
-            let mut check = Check {
-                bytes: page.response.body.len() as u64,
-                etag: page.response.etag.clone(),
-                last_modified: page.response.last_modified.clone(),
-                ..Check::now(
-                    CheckOutcome::Checked {
-                        change,
-                        version: None,
-                    },
-                    Some(page.response.status),
-                    page.response.elapsed,
-                )
-            };
-            if let Some(at) = at {
-                check.at = at;
-            }
+            let check = checked(&page, change, at);
             if change == ChangeKind::Unchanged {
                 self.log_check(&key, check).await?;
                 self.add_aliases(&key, url, final_url)?;
@@ -286,13 +251,9 @@ impl Pipeline {
                     elapsed: page.response.elapsed,
                 });
             }
-            let (words_added, words_removed) = match &latest {
-                Some(prev) => word_counts(&word_diff(&prev.article.text, &article.text)),
-                // A first version adds every word; no diff needed to count them.
-                None => (word_count(&article.text), 0),
-            };
-            let based_on = latest.as_ref().map_or(0, |v| v.number);
             let site_name = site.map(|s| s.name.clone());
+            let based_on = latest.as_ref().map_or(0, |v| v.number);
+            let version = new_version(latest.as_ref(), &article, change, &page, check.at);
             let notify = matching(
                 &self.config.notify,
                 &Candidate {
@@ -300,37 +261,12 @@ impl Pipeline {
                     change,
                     before: latest.as_ref().map(|v| &v.article),
                     after: &article,
-                    words: words_added + words_removed,
+                    words: version.words_added + version.words_removed,
                 },
             );
-            let version = NewVersion {
-                fetched_at: check.at,
-                change,
-                text_hash: content_hash(&article),
-                article: article.clone(),
-                words_added,
-                words_removed,
-                extractor_version: EXTRACTOR_VERSION,
-                encoding: Some(page.encoding.to_owned()),
-                fetched_url: final_url.to_string(),
-            };
-            // Committing flushes to disk; keep that fsync off the async worker threads.
-            let store = self.store.clone();
-            let (commit_key, body) = (key.clone(), page.response.body.clone());
-            let exchange = page.response.exchange.clone();
-            let committed = tokio::task::spawn_blocking(move || {
-                let route = Route {
-                    site: site_name.as_deref(),
-                    notify: &notify,
-                    capture: exchange.as_deref(),
-                };
-                store.commit_version_routed(&commit_key, based_on, route, version, &body, check)
-            })
-            .await
-            .map_err(|e| Error::Store {
-                path: self.store.path().to_owned(),
-                message: format!("commit task failed: {e}"),
-            })?;
+            let committed = self
+                .commit(&key, based_on, site_name, notify, version, &page, check)
+                .await?;
             let stored = match committed {
                 Ok(v) => v,
                 // Another check (another URL of this article) stored a version since we
@@ -352,6 +288,58 @@ impl Pipeline {
                 elapsed: page.response.elapsed,
             });
         }
+    }
+
+    /// The article in `page` (its HTML is taken), read off the async workers; a page that
+    /// cannot be read is a failed check of the tracked article `key`.
+    async fn extract(&self, key: Option<&str>, page: &mut Page) -> Result<Article> {
+        let final_url = page.response.final_url.clone();
+        let site = self.config.site_for(&final_url);
+        let read = extract_off_workers(
+            std::mem::take(&mut page.text),
+            final_url,
+            site.map(|s| s.selectors.clone()),
+        )
+        .await;
+        if let (Err(err), Some(k)) = (&read, key) {
+            self.log_failure(k, err, page.response.elapsed)?;
+        }
+        read
+    }
+
+    /// Commits `version` with its body, exchange, check and notifications, flushed; the
+    /// fsync runs on the blocking pool, off the async workers. The inner result is the
+    /// store's answer ([`Error::StaleVersion`] when another check stored a version since).
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "one commit's parts, each used once"
+    )]
+    async fn commit(
+        &self,
+        key: &str,
+        based_on: u32,
+        site: Option<String>,
+        notify: Vec<String>,
+        version: NewVersion,
+        page: &Page,
+        check: Check,
+    ) -> Result<Result<Version>> {
+        let store = self.store.clone();
+        let (key, body) = (key.to_owned(), page.response.body.clone());
+        let exchange = page.response.exchange.clone();
+        tokio::task::spawn_blocking(move || {
+            let route = Route {
+                site: site.as_deref(),
+                notify: &notify,
+                capture: exchange.as_deref(),
+            };
+            store.commit_version_routed(&key, based_on, route, version, &body, check)
+        })
+        .await
+        .map_err(|e| Error::Store {
+            path: self.store.path().to_owned(),
+            message: format!("commit task failed: {e}"),
+        })
     }
 
     /// The key of the article a fetched page is a state of, and that article's latest version.
@@ -438,6 +426,53 @@ impl Pipeline {
             elapsed,
         );
         self.store.record_check(key, &check)
+    }
+}
+
+/// The check a fetched page makes, at `at` when it is not now (an imported capture).
+fn checked(page: &Page, change: ChangeKind, at: Option<DateTime<Utc>>) -> Check {
+    let mut check = Check {
+        bytes: page.response.body.len() as u64,
+        etag: page.response.etag.clone(),
+        last_modified: page.response.last_modified.clone(),
+        ..Check::now(
+            CheckOutcome::Checked {
+                change,
+                version: None,
+            },
+            Some(page.response.status),
+            page.response.elapsed,
+        )
+    };
+    if let Some(at) = at {
+        check.at = at;
+    }
+    check
+}
+
+/// The version `article` makes after `latest` (a `change`), with its word counts.
+fn new_version(
+    latest: Option<&Version>,
+    article: &Article,
+    change: ChangeKind,
+    page: &Page,
+    fetched_at: DateTime<Utc>,
+) -> NewVersion {
+    let (words_added, words_removed) = match latest {
+        Some(prev) => word_counts(&word_diff(&prev.article.text, &article.text)),
+        // A first version adds every word; no diff needed to count them.
+        None => (word_count(&article.text), 0),
+    };
+    NewVersion {
+        fetched_at,
+        change,
+        text_hash: content_hash(article),
+        article: article.clone(),
+        words_added,
+        words_removed,
+        extractor_version: EXTRACTOR_VERSION,
+        encoding: Some(page.encoding.to_owned()),
+        fetched_url: page.response.final_url.to_string(),
     }
 }
 
