@@ -11,10 +11,10 @@ use sled::transaction::ConflictableTransactionError;
 use tokio::sync::{mpsc, oneshot};
 
 use super::Store;
-use super::articles::{put_in as put_record, record_in, resolve_in};
+use super::articles::{record_in, resolve_in};
 use super::keys;
 use super::tx::bump;
-use super::versions::put_check;
+use super::versions::log_check_in;
 use crate::error::{Error, Result};
 use crate::model::Check;
 
@@ -137,15 +137,7 @@ impl Store {
                         out.push(Err(not_tracked(url)));
                         continue;
                     };
-                    rec.last_checked = Some(rec.last_checked.map_or(check.at, |t| t.max(check.at)));
-                    if let Some(e) = &check.etag {
-                        rec.etag = Some(e.clone());
-                    }
-                    if let Some(m) = &check.last_modified {
-                        rec.last_modified = Some(m.clone());
-                    }
-                    put_record(articles, &rec)?;
-                    put_check(checks_t, &canonical, seq, check)?;
+                    log_check_in(articles, checks_t, &mut rec, seq, check)?;
                     logged += 1;
                     out.push(Ok(()));
                 }

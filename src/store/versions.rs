@@ -234,15 +234,7 @@ impl Store {
                 };
                 let canonical = resolve_in(articles, aliases, url)?.ok_or_else(not_tracked)?;
                 let mut rec = record_in(articles, &canonical)?.ok_or_else(not_tracked)?;
-                rec.last_checked = Some(rec.last_checked.map_or(check.at, |t| t.max(check.at)));
-                if let Some(e) = &check.etag {
-                    rec.etag = Some(e.clone());
-                }
-                if let Some(m) = &check.last_modified {
-                    rec.last_modified = Some(m.clone());
-                }
-                put_record(articles, &rec)?;
-                put_check(checks, &canonical, seq, check)?;
+                log_check_in(articles, checks, &mut rec, seq, check)?;
                 bump(meta, keys::meta::CHECKS, 1)
             })
             .map_err(|e| self.tx_err(e))
@@ -312,6 +304,26 @@ impl Store {
         v.map(|v| codec::decode(&keys::show(keys::tree::VERSIONS, &key), &v))
             .transpose()
     }
+}
+
+/// Logs `check` of the article `rec` inside a transaction: the entry, and the record's last
+/// check time (never moved back by a late-finishing check) and validators.
+pub(super) fn log_check_in(
+    articles: &TransactionalTree,
+    checks: &TransactionalTree,
+    rec: &mut crate::model::ArticleRecord,
+    seq: u64,
+    check: &Check,
+) -> TxResult<()> {
+    rec.last_checked = Some(rec.last_checked.map_or(check.at, |t| t.max(check.at)));
+    if let Some(e) = &check.etag {
+        rec.etag = Some(e.clone());
+    }
+    if let Some(m) = &check.last_modified {
+        rec.last_modified = Some(m.clone());
+    }
+    put_record(articles, rec)?;
+    put_check(checks, &rec.url, seq, check)
 }
 
 /// Writes a check-log entry inside a transaction.
