@@ -212,7 +212,9 @@ impl Pipeline {
     ) -> Result<CheckReport> {
         let Seen { key, latest, scope } = seen;
         let site = self.config.site_for(&page.response.final_url);
-        let article = self.extract(key.as_deref(), &mut page).await?;
+        let article = self
+            .extract(key.as_deref(), &mut page, site.map(|s| s.selectors.clone()))
+            .await?;
         let final_url = &page.response.final_url;
         let words = word_count(&article.text);
         if opts.require_article && latest.is_none() && words < MIN_ARTICLE_WORDS {
@@ -290,15 +292,18 @@ impl Pipeline {
         }
     }
 
-    /// The article in `page` (its HTML is taken), read off the async workers; a page that
-    /// cannot be read is a failed check of the tracked article `key`.
-    async fn extract(&self, key: Option<&str>, page: &mut Page) -> Result<Article> {
-        let final_url = page.response.final_url.clone();
-        let site = self.config.site_for(&final_url);
+    /// The article in `page` (its HTML is taken), read off the async workers with its site's
+    /// `selectors`; a page that cannot be read is a failed check of the tracked article `key`.
+    async fn extract(
+        &self,
+        key: Option<&str>,
+        page: &mut Page,
+        selectors: Option<crate::config::Selectors>,
+    ) -> Result<Article> {
         let read = extract_off_workers(
             std::mem::take(&mut page.text),
-            final_url,
-            site.map(|s| s.selectors.clone()),
+            page.response.final_url.clone(),
+            selectors,
         )
         .await;
         if let (Err(err), Some(k)) = (&read, key) {
