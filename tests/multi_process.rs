@@ -21,6 +21,17 @@ fn article() -> String {
     fixture_text("seed/v1-original.html")
 }
 
+/// A site whose `/news/fast` page is tracked in `dir/db` by one `snapshot`.
+fn fast_page_snapshotted() -> (TestServer, tempfile::TempDir) {
+    let server = site_with_a_slow_page(Duration::ZERO);
+    let dir = tempfile::tempdir().unwrap();
+    emend(dir.path())
+        .args(["--db", "db", "snapshot", &server.url("/news/fast")])
+        .assert()
+        .success();
+    (server, dir)
+}
+
 /// A site with `/news/fast` and `/news/slow`, which answers after `delay`.
 fn site_with_a_slow_page(delay: Duration) -> TestServer {
     let page = article();
@@ -154,13 +165,8 @@ fn every_command_succeeds(dir: &Path, url: &str) {
 
 #[test]
 fn eight_concurrent_history_readers_all_succeed_twenty_rounds() {
-    let server = site_with_a_slow_page(Duration::ZERO);
+    let (server, dir) = fast_page_snapshotted();
     let url = server.url("/news/fast");
-    let dir = tempfile::tempdir().unwrap();
-    emend(dir.path())
-        .args(["--db", "db", "snapshot", &url])
-        .assert()
-        .success();
     for round in 0..20 {
         let readers: Vec<Running> = (0..8)
             .map(|_| Running::spawn(dir.path(), &["--db", "db", "history", "--json", &url]))
@@ -174,13 +180,8 @@ fn eight_concurrent_history_readers_all_succeed_twenty_rounds() {
 
 #[test]
 fn with_serve_running_every_command_succeeds() {
-    let server = site_with_a_slow_page(Duration::ZERO);
+    let (server, dir) = fast_page_snapshotted();
     let url = server.url("/news/fast");
-    let dir = tempfile::tempdir().unwrap();
-    emend(dir.path())
-        .args(["--db", "db", "snapshot", &url])
-        .assert()
-        .success();
     let (_serve, base) = Running::serve(dir.path(), &["--db", "db"]);
     every_command_succeeds(dir.path(), &url);
     // The checks the commands asked for went through serve, into the one database it shows.
@@ -372,12 +373,7 @@ fn database_directory_and_socket_are_private_whatever_the_umask() {
 #[test]
 fn a_database_directory_without_write_permission_is_named() {
     use std::os::unix::fs::PermissionsExt;
-    let dir = tempfile::tempdir().unwrap();
-    let server = site_with_a_slow_page(Duration::ZERO);
-    emend(dir.path())
-        .args(["--db", "db", "snapshot", &server.url("/news/fast")])
-        .assert()
-        .success();
+    let (_server, dir) = fast_page_snapshotted();
     let db = dir.path().join("db");
     let set = |mode: u32| {
         for entry in std::fs::read_dir(&db).unwrap() {
