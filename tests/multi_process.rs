@@ -24,7 +24,7 @@ fn article() -> String {
 /// A site whose `/news/fast` page is tracked in `dir/db` by one `snapshot`.
 fn fast_page_snapshotted() -> (TestServer, tempfile::TempDir) {
     let server = site_with_a_slow_page(Duration::ZERO);
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().expect("a temporary directory");
     emend(dir.path())
         .args(["--db", "db", "snapshot", &server.url("/news/fast")])
         .assert()
