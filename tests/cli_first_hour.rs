@@ -41,6 +41,12 @@ fn run(dir: &Path, args: &[&str]) -> (i32, String, String) {
     )
 }
 
+/// `emend --config CONFIG sites test NAME`, run in `dir`.
+fn sites_test(dir: &Path, config: &Path, name: &str) -> (i32, String, String) {
+    let config = config.to_str().expect("UTF-8 temp path");
+    run(dir, &["--config", config, "sites", "test", name])
+}
+
 fn served_site() -> (TestServer, tempfile::TempDir) {
     let server = TestServer::start("127.0.0.1");
     server.set(
@@ -108,16 +114,7 @@ fn sites_test_says_why_a_pattern_matches_nothing() {
     let (server, dir) = served_site();
     let links = [server.url("/news/harbour"), server.url("/news/market")];
     let config = local_site(&server, dir.path(), &links, "^https://elsewhere\\.test/");
-    let (code, out, err) = run(
-        dir.path(),
-        &[
-            "--config",
-            config.to_str().unwrap(),
-            "sites",
-            "test",
-            "local",
-        ],
-    );
+    let (code, out, err) = sites_test(dir.path(), &config, "local");
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("feed http://"), "{out}");
     assert!(out.contains("2 links, 0 matched"), "{out}");
@@ -147,16 +144,7 @@ fn sites_test_shows_robots_and_the_first_articles_extraction() {
         "/robots.txt",
         Route::new(200, "text/plain", "User-agent: *\nDisallow: /private/\n"),
     );
-    let (code, out, err) = run(
-        dir.path(),
-        &[
-            "--config",
-            config.to_str().unwrap(),
-            "sites",
-            "test",
-            "local",
-        ],
-    );
+    let (code, out, err) = sites_test(dir.path(), &config, "local");
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("3 links, 2 matched"), "{out}");
     let line = |needle: &str| {
@@ -184,16 +172,7 @@ fn sites_test_shows_robots_and_the_first_articles_extraction() {
 fn sites_test_of_an_unknown_site_names_the_known_ones() {
     let (server, dir) = served_site();
     let config = local_site(&server, dir.path(), &[], ".");
-    let (code, _, err) = run(
-        dir.path(),
-        &[
-            "--config",
-            config.to_str().unwrap(),
-            "sites",
-            "test",
-            "gazete",
-        ],
-    );
+    let (code, _, err) = sites_test(dir.path(), &config, "gazete");
     assert_eq!(code, 2, "{err}");
     assert!(
         err.contains("no site named \"gazete\" (sites: local)"),

@@ -20,6 +20,14 @@ fn none() -> Conditional {
     Conditional::default()
 }
 
+/// Options of a fetch that skips robots.txt (`snapshot --ignore-robots`).
+fn ignoring_robots() -> FetchOptions {
+    FetchOptions {
+        ignore_robots: true,
+        ..FetchOptions::default()
+    }
+}
+
 fn robots_allow_all() -> Router {
     Router::new().route(
         "/robots.txt",
@@ -65,13 +73,7 @@ async fn connection_refused_is_a_network_error_saying_so() {
     drop(listener);
     let url = url::Url::parse(&format!("http://{addr}/article")).unwrap();
     let f = fetcher();
-    for opts in [
-        FetchOptions::default(),
-        FetchOptions {
-            ignore_robots: true,
-            ..FetchOptions::default()
-        },
-    ] {
+    for opts in [FetchOptions::default(), ignoring_robots()] {
         let err = f.fetch_page(&url, &none(), opts).await.unwrap_err();
         let Error::Network { url: u, message } = &err else {
             panic!("{err:?}")
@@ -346,14 +348,7 @@ async fn robots_disallow_blocks_pages_and_redirect_hops() {
 
     // --ignore-robots: fetched anyway.
     let ok = f
-        .fetch_page(
-            &s.parsed_url("/private/x"),
-            &none(),
-            FetchOptions {
-                ignore_robots: true,
-                ..FetchOptions::default()
-            },
-        )
+        .fetch_page(&s.parsed_url("/private/x"), &none(), ignoring_robots())
         .await
         .unwrap();
     assert!(matches!(ok, PageResponse::Page(_)));
@@ -434,14 +429,7 @@ async fn a_server_slower_than_the_timeout_is_a_network_error() {
     let f = fetcher_with(cfg, 200.0);
     let started = std::time::Instant::now();
     let err = f
-        .fetch_page(
-            &s.parsed_url("/hang"),
-            &none(),
-            FetchOptions {
-                ignore_robots: true,
-                ..FetchOptions::default()
-            },
-        )
+        .fetch_page(&s.parsed_url("/hang"), &none(), ignoring_robots())
         .await
         .unwrap_err();
     assert!(started.elapsed() < std::time::Duration::from_secs(3));
@@ -479,14 +467,7 @@ async fn a_content_length_over_the_cap_fails_before_the_body_arrives() {
     let f = fetcher_with(cfg, 200.0);
     let started = std::time::Instant::now();
     let err = f
-        .fetch_page(
-            &s.parsed_url("/huge"),
-            &none(),
-            FetchOptions {
-                ignore_robots: true,
-                ..FetchOptions::default()
-            },
-        )
+        .fetch_page(&s.parsed_url("/huge"), &none(), ignoring_robots())
         .await
         .unwrap_err();
     assert!(matches!(err, Error::BodyTooLarge { .. }), "{err:?}");
