@@ -206,6 +206,15 @@ pub enum Error {
         message: String,
     },
 
+    /// A PostgreSQL database could not be reached or answered with an error.
+    #[error("{target}: PostgreSQL error: {message}")]
+    Postgres {
+        /// The server and database, as `host/dbname` (never the password).
+        target: String,
+        /// What went wrong.
+        message: String,
+    },
+
     /// A stored record could not be decoded (corruption or an incompatible schema).
     #[error("database record {key:?} is corrupt: {message}")]
     Corrupt {
@@ -332,7 +341,7 @@ impl Error {
     /// True when the database itself failed (a full or failing disk, a damaged file):
     /// nothing more can be stored, so a long-running process stops.
     pub fn is_store_failure(&self) -> bool {
-        matches!(self, Error::Store { .. })
+        matches!(self, Error::Store { .. } | Error::Postgres { .. })
     }
 
     /// Builds an [`Error::Io`] for `path`.

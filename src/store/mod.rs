@@ -23,6 +23,7 @@ mod forget;
 mod keys;
 mod open;
 mod outbox;
+pub mod pg;
 mod recent;
 mod recover;
 mod schedule;

@@ -2,6 +2,8 @@
 
 pub mod daemon;
 pub mod fetcher;
+#[allow(dead_code, reason = "only the PostgreSQL tests use it")]
+pub mod postgres;
 pub mod route;
 pub mod server;
 pub mod tracked;

@@ -1,0 +1,114 @@
+//! The PostgreSQL engine: a pooled connection, its schema migrations and the shared frontier
+//! that lets several daemons crawl one set of sites (see `frontier.rs`).
+//!
+//! This is the first part of the second storage engine: the frontier and its host leases.
+//! Articles, versions and bodies still live in sled.
+
+mod frontier;
+mod migrate;
+
+use std::str::FromStr;
+
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
+use tokio_postgres::NoTls;
+use tokio_postgres::config::Host;
+
+use crate::error::{Error, Result};
+
+pub use frontier::{Claim, Frontier, HostLease};
+pub use migrate::{Outcome as MigrateOutcome, SCHEMA_VERSION};
+
+/// Connections a process keeps open: enough for a daemon's check workers and its lease
+/// keeper without crowding a server shared by several daemons.
+const POOL_SIZE: usize = 8;
+
+/// Handle on an emend PostgreSQL database. Cheap to clone (clones share one pool).
+#[derive(Clone)]
+pub struct Postgres {
+    pool: Pool,
+    target: String,
+}
+
+impl std::fmt::Debug for Postgres {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Postgres")
+            .field("target", &self.target)
+            .finish()
+    }
+}
+
+impl Postgres {
+    /// Connects to `conninfo` (a `postgres://` URL or `key=value` pairs) and brings the
+    /// schema up to date. A database written by a newer release is refused unchanged.
+    pub async fn connect(conninfo: &str) -> Result<Self> {
+        let config = tokio_postgres::Config::from_str(conninfo).map_err(|e| Error::Postgres {
+            target: "connection string".into(),
+            message: e.to_string(),
+        })?;
+        let target = describe(&config);
+        let manager = Manager::from_config(
+            config,
+            NoTls,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(POOL_SIZE)
+            .build()
+            .map_err(|e| Error::Postgres {
+                target: target.clone(),
+                message: e.to_string(),
+            })?;
+        let pg = Postgres { pool, target };
+        let mut client = pg.client().await?;
+        match migrate::run(&mut client).await.map_err(|e| pg.error(e))? {
+            migrate::Outcome::Newer { found } => Err(Error::Postgres {
+                target: pg.target.clone(),
+                message: format!(
+                    "schema version {found} was written by a newer emend (this one knows {SCHEMA_VERSION}); upgrade emend"
+                ),
+            }),
+            _ => Ok(pg),
+        }
+    }
+
+    /// The server and database this handle talks to, for messages (never the password).
+    pub fn target(&self) -> &str {
+        &self.target
+    }
+
+    async fn client(&self) -> Result<deadpool_postgres::Object> {
+        self.pool.get().await.map_err(|e| Error::Postgres {
+            target: self.target.clone(),
+            message: e.to_string(),
+        })
+    }
+
+    fn error(&self, e: tokio_postgres::Error) -> Error {
+        // The server's own message ("relation … does not exist") says more than Display's
+        // "db error".
+        let message = match e.as_db_error() {
+            Some(db) => format!("{}: {}", db.code().code(), db.message()),
+            None => e.to_string(),
+        };
+        Error::Postgres {
+            target: self.target.clone(),
+            message,
+        }
+    }
+}
+
+/// `host/dbname` for messages: a socket directory or host name, and the database.
+fn describe(config: &tokio_postgres::Config) -> String {
+    let host = match config.get_hosts().first() {
+        Some(Host::Tcp(name)) => name.clone(),
+        Some(Host::Unix(dir)) => dir.display().to_string(),
+        None => "localhost".into(),
+    };
+    let db = config
+        .get_dbname()
+        .or(config.get_user())
+        .unwrap_or("postgres");
+    format!("{host}/{db}")
+}
