@@ -127,15 +127,22 @@ impl Cluster {
     }
 }
 
+impl Cluster {
+    /// The server's main process (under runuser, not the child this harness holds).
+    pub fn postmaster_pid(&self) -> Option<String> {
+        let pidfile = self.dir.path().join("data").join("postmaster.pid");
+        let text = std::fs::read_to_string(pidfile).ok()?;
+        text.lines().next().map(str::to_string)
+    }
+}
+
 impl Drop for Cluster {
     fn drop(&mut self) {
         // SIGQUIT to the postmaster is the server's immediate shutdown (the data is thrown
         // away anyway). Its pid is the first line of postmaster.pid: under runuser, the
         // child we hold is runuser, which does not pass the signal on.
-        let pidfile = self.dir.path().join("data").join("postmaster.pid");
-        let postmaster = std::fs::read_to_string(pidfile)
-            .ok()
-            .and_then(|s| s.lines().next().map(str::to_string))
+        let postmaster = self
+            .postmaster_pid()
             .unwrap_or_else(|| self.server.id().to_string());
         let _ = Command::new("kill").args(["-QUIT", &postmaster]).status();
         let _ = self.server.wait();
