@@ -223,6 +223,30 @@ mod tests {
     }
 
     #[test]
+    fn a_participle_after_the_date_labels_publication_only() {
+        let publ = |s: &str| {
+            labelled(s, StampKind::Published, &Hints::default())
+                .map(|s| s.format(&Hints::default()))
+        };
+        assert_eq!(
+            publ("Dieser Artikel wurde am 14. Dezember 2015 um 14:48 von Heiner veröffentlicht")
+                .as_deref(),
+            Some("2015-12-14T14:48:00")
+        );
+        assert_eq!(publ("16.08.2019 publié").as_deref(), Some("2019-08-16"));
+        // "publie" (present tense) in prose is no label; an update label claims its date.
+        assert_eq!(
+            publ("Le 27 septembre 2018, le journal publie un article"),
+            None
+        );
+        assert_eq!(
+            publ("Aktualisiert am 3.5.2020, zuerst veröffentlicht"),
+            None
+        );
+        assert_eq!(upd("Der Text wurde am 3. Mai 2020 geändert"), None);
+    }
+
+    #[test]
     fn byline_drops_prefix_and_date() {
         assert_eq!(
             byline_name("By Vusala Abbasova December 2, 2020").as_deref(),
