@@ -80,6 +80,25 @@ const FORMS: &[(&str, Option<&str>, Option<&str>)] = &[
         None,
     ),
     ("taxonomy_classes", Some("2019-07-13T15:52:31+02:00"), None),
+    // The day the article shows is its `dateModified`: that structured stamp, not `datePublished`.
+    (
+        "shown_modified",
+        Some("2022-01-12T14:27:30+00:00"),
+        Some("2022-01-12T14:27:30+00:00"),
+    ),
+    // A `date` meta later than the article's "Stand:" cannot be its publication.
+    (
+        "weak_date_after_update",
+        Some("2020-04-28T18:00:00"),
+        Some("2020-04-28T18:00:00"),
+    ),
+    ("label_after_de", Some("2011-12-03T10:15:00"), None),
+    (
+        "written_label",
+        Some("2023-11-07T15:03:30"),
+        Some("2023-11-07T15:30:46"),
+    ),
+    ("dateline_with_credits", Some("2020-11-22T04:30:00"), None),
 ];
 
 #[test]

@@ -24,7 +24,16 @@ static UPDATED: LazyLock<Option<Regex>> = LazyLock::new(|| {
 
 static PUBLISHED: LazyLock<Option<Regex>> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)(?:\bpublished(?:\s+(?:on|at))?|\bposted(?:\s+(?:on|at))?|\bfirst\s+published(?:\s+on)?|\bver[öo]ffentlicht(?:\s+am)?|\bver[öo]ffentlichung(?:\s+am)?|\bpubli[ée](?:\s+le)?|\bpublicad[oa](?:\s+(?:el|em|a))?|\bpubblicato(?:\s+il)?|\bgepubliceerd(?:\s+op)?|\berschienen(?:\s+am)?|\berstellt(?:\s+am)?|\bdatum\s*:|\bdate\s*:|\bfecha\s*:|\bdata\s*:|дата\s*:|опубликовано|дата\s+публикации|yay[ıi]nlanma(?:\s+tarihi)?|yay[ıi]mlanma(?:\s+tarihi)?|d[əe]rc\s+(?:olunub|edilib)|d[əe]rc\s+tarixi)\s*[:\-–—]?",
+        r"(?i)(?:\bpublished(?:\s+(?:on|at))?|\bposted(?:\s+(?:on|at))?|\bwritten(?:\s+on|\s*:)|\bfirst\s+published(?:\s+on)?|\bver[öo]ffentlicht(?:\s+am)?|\bver[öo]ffentlichung(?:\s+am)?|\bpubli[ée](?:\s+le)?|\bpublicad[oa](?:\s+(?:el|em|a))?|\bpubblicato(?:\s+il)?|\bgepubliceerd(?:\s+op)?|\berschienen(?:\s+am)?|\berstellt(?:\s+am)?|\bdatum\s*:|\bdate\s*:|\bfecha\s*:|\bdata\s*:|дата\s*:|опубликовано|дата\s+публикации|yay[ıi]nlanma(?:\s+tarihi)?|yay[ıi]mlanma(?:\s+tarihi)?|d[əe]rc\s+(?:olunub|edilib)|d[əe]rc\s+tarixi)\s*[:\-–—]?",
+    )
+    .ok()
+});
+
+/// Participles that close a sentence after the date they label ("… veröffentlicht", "… publié"),
+/// in the languages whose word order puts them there; English labels precede the date.
+static PUBLISHED_AFTER: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)\b(?:ver[öo]ffentlicht|publi(?:é|ée)|publicad[oa]|pubblicat[oa]|gepubliceerd|опубликовано)\b",
     )
     .ok()
 });
@@ -55,7 +64,38 @@ pub(crate) fn labelled(text: &str, kind: StampKind, hints: &Hints<'_>) -> Option
             return Some(st);
         }
     }
-    None
+    // Only first publication: a sentence about a revised law or rule ("wurde am … geändert")
+    // must never become the article's update stamp.
+    if kind == StampKind::Updated {
+        return None;
+    }
+    PUBLISHED_AFTER
+        .as_ref()?
+        .find_iter(text)
+        .find_map(|m| label_after(&text[..m.start()], hints))
+}
+
+/// Most characters between a date and a label that follows it.
+const LABEL_AFTER: usize = 60;
+
+/// The date just before a label that ends its sentence, as German and French word order puts
+/// it ("Dieser Beitrag wurde am 3. Mai 2020 veröffentlicht", "16.08.2019 publié"); an update
+/// label in between claims the date for itself.
+fn label_after(before: &str, hints: &Hints<'_>) -> Option<Stamp> {
+    let from = before
+        .char_indices()
+        .rev()
+        .nth(LABEL_AFTER - 1)
+        .map_or(0, |(i, _)| i);
+    // Start at a word, so a cut never turns "14.12.2020" into "4.12.2020".
+    let window = match before[from..].find(char::is_whitespace) {
+        Some(sp) if from > 0 => &before[from + sp..],
+        _ => &before[from..],
+    };
+    if UPDATED.as_ref()?.is_match(window) {
+        return None;
+    }
+    dates::parse(window, hints)
 }
 
 /// A short line that is only a dateline ("Updated at 1:23 p.m.", "Published: 3 May 2024"): metadata, not text.
@@ -180,6 +220,30 @@ mod tests {
             Some("2024-04-25T16:32:00")
         );
         assert_eq!(upd("Published April 1, 2024"), None);
+    }
+
+    #[test]
+    fn a_participle_after_the_date_labels_publication_only() {
+        let publ = |s: &str| {
+            labelled(s, StampKind::Published, &Hints::default())
+                .map(|s| s.format(&Hints::default()))
+        };
+        assert_eq!(
+            publ("Dieser Artikel wurde am 14. Dezember 2015 um 14:48 von Heiner veröffentlicht")
+                .as_deref(),
+            Some("2015-12-14T14:48:00")
+        );
+        assert_eq!(publ("16.08.2019 publié").as_deref(), Some("2019-08-16"));
+        // "publie" (present tense) in prose is no label; an update label claims its date.
+        assert_eq!(
+            publ("Le 27 septembre 2018, le journal publie un article"),
+            None
+        );
+        assert_eq!(
+            publ("Aktualisiert am 3.5.2020, zuerst veröffentlicht"),
+            None
+        );
+        assert_eq!(upd("Der Text wurde am 3. Mai 2020 geändert"), None);
     }
 
     #[test]

@@ -100,10 +100,47 @@ impl Dates {
     /// The article's publication stamp. A page that dates itself only by its update
     /// was first published no later than that; its day is the best estimate left.
     pub(super) fn best_published(&self, hints: &Hints<'_>) -> Option<(String, FieldSource)> {
-        let best = best(&self.published)
-            .or_else(|| best(&self.updated).filter(|c| c.rank <= Rank::Labelled))?;
+        let updated = best(&self.updated).filter(|c| c.rank <= Rank::Labelled);
+        // A weak source dated after the article's own update stamp cannot be its first
+        // publication: such `date` metas are render or revision times.
+        let best = match (best(&self.published), updated) {
+            (Some(p), Some(u)) if p.rank > Rank::Labelled && u.stamp.date < p.stamp.date => u,
+            (Some(p), _) => p,
+            (None, u) => u?,
+        };
+        let best = self.shown(best).unwrap_or(best);
         let stamp = self.local(best.stamp);
         Some((stamp.format(hints), best.rank.source()))
+    }
+
+    /// The structured stamp whose day the article shows, when it shows another day than
+    /// `chosen`: a page that prints its `dateModified` (or a second structured publication
+    /// date) beside the headline dates itself by that day, and its JSON-LD `datePublished`
+    /// is then often the day the story was first drafted.
+    fn shown(&self, chosen: Candidate) -> Option<Candidate> {
+        if chosen.rank > Rank::Itemprop {
+            return None;
+        }
+        let visible = |list: &[Candidate]| {
+            let seen: Vec<Candidate> = list
+                .iter()
+                .filter(|c| (Rank::Microformat..=Rank::Dateline).contains(&c.rank))
+                .filter(|c| c.rank != Rank::WeakMeta)
+                .copied()
+                .collect();
+            best(&seen)
+        };
+        let shown = visible(&self.published).or_else(|| visible(&self.updated))?;
+        let day = |c: &Candidate| self.local(c.stamp).date;
+        if day(&shown) == day(&chosen) {
+            return None;
+        }
+        self.published
+            .iter()
+            .chain(&self.updated)
+            .filter(|c| c.rank <= Rank::Itemprop)
+            .find(|c| day(c) == shown.stamp.date)
+            .copied()
     }
 
     /// The article's own update stamp.

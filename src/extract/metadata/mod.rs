@@ -203,7 +203,10 @@ fn visible_stamps(
         if published.is_none() {
             published = stamps::labelled(&b.text, StampKind::Published, hints);
         }
-        if dateline.is_none() && chars <= DATELINE && !stamps::has_update_label(&b.text) {
+        if dateline.is_none()
+            && (chars <= DATELINE || (chars <= 2 * DATELINE && opens_with_date(&b.text, hints)))
+            && !stamps::has_update_label(&b.text)
+        {
             dateline = super::dates::parse(&b.text, hints);
         }
         if byline.is_none()
@@ -221,6 +224,13 @@ fn visible_stamps(
     dates.published_stamp(Rank::Labelled, published);
     dates.published_stamp(Rank::Dateline, dateline);
     byline
+}
+
+/// Whether a line opens with a numeric date ("22/11/2020 - 04:30 - Source: …"): a dateline
+/// followed by its credits, which runs longer than a bare date.
+fn opens_with_date(text: &str, hints: &Hints<'_>) -> bool {
+    let head = text.split_whitespace().next().unwrap_or("");
+    head.starts_with(|c: char| c.is_ascii_digit()) && super::dates::parse(head, hints).is_some()
 }
 
 /// The raw text of a script element (its text children, unnormalised).
