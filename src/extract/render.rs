@@ -376,3 +376,19 @@ pub(crate) fn join(blocks: &[Block]) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_characters_normalisation_keeps_count_towards_the_limit() {
+        assert!(surely_longer(&"a".repeat(301), 300));
+        assert!(!surely_longer(&"a".repeat(300), 300));
+        // Separators of empty table cells and whitespace may vanish; non-ASCII may compose.
+        assert!(!surely_longer(&"a | ".repeat(200), 300));
+        assert!(!surely_longer(&"\u{e9}".repeat(400), 300));
+        // A combining mark joins the letter before it, which still counts once.
+        assert!(surely_longer(&"e\u{301}".repeat(301), 300));
+    }
+}
