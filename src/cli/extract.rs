@@ -36,8 +36,9 @@ fn read_html<'b>(path: &std::path::Path, buf: &'b mut Vec<u8>) -> anyhow::Result
     std::fs::File::open(path)
         .and_then(|mut f| f.read_to_end(buf))
         .with_context(|| format!("{}: cannot read", path.display()))?;
-    if std::str::from_utf8(buf).is_ok() {
-        return Ok(String::from_utf8_lossy(buf));
+    // Validated once: `from_utf8_lossy` after a successful check would walk the page again.
+    if let Ok(text) = std::str::from_utf8(buf) {
+        return Ok(Cow::Borrowed(text));
     }
     let mut det = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
     det.feed(buf, true);

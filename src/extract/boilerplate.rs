@@ -4,6 +4,8 @@ use std::sync::LazyLock;
 
 use aho_corasick::AhoCorasick;
 
+use super::dom::attr;
+
 /// Words in a class or id that mark furniture when found anywhere in it.
 const NEGATIVE_SUBSTR: &[&str] = &[
     "share",
@@ -231,10 +233,10 @@ const BODY_SUBSTR: &[&str] = &[
 /// The lowercased `class` and `id` of an element, space separated.
 pub(crate) fn class_id(el: &scraper::node::Element) -> String {
     let mut s = String::new();
-    if let Some(c) = el.attr("class") {
+    if let Some(c) = attr(el, "class") {
         s.push_str(c);
     }
-    if let Some(i) = el.attr("id") {
+    if let Some(i) = attr(el, "id") {
         s.push(' ');
         s.push_str(i);
     }
@@ -303,15 +305,15 @@ pub(crate) fn class_weight(ci: &str) -> f32 {
 
 /// Whether an element is hidden from readers by attributes or inline style.
 pub(crate) fn is_hidden(el: &scraper::node::Element) -> bool {
-    if el.attr("hidden").is_some() || el.attr("aria-hidden") == Some("true") {
+    if attr(el, "hidden").is_some() || attr(el, "aria-hidden") == Some("true") {
         return true;
     }
-    if let Some(class) = el.attr("class")
+    if let Some(class) = attr(el, "class")
         && hidden_by_class(class)
     {
         return true;
     }
-    if let Some(style) = el.attr("style") {
+    if let Some(style) = attr(el, "style") {
         let s: String = style
             .chars()
             .filter(|c| !c.is_whitespace())

@@ -119,6 +119,17 @@ impl Tag {
     }
 }
 
+/// The value of the HTML attribute `name` (no namespace), as [`Element::attr`] gives it.
+/// `Element::attr` interns `name` as an atom first (hashing it, and taking a global lock for
+/// names outside html5ever's static set, such as `aria-controls`); elements have few
+/// attributes, so comparing their names as strings costs a fraction of that.
+pub(crate) fn attr<'a>(el: &'a Element, name: &str) -> Option<&'a str> {
+    el.attrs
+        .iter()
+        .find(|(q, _)| q.prefix.is_none() && q.ns.is_empty() && &*q.local == name)
+        .map(|(_, v)| &**v)
+}
+
 /// What a node is.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Kind<'a> {

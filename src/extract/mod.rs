@@ -61,14 +61,15 @@ pub fn extract(html: &str, opts: &Options<'_>) -> Article {
     };
     let site = site::Site::new(&doc, &dom, sel, opts.url);
     let exclude = site.exclude(n);
-    let plain = scoring::prune(&dom, &raw, ClassRules::Off, &exclude, &[]);
+    let hidden = scoring::Hidden::new(&dom);
+    let plain = scoring::prune(&dom, &raw, ClassRules::Off, &exclude, &[], &hidden);
 
     let (roots, blocks) = match site.content() {
         Some(roots) => {
             let blocks = render::filter(render::render(&dom, &roots, &plain));
             (roots, blocks)
         }
-        None => main_text(&dom, &raw, &exclude),
+        None => main_text(&dom, &raw, &exclude, &hidden),
     };
     let scope = metadata::scope(&dom, &roots, &raw.chars);
     let meta = metadata::collect(&dom, &scope, &plain, &hints, opts.url);
@@ -118,11 +119,16 @@ fn total(blocks: &[Block]) -> u32 {
 }
 
 /// The generic path: prune, score, clean, render; retried without class rules when they ate the article.
-fn main_text(dom: &Dom<'_>, raw: &Stats, exclude: &[bool]) -> (Vec<usize>, Vec<Block>) {
+fn main_text(
+    dom: &Dom<'_>,
+    raw: &Stats,
+    exclude: &[bool],
+    hidden: &scoring::Hidden<'_>,
+) -> (Vec<usize>, Vec<Block>) {
     let mut best: (Vec<usize>, Vec<Block>) = (Vec::new(), Vec::new());
     let groups = scoring::sibling_groups(dom, raw);
     for rules in [ClassRules::On, ClassRules::Off] {
-        let mut removed = scoring::prune(dom, raw, rules, exclude, &groups);
+        let mut removed = scoring::prune(dom, raw, rules, exclude, &groups, hidden);
         let st = Stats::new(dom, &removed);
         let roots = scoring::select(dom, &removed, &st);
         scoring::clean(dom, &roots, &mut removed, &st, rules);

@@ -52,6 +52,8 @@ struct Renderer<'d, 'a> {
     /// Where the text in `buf` began.
     start: usize,
     blocks: Vec<Block>,
+    /// Blocks certain to be longer than this many characters are left out unnormalised.
+    limit: usize,
 }
 
 /// Whether a table holds data (rendered as rows) rather than page layout (rendered as blocks).
@@ -107,6 +109,13 @@ impl Renderer<'_, '_> {
     fn flush(&mut self) {
         if self.buf.trim().is_empty() {
             self.buf.clear();
+            self.chars = 0;
+            self.link_chars = 0;
+            return;
+        }
+        if self.limit < usize::MAX && surely_longer(&self.buf, self.limit) {
+            self.buf.clear();
+            self.pending_sep = false;
             self.chars = 0;
             self.link_chars = 0;
             return;
@@ -226,8 +235,33 @@ impl Renderer<'_, '_> {
     }
 }
 
+/// Whether the normalised text of `buf` has more than `limit` characters, judged without
+/// normalising it: every printable ASCII character but `|` survives as one character (the
+/// character map keeps it, whitespace collapsing never touches it, NFC only composes
+/// combining marks and non-ASCII letters into the character before them, and only the `|`
+/// of an empty table cell's separator is dropped).
+fn surely_longer(buf: &str, limit: usize) -> bool {
+    buf.len() > limit
+        && buf
+            .bytes()
+            .filter(|b| b.is_ascii_graphic() && *b != b'|')
+            .count()
+            > limit
+}
+
 /// Renders the subtrees at `roots` (skipping `removed`) into blocks.
 pub(crate) fn render(dom: &Dom<'_>, roots: &[usize], removed: &[bool]) -> Vec<Block> {
+    render_up_to(dom, roots, removed, usize::MAX)
+}
+
+/// [`render`], leaving out the blocks surely longer than `limit` characters without spending
+/// normalisation on them: the stamp and byline scans read only short blocks.
+pub(crate) fn render_up_to(
+    dom: &Dom<'_>,
+    roots: &[usize],
+    removed: &[bool],
+    limit: usize,
+) -> Vec<Block> {
     let mut r = Renderer {
         dom,
         buf: String::new(),
@@ -239,6 +273,7 @@ pub(crate) fn render(dom: &Dom<'_>, roots: &[usize], removed: &[bool]) -> Vec<Bl
         pending_sep: false,
         start: 0,
         blocks: Vec::new(),
+        limit,
     };
     for &root in roots {
         let end = dom.nodes.get(root).map_or(root, |n| n.end as usize);
@@ -340,4 +375,20 @@ pub(crate) fn join(blocks: &[Block]) -> String {
         prev = Some(b);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_characters_normalisation_keeps_count_towards_the_limit() {
+        assert!(surely_longer(&"a".repeat(301), 300));
+        assert!(!surely_longer(&"a".repeat(300), 300));
+        // Separators of empty table cells and whitespace may vanish; non-ASCII may compose.
+        assert!(!surely_longer(&"a | ".repeat(200), 300));
+        assert!(!surely_longer(&"\u{e9}".repeat(400), 300));
+        // A combining mark joins the letter before it, which still counts once.
+        assert!(surely_longer(&"e\u{301}".repeat(301), 300));
+    }
 }

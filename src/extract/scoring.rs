@@ -3,7 +3,7 @@
 use std::collections::{HashMap, HashSet};
 
 use super::boilerplate::{class_id, class_weight, is_body, is_hidden, is_negative};
-use super::dom::{Dom, Tag};
+use super::dom::{Dom, Tag, attr};
 use super::stats::Stats;
 
 /// Whether to drop elements by their class/id vocabulary (turned off on the retry when that removed too much).
@@ -15,7 +15,7 @@ pub(crate) enum ClassRules {
 
 fn role_is_furniture(el: &scraper::node::Element) -> bool {
     matches!(
-        el.attr("role"),
+        attr(el, "role"),
         Some(
             "navigation"
                 | "complementary"
@@ -31,13 +31,15 @@ fn role_is_furniture(el: &scraper::node::Element) -> bool {
 }
 
 /// Marks the roots of subtrees that are never article text.
-/// `groups` comes from [`sibling_groups`] (empty when class rules are off).
+/// `groups` comes from [`sibling_groups`] (empty when class rules are off); `hidden` is built
+/// once per page, as prune runs up to three times.
 pub(crate) fn prune(
     dom: &Dom<'_>,
     raw: &Stats,
     rules: ClassRules,
     extra: &[bool],
     groups: &[bool],
+    hidden: &Hidden<'_>,
 ) -> Vec<bool> {
     let n = dom.nodes.len();
     let mut removed = vec![false; n];
@@ -47,7 +49,6 @@ pub(crate) fn prune(
     let prose = raw.good.get(body).copied().unwrap_or(0);
     let in_group = |i: usize| groups.get(i).copied().unwrap_or(false);
     let holds_prose = |i: usize| prose > 0 && (raw.good[i] * 2 >= prose || in_group(i));
-    let hidden = Hidden::new(dom);
     let mut i = 0;
     while i < n {
         let end = dom.nodes[i].end as usize;
@@ -102,7 +103,7 @@ pub(crate) fn sibling_groups(dom: &Dom<'_>, raw: &Stats) -> Vec<bool> {
     }
     let key = |i: usize| {
         let el = dom.element(i)?;
-        let first = el.attr("class")?.split_ascii_whitespace().next()?;
+        let first = attr(el, "class")?.split_ascii_whitespace().next()?;
         Some((dom.nodes[i].parent, first))
     };
     let mut mass: HashMap<(u32, &str), (u32, u32)> = HashMap::new();
@@ -139,14 +140,14 @@ pub(crate) fn sibling_groups(dom: &Dom<'_>, raw: &Stats) -> Vec<bool> {
 
 /// Which hidden elements readers never see: a collapsed panel that a control opens
 /// (`aria-controls`, `aria-labelledby`: accordions, tabs, "show more") is read on demand.
-struct Hidden<'a> {
+pub(crate) struct Hidden<'a> {
     controlled: HashSet<&'a str>,
 }
 
 impl<'a> Hidden<'a> {
-    fn new(dom: &Dom<'a>) -> Hidden<'a> {
+    pub(crate) fn new(dom: &Dom<'a>) -> Hidden<'a> {
         let controlled = (0..dom.nodes.len())
-            .filter_map(|i| dom.element(i)?.attr("aria-controls"))
+            .filter_map(|i| attr(dom.element(i)?, "aria-controls"))
             .flat_map(str::split_ascii_whitespace)
             .collect();
         Hidden { controlled }
@@ -154,7 +155,7 @@ impl<'a> Hidden<'a> {
 
     fn is_hidden(&self, el: &scraper::node::Element) -> bool {
         is_hidden(el)
-            && el.attr("aria-labelledby").is_none()
+            && attr(el, "aria-labelledby").is_none()
             && !el.id().is_some_and(|id| self.controlled.contains(id))
     }
 }

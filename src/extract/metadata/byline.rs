@@ -1,7 +1,7 @@
 //! The byline: JSON-LD authors, author metas, `itemprop=author`, author-classed elements, "By …" lines.
 
 use super::super::boilerplate::class_id;
-use super::super::dom::Dom;
+use super::super::dom::{Dom, attr};
 use super::super::jsonld::LdArticle;
 use super::super::stamps;
 use super::Found;
@@ -51,7 +51,7 @@ pub(super) fn choose(
 /// The cleaned name of an author-classed element `i` (`rel=author`, `.byline`), if it is a byline.
 pub(super) fn element_name(dom: &Dom<'_>, i: usize) -> Option<String> {
     let el = dom.element(i)?;
-    let rel_author = el.attr("rel") == Some("author");
+    let rel_author = attr(el, "rel") == Some("author");
     // A byline is a few nodes; larger author-named wrappers (bio boxes, author pages) are not.
     if !(rel_author || names_author(&class_id(el))) || dom.nodes[i].end as usize - i > SMALL_SUBTREE
     {
@@ -83,7 +83,7 @@ pub(super) fn name_inside(dom: &Dom<'_>, i: usize) -> Option<String> {
     let end = dom.nodes[i].end as usize;
     (i + 1..end).find_map(|j| {
         let el = dom.element(j)?;
-        el.attr("itemprop").filter(|p| p.contains("name"))?;
+        attr(el, "itemprop").filter(|p| p.contains("name"))?;
         let v = el
             .attr("content")
             .map(str::to_owned)
@@ -97,8 +97,8 @@ fn inner_name(dom: &Dom<'_>, i: usize) -> Option<String> {
     let end = dom.nodes[i].end as usize;
     (i + 1..end).find_map(|j| {
         let el = dom.element(j)?;
-        let is_name = el.attr("rel") == Some("author")
-            || el.attr("href").is_some_and(|h| h.contains("/author"))
+        let is_name = attr(el, "rel") == Some("author")
+            || attr(el, "href").is_some_and(|h| h.contains("/author"))
             || class_id(el)
                 .split(|c: char| !c.is_ascii_alphanumeric())
                 .any(|t| t == "name" || t == "fn");

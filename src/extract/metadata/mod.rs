@@ -170,7 +170,7 @@ fn page_wide_update(dom: &Dom<'_>, plain: &[bool], hints: &Hints<'_>, dated: boo
         .filter(|&i| dom.tag(i) == Some(Tag::Body))
         .take(1)
         .collect();
-    render::render(dom, &body, plain)
+    render::render_up_to(dom, &body, plain, SHORT_BLOCK)
         .iter()
         .filter(|b| b.text.chars().count() <= SHORT_BLOCK)
         .find_map(|b| stamps::labelled(&b.text, StampKind::Updated, hints))
@@ -192,7 +192,7 @@ fn visible_stamps(
 ) -> Option<String> {
     let mut byline = None;
     let (mut updated, mut published, mut dateline) = (None, None, None);
-    for b in render::render(dom, &region.roots(dom), plain) {
+    for b in render::render_up_to(dom, &region.roots(dom), plain, SHORT_BLOCK) {
         let chars = b.text.chars().count();
         if chars > SHORT_BLOCK || !region.in_article(b.start) {
             continue;

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use super::super::boilerplate::class_id;
 use super::super::dates::Hints;
-use super::super::dom::{Dom, Kind, Tag};
+use super::super::dom::{Dom, Kind, Tag, attr};
 use super::super::stamps;
 use super::byline::{self, SMALL_SUBTREE};
 use super::candidates::{Dates, Rank};
@@ -97,7 +97,7 @@ pub(super) fn scan(
             foreign_until = n.end as usize;
         }
         let foreign = i < foreign_until;
-        if let Some(p) = el.attr("itemprop") {
+        if let Some(p) = attr(el, "itemprop") {
             itemprop(dom, i, p, region, foreign, hints, dates, &mut found);
         }
         if tag == Tag::H(1) && !plain.get(i).copied().unwrap_or(false) {
@@ -149,16 +149,16 @@ fn itemprop(
     found: &mut Found,
 ) {
     let Some(el) = dom.element(i) else { return };
-    let attr = || {
-        el.attr("content")
-            .or_else(|| el.attr("datetime"))
-            .or_else(|| el.attr("title"))
+    let value = || {
+        attr(el, "content")
+            .or_else(|| attr(el, "datetime"))
+            .or_else(|| attr(el, "title"))
             .map(str::to_owned)
     };
     for p in props.split_whitespace() {
         match p {
             "datePublished" | "dateCreated" if !foreign => {
-                let v = attr().unwrap_or_else(|| dom.text_of(i));
+                let v = value().unwrap_or_else(|| dom.text_of(i));
                 let rank = if region.in_article(i) {
                     Rank::Itemprop
                 } else {
@@ -167,7 +167,7 @@ fn itemprop(
                 dates.published(rank, Some(&v), hints);
             }
             "dateModified" | "dateUpdate" | "dateUpdated" if !foreign && region.in_article(i) => {
-                let v = attr().unwrap_or_else(|| dom.text_of(i));
+                let v = value().unwrap_or_else(|| dom.text_of(i));
                 dates.updated(Rank::Itemprop, Some(&v), hints);
             }
             "headline" | "author" | "name" => {
@@ -179,7 +179,7 @@ fn itemprop(
                 if found.itemprops.contains_key(key) || (key == "name" && !region.in_scope(i)) {
                     continue;
                 }
-                let v = attr().unwrap_or_else(|| {
+                let v = value().unwrap_or_else(|| {
                     if key == "author" {
                         byline::name_inside(dom, i).unwrap_or_else(|| dom.text_of(i))
                     } else {
@@ -201,7 +201,7 @@ fn microformat(dom: &Dom<'_>, i: usize, tag: Tag, ci: &str, hints: &Hints<'_>, d
     let tokens: Vec<&str> = ci.split_whitespace().collect();
     let has = |names: &[&str]| tokens.iter().any(|t| names.contains(t));
     let published = has(&["published", "dt-published", "entry-date", "post-date"])
-        || (tag == Tag::Time && el.attr("pubdate").is_some());
+        || (tag == Tag::Time && attr(el, "pubdate").is_some());
     let updated = has(&["updated", "dt-updated", "modified", "date-modified"]);
     if !(published || updated || tag == Tag::Time) {
         return;

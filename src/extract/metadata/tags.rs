@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use super::super::dom::{Dom, Kind, Tag};
+use super::super::dom::{Dom, Kind, Tag, attr};
 use super::super::normalize::{collapse, decode_entities};
 
 /// First-publication keys that name the article itself (OpenGraph, schema.org, Dublin Core, PRISM, Parse.ly...).
@@ -72,7 +72,7 @@ impl<'a> MetaTags<'a> {
             if tag != Tag::Meta {
                 continue;
             }
-            let Some(content) = el.attr("content") else {
+            let Some(content) = attr(el, "content") else {
                 continue;
             };
             let keys: &[&str] = if in_body {
@@ -82,7 +82,7 @@ impl<'a> MetaTags<'a> {
             };
             for key in keys {
                 // `property="og:title twitter:title"` names several keys at once.
-                for k in el.attr(key).unwrap_or("").split_whitespace() {
+                for k in attr(el, key).unwrap_or("").split_whitespace() {
                     m.entry(k.to_ascii_lowercase()).or_insert(content);
                 }
             }
