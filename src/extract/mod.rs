@@ -68,7 +68,10 @@ pub fn extract(html: &str, opts: &Options<'_>) -> Article {
             let blocks = render::filter(render::render(&dom, &roots, &plain));
             (roots, blocks)
         }
-        None => main_text(&dom, &raw, &exclude),
+        None => match main_text(&dom, &raw, &exclude) {
+            (_, b) if b.is_empty() => fallback(&dom, &plain),
+            found => found,
+        },
     };
     let scope = metadata::scope(&dom, &roots, &raw.chars);
     let meta = metadata::collect(&dom, &scope, &plain, &hints, opts.url);
@@ -135,4 +138,19 @@ fn main_text(dom: &Dom<'_>, raw: &Stats, exclude: &[bool]) -> (Vec<usize>, Vec<B
         }
     }
     best
+}
+
+/// When the chosen body rendered to nothing (a portfolio of image tiles, a page that is all
+/// link lists), the page's visible text outside its furniture elements, links included: an
+/// empty text would hide every edit, and a page with no article still has lines to track.
+fn fallback(dom: &Dom<'_>, plain: &[bool]) -> (Vec<usize>, Vec<Block>) {
+    let body: Vec<usize> = (0..dom.nodes.len())
+        .find(|&i| dom.tag(i) == Some(dom::Tag::Body))
+        .into_iter()
+        .collect();
+    let blocks = render::render(dom, &body, plain)
+        .into_iter()
+        .filter(|b| !boilerplate::is_junk_line(&b.text))
+        .collect();
+    (body, blocks)
 }
