@@ -338,8 +338,13 @@ fn drop_repeated_runs(blocks: Vec<Block>) -> Vec<Block> {
     while i < blocks.len() {
         let run = repeat[i..].iter().take_while(|&&r| r).count();
         let chars: u32 = blocks[i..i + run].iter().map(|b| b.chars).sum();
-        // Paragraphs of prose, not a schedule or a plan that repeats short lines day after day.
-        if run >= REPEAT_RUN && chars >= 300 && chars >= 70 * run as u32 {
+        // A passage of prose paragraphs, not a schedule that repeats short lines day after
+        // day nor one line said over and over.
+        let passage = run >= REPEAT_RUN
+            && chars >= 300
+            && chars >= 70 * run as u32
+            && distinct(&blocks[i..i + run]) >= REPEAT_RUN;
+        if passage {
             drop[i..i + run].fill(true);
         }
         i += run.max(1);
@@ -354,6 +359,11 @@ fn drop_repeated_runs(blocks: Vec<Block>) -> Vec<Block> {
 static PROMO: std::sync::LazyLock<Option<regex::Regex>> = std::sync::LazyLock::new(|| {
     regex::Regex::new(r"(?i)\b(follow (us|him|her|me|them)( on)?|join (us|our)|sign up (for|to)|subscribe (to|for|now)|like us on|newsletter)\b").ok()
 });
+
+fn distinct(blocks: &[Block]) -> usize {
+    let set: std::collections::HashSet<&str> = blocks.iter().map(|b| b.text.as_str()).collect();
+    set.len()
+}
 
 /// A heading, or a short line ending in a colon, that is the last of the text.
 fn announces_nothing(b: &Block) -> bool {
