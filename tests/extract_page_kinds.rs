@@ -144,3 +144,34 @@ fn collapsed_panels_opened_by_a_control_are_kept_other_hidden_text_is_not() {
         &["best waterside pubs"],
     );
 }
+
+#[test]
+fn text_shipped_once_per_screen_size_is_kept_once() {
+    let text = text_of("responsive_copies.html");
+    for k in [
+        "How big a barrel do you need",
+        "Two linked barrels of two hundred litres",
+        "Set the barrel on a firm stand",
+    ] {
+        assert_eq!(text.matches(k).count(), 1, "{k:?} in\n{text}");
+    }
+}
+
+#[test]
+fn a_page_of_link_tiles_still_has_text() {
+    // No article, only tiles and filters: their lines are the page's text, never nothing.
+    assert_page(
+        "link_tiles.html",
+        &["Corner Bakery", "Riverside Florist"],
+        &["Copyright 2025"],
+    );
+}
+
+#[test]
+fn headings_left_dangling_at_the_end_go_with_their_link_lists() {
+    assert_page(
+        "dangling_heading.html",
+        &["Take the wheel out", "press the patch on hard."],
+        &["Related posts", "More repair guides", "Choosing a lock"],
+    );
+}

@@ -33,7 +33,7 @@ use stats::Stats;
 
 /// Bumped whenever extraction output may change for the same input, so stored
 /// versions record which extractor produced them and raw bodies can be re-extracted.
-pub const EXTRACTOR_VERSION: u32 = 4;
+pub const EXTRACTOR_VERSION: u32 = 5;
 
 /// Inputs besides the HTML.
 #[derive(Debug, Clone, Copy, Default)]
@@ -69,7 +69,10 @@ pub fn extract(html: &str, opts: &Options<'_>) -> Article {
             let blocks = render::filter(render::render(&dom, &roots, &plain));
             (roots, blocks)
         }
-        None => main_text(&dom, &raw, &exclude, &hidden),
+        None => match main_text(&dom, &raw, &exclude, &hidden) {
+            (_, b) if b.is_empty() => fallback(&dom, &plain),
+            found => found,
+        },
     };
     let scope = metadata::scope(&dom, &roots, &raw.chars);
     let meta = metadata::collect(&dom, &scope, &plain, &hints, opts.url);
@@ -141,4 +144,19 @@ fn main_text(
         }
     }
     best
+}
+
+/// When the chosen body rendered to nothing (a portfolio of image tiles, a page that is all
+/// link lists), the page's visible text outside its furniture elements, links included: an
+/// empty text would hide every edit, and a page with no article still has lines to track.
+fn fallback(dom: &Dom<'_>, plain: &[bool]) -> (Vec<usize>, Vec<Block>) {
+    let body: Vec<usize> = (0..dom.nodes.len())
+        .find(|&i| dom.tag(i) == Some(dom::Tag::Body))
+        .into_iter()
+        .collect();
+    let blocks = render::render(dom, &body, plain)
+        .into_iter()
+        .filter(|b| !boilerplate::is_junk_line(&b.text))
+        .collect();
+    (body, blocks)
 }

@@ -340,20 +340,70 @@ pub(crate) fn filter(blocks: Vec<Block>) -> Vec<Block> {
             !is_junk_line(&b.text) && !super::stamps::is_stamp_line(&b.text)
         })
         .collect();
-    // Promotions tacked onto the end ("Follow us on Twitter", "Join our forums", "Sign up for…").
+    // Promotions tacked onto the end ("Follow us on Twitter", "Join our forums", "Sign up for…"),
+    // and headings or lead-ins left dangling at the end: "Related posts" or "More guides:" with
+    // nothing under them announced a link list that was dropped, not text of the article.
     while kept.len() > 1
-        && kept
-            .last()
-            .is_some_and(|b| b.kind != BlockKind::Pre && is_promo(&b.text))
+        && kept.last().is_some_and(|b| {
+            b.kind != BlockKind::Pre && (is_promo(&b.text) || announces_nothing(b))
+        })
     {
         kept.pop();
     }
-    kept
+    drop_repeated_runs(kept)
+}
+
+/// Shortest repeat of earlier paragraphs taken for a second layout of the same text.
+const REPEAT_RUN: usize = 3;
+
+/// Drops runs of paragraphs and headings that repeat earlier ones word for word: a page that
+/// ships its text once per screen size (one copy hidden by a media query) shows it once.
+/// A lone repeated line (a pull quote, a recurring "Pros" heading) is not a run; lists and
+/// code are left alone, as a roundup or a tutorial may well repeat them.
+fn drop_repeated_runs(blocks: Vec<Block>) -> Vec<Block> {
+    let mut seen = std::collections::HashSet::new();
+    let repeat: Vec<bool> = blocks
+        .iter()
+        .map(|b| {
+            !seen.insert(b.text.as_str()) && matches!(b.kind, BlockKind::Para | BlockKind::Heading)
+        })
+        .collect();
+    let mut drop = vec![false; blocks.len()];
+    let mut i = 0;
+    while i < blocks.len() {
+        let run = repeat[i..].iter().take_while(|&&r| r).count();
+        let chars: u32 = blocks[i..i + run].iter().map(|b| b.chars).sum();
+        // A passage of prose paragraphs, not a schedule that repeats short lines day after
+        // day nor one line said over and over.
+        let passage = run >= REPEAT_RUN
+            && chars >= 300
+            && chars >= 70 * run as u32
+            && distinct(&blocks[i..i + run]) >= REPEAT_RUN;
+        if passage {
+            drop[i..i + run].fill(true);
+        }
+        i += run.max(1);
+    }
+    blocks
+        .into_iter()
+        .zip(drop)
+        .filter_map(|(b, d)| (!d).then_some(b))
+        .collect()
 }
 
 static PROMO: std::sync::LazyLock<Option<regex::Regex>> = std::sync::LazyLock::new(|| {
     regex::Regex::new(r"(?i)\b(follow (us|him|her|me|them)( on)?|join (us|our)|sign up (for|to)|subscribe (to|for|now)|like us on|newsletter)\b").ok()
 });
+
+fn distinct(blocks: &[Block]) -> usize {
+    let set: std::collections::HashSet<&str> = blocks.iter().map(|b| b.text.as_str()).collect();
+    set.len()
+}
+
+/// A heading, or a short line ending in a colon, that is the last of the text.
+fn announces_nothing(b: &Block) -> bool {
+    b.kind == BlockKind::Heading || (b.text.chars().count() < 100 && b.text.ends_with(':'))
+}
 
 fn is_promo(text: &str) -> bool {
     text.chars().count() < 400 && PROMO.as_ref().is_some_and(|re| re.is_match(text))
