@@ -12,9 +12,11 @@ use crate::discover::MAX_URL_LEN;
 use crate::error::{Error, Result};
 use crate::extract::{self, EXTRACTOR_VERSION};
 use crate::fetch::{Conditional, FetchOptions, Fetcher, Page, PageResponse, Scope};
-use crate::model::{Article, ArticleRecord, ChangeKind, Check, CheckOutcome, Version};
+use crate::model::{
+    Article, ArticleRecord, ChangeKind, Check, CheckOutcome, HttpExchange, Version,
+};
 use crate::notify::{Candidate, matching};
-use crate::store::{CheckLog, NewVersion, Route, Store};
+use crate::store::{CheckLog, NewVersion, Reschedule, Route, Store};
 
 /// Wall time one page's extraction may take before its check fails. Pages take
 /// milliseconds; this only stops a hostile one from holding a check forever.
@@ -35,6 +37,9 @@ pub struct CheckOptions {
     /// Refuse to start a history for a page whose main text is under
     /// [`MIN_ARTICLE_WORDS`] (a front page snapshotted by mistake): [`Error::NotAnArticle`].
     pub require_article: bool,
+    /// A check answered 304 reports no version: the latest is not read (and decompressed)
+    /// just to be reported. For callers that need only the outcome (the daemon).
+    pub outcome_only: bool,
 }
 
 /// Main text shorter than this, in words, is not an article (see
@@ -55,6 +60,9 @@ pub struct CheckReport {
     pub status: u16,
     /// Fetch wall time.
     pub elapsed: Duration,
+    /// The URL's next schedule (given to [`Pipeline::check_then`]) was written with the
+    /// check's log entry, unless the URL had left the schedule meanwhile.
+    pub rescheduled: bool,
 }
 
 impl CheckReport {
@@ -91,11 +99,30 @@ impl Pipeline {
         self
     }
 
-    /// Logs a check that made no version.
-    async fn log_check(&self, key: &str, check: Check) -> Result<()> {
+    /// Logs a check that made no version, with the exchange of a 304 (`capture`). Batched
+    /// when the pipeline has a check log, `then` (the URL's next schedule) written in the
+    /// same transaction; true when it was.
+    async fn log_check(
+        &self,
+        key: &str,
+        check: Check,
+        capture: Option<Box<HttpExchange>>,
+        then: Option<Reschedule>,
+    ) -> Result<bool> {
         match &self.check_log {
-            Some(log) => log.record(key, check).await,
-            None => self.store.record_check(key, &check),
+            Some(log) => {
+                let folded = then.is_some();
+                log.record_with(key, check, capture, then).await?;
+                Ok(folded)
+            }
+            None => {
+                // The exchange first: the check then makes both visible together.
+                if let Some(exchange) = &capture {
+                    self.store.record_not_modified(key, check.at, exchange)?;
+                }
+                self.store.record_check(key, &check)?;
+                Ok(false)
+            }
         }
     }
 
@@ -111,23 +138,52 @@ impl Pipeline {
 
     /// What the store holds for `url` before a check: its key, record and latest version.
     fn known(&self, url: &Url) -> Result<(Option<String>, Option<ArticleRecord>, Option<Version>)> {
+        let (key, record) = self.known_record(url)?;
+        let latest = self.latest_of(record.as_ref())?;
+        Ok((key, record, latest))
+    }
+
+    /// The key and record the store holds for `url`, without its latest version.
+    fn known_record(&self, url: &Url) -> Result<(Option<String>, Option<ArticleRecord>)> {
         let Some(key) = self.store.resolve(url.as_str())? else {
-            return Ok((None, None, None));
+            return Ok((None, None));
         };
-        let record = self.store.article(&key)?;
-        let latest = self.store.latest(&key)?;
-        Ok((Some(key), record, latest))
+        let record = self.store.article_exact(&key)?;
+        Ok((Some(key), record))
+    }
+
+    /// The latest version of the article `record` describes, if it has one.
+    fn latest_of(&self, record: Option<&ArticleRecord>) -> Result<Option<Version>> {
+        match record {
+            Some(r) if r.versions > 0 => self.store.version_exact(&r.url, r.versions),
+            _ => Ok(None),
+        }
     }
 
     /// Checks `url` once. A new state is committed and flushed before this returns.
     ///
     /// A failed fetch of a tracked article is logged in its check log and returned as the error.
-    #[tracing::instrument(level = "debug", skip(self), fields(url = %url))]
     pub async fn check(&self, url: &Url, opts: CheckOptions) -> Result<CheckReport> {
-        let (key, record, latest) = self.known(url)?;
+        self.check_then(url, opts, None).await
+    }
+
+    /// [`Pipeline::check`] of a scheduled URL: `then` is its next schedule should the page
+    /// prove unchanged (answered 304, or read the same) and still answer at `then.url`. With
+    /// a batched check log it is written in the check's own transaction, and the report's
+    /// `rescheduled` says so; otherwise the caller reschedules.
+    #[tracing::instrument(level = "debug", skip(self, then), fields(url = %url))]
+    pub async fn check_then(
+        &self,
+        url: &Url,
+        opts: CheckOptions,
+        then: Option<Reschedule>,
+    ) -> Result<CheckReport> {
+        // The latest version is read only once it is needed (a page to compare, a 304 to
+        // report): decompressing it for every conditional GET was most of a 304's store reads.
+        let (key, record) = self.known_record(url)?;
         // Validators are only worth sending when we hold the version they describe.
-        let cond = match (&record, &latest) {
-            (Some(r), Some(_)) => Conditional {
+        let cond = match &record {
+            Some(r) if r.versions > 0 => Conditional {
                 etag: r.etag.clone(),
                 last_modified: r.last_modified.clone(),
             },
@@ -166,20 +222,31 @@ impl Pipeline {
             } => {
                 let key = key.unwrap_or_else(|| url.to_string());
                 let check = Check::now(CheckOutcome::NotModified, Some(status), elapsed);
-                // The exchange first: the check log's flush then makes both durable.
-                self.store.record_not_modified(&key, check.at, &exchange)?;
-                self.log_check(&key, check).await?;
+                let latest = if opts.outcome_only {
+                    None
+                } else {
+                    self.latest_of(record.as_ref())?
+                };
+                let then = then.filter(|t| answers_at(latest.as_ref(), &t.url));
+                let rescheduled = self.log_check(&key, check, Some(exchange), then).await?;
                 return Ok(CheckReport {
                     url: key,
                     change: ChangeKind::Unchanged,
                     version: latest,
                     status,
                     elapsed,
+                    rescheduled,
                 });
             }
             PageResponse::Page(page) => page,
         };
-        let seen = Seen { key, latest, scope };
+        let latest = self.latest_of(record.as_ref())?;
+        let seen = Seen {
+            key,
+            latest,
+            scope,
+            then,
+        };
         self.store_page(url, seen, page, opts, None).await
     }
 
@@ -195,7 +262,12 @@ impl Pipeline {
         let (key, record, latest) = self.known(url)?;
         let site = record.as_ref().and_then(|r| r.site.as_deref());
         let scope = Scope::for_article(&self.config, site, url);
-        let seen = Seen { key, latest, scope };
+        let seen = Seen {
+            key,
+            latest,
+            scope,
+            then: None,
+        };
         self.store_page(url, seen, page, CheckOptions::default(), Some(at))
             .await
     }
@@ -210,7 +282,12 @@ impl Pipeline {
         opts: CheckOptions,
         at: Option<DateTime<Utc>>,
     ) -> Result<CheckReport> {
-        let Seen { key, latest, scope } = seen;
+        let Seen {
+            key,
+            latest,
+            scope,
+            mut then,
+        } = seen;
         let site = self.config.site_for(&page.response.final_url);
         let article = self
             .extract(key.as_deref(), &mut page, site.map(|s| s.selectors.clone()))
@@ -243,7 +320,8 @@ impl Pipeline {
             let change = classify(latest.as_ref().map(|v| &v.article), &article);
             let check = checked(&page, change, at);
             if change == ChangeKind::Unchanged {
-                self.log_check(&key, check).await?;
+                let then = then.take().filter(|t| answers_at(latest.as_ref(), &t.url));
+                let rescheduled = self.log_check(&key, check, None, then).await?;
                 self.add_aliases(&key, url, final_url)?;
                 return Ok(CheckReport {
                     url: key,
@@ -251,6 +329,7 @@ impl Pipeline {
                     version: latest,
                     status: page.response.status,
                     elapsed: page.response.elapsed,
+                    rescheduled,
                 });
             }
             let site_name = site.map(|s| s.name.clone());
@@ -288,6 +367,7 @@ impl Pipeline {
                 version: Some(stored),
                 status: page.response.status,
                 elapsed: page.response.elapsed,
+                rescheduled: false,
             });
         }
     }
@@ -487,6 +567,15 @@ struct Seen {
     key: Option<String>,
     latest: Option<Version>,
     scope: Scope,
+    /// The next schedule of the URL should the page prove unchanged.
+    then: Option<Reschedule>,
+}
+
+/// Whether an unchanged article still answers at `url`, where its re-check is scheduled:
+/// the daemon moves the schedule to where the latest version was fetched, so the schedule
+/// can be written with the check only when that is `url` (or no version was read).
+fn answers_at(latest: Option<&Version>, url: &str) -> bool {
+    latest.is_none_or(|v| v.fetched_url == url)
 }
 
 /// Extracts `html` on the blocking pool, so parsing never holds an async worker (other

@@ -143,3 +143,61 @@ fn a_check_finishing_after_its_url_left_the_schedule_does_not_put_it_back() {
     assert_eq!(store.schedule(url).unwrap(), None);
     assert_eq!(store.next_due_time().unwrap(), None);
 }
+
+#[test]
+fn a_batched_check_carries_its_reschedule_unless_the_url_left_the_schedule() {
+    use emend::model::{Check, CheckOutcome};
+    use emend::store::{LoggedCheck, Reschedule};
+    use std::time::Duration;
+
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let (kept, stopped, ended) = (
+        "https://a.test/kept",
+        "https://a.test/stopped",
+        "https://a.test/ended",
+    );
+    for url in [kept, stopped, ended] {
+        store.ensure_article(url, Some("a"), t(0)).unwrap();
+        store.set_schedule(url, &due_at(0)).unwrap();
+    }
+    store.clear_schedule(stopped).unwrap();
+    let check = Check {
+        at: t(10),
+        ..Check::now(CheckOutcome::NotModified, Some(304), Duration::ZERO)
+    };
+    let then = |url: &str, until: i64| Reschedule {
+        url: url.to_owned(),
+        state: ScheduleState {
+            unchanged_streak: 1,
+            track_until: Some(t(until)),
+            ..due_at(0)
+        },
+        after: Duration::from_secs(900),
+    };
+    let plans = [then(kept, 99_999), then(stopped, 99_999), then(ended, 5)];
+    let entries: Vec<LoggedCheck<'_>> = plans
+        .iter()
+        .map(|p| LoggedCheck {
+            url: &p.url,
+            check: &check,
+            capture: None,
+            then: Some(p),
+        })
+        .collect();
+    let results = store.record_checks(&entries).unwrap();
+    assert!(results.iter().all(Result::is_ok), "{results:?}");
+
+    // Due one interval after the check, streak counted.
+    let state = store.schedule(kept).unwrap().unwrap();
+    assert_eq!((state.next_due, state.unchanged_streak), (Some(t(910)), 1));
+    // Taken off during its check: stays off. Tracking over: off the due index.
+    assert_eq!(store.schedule(stopped).unwrap(), None);
+    assert_eq!(store.schedule(ended).unwrap().unwrap().next_due, None);
+    assert_eq!(
+        store.due(t(99_999), 10).unwrap(),
+        [(t(910), kept.to_owned())]
+    );
+    assert_eq!(store.checks(stopped, 10).unwrap().len(), 1);
+    assert_eq!(store.stats().unwrap().scheduled, 1);
+}

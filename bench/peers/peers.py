@@ -162,15 +162,24 @@ def metric(port, name):
     return None
 
 
-def emend_pass(emend, work, listen, want):
-    """Runs the daemon until it logged `want` more checks; (cpu s, wall s, checks, versions)."""
+def emend_pass(emend, work, listen, want, name):
+    """Runs the daemon until it logged `want` more checks; (cpu s, wall s, checks, versions).
+    With EMEND_PEERS_PERF set (a directory), the daemon runs under `perf record -g` and each
+    pass leaves its profile there (perf's own CPU is not counted: only the daemon's)."""
     before = {}
+    perf = None
     log = open(os.path.join(work, "daemon.log"), "ab")
     started = time.monotonic()
     d = subprocess.Popen(
         [emend, "--config", "sites.toml", "--db", "db", "daemon", "--listen", "127.0.0.1:%d" % listen],
         cwd=work, stdout=log, stderr=log,
     )
+    if os.environ.get("EMEND_PEERS_PERF"):
+        out = os.path.join(os.environ["EMEND_PEERS_PERF"], name.split()[0] + ".data")
+        perf = subprocess.Popen(
+            ["perf", "record", "-g", "-q", "-o", out, "-p", str(d.pid)],
+            stdout=log, stderr=log,
+        )
     try:
         while not before:
             if d.poll() is not None:
@@ -191,6 +200,9 @@ def emend_pass(emend, work, listen, want):
         wall = time.monotonic() - started
         versions = metric(listen, "emend_versions_total") - before["versions"]
     finally:
+        if perf:
+            perf.send_signal(signal.SIGINT)
+            perf.wait()
         d.send_signal(signal.SIGTERM)
         d.wait()
     return cpu, wall, c - before["checks"], versions
@@ -264,7 +276,7 @@ def main():
         for name in ("new", "unchanged (304)", "edited 10%"):
             if name.startswith("edited"):
                 site.edited = set(range(0, n, EDIT_SHARE))
-            e_cpu, e_wall, e_checks, e_versions = emend_pass(emend, emend_dir, listen, n)
+            e_cpu, e_wall, e_checks, e_versions = emend_pass(emend, emend_dir, listen, n, name)
             e_done = time.monotonic()
             u_cpu, u_wall, u_changed = urlwatch_pass(urlwatch, uw_dir)
             rows.append((name, e_cpu, e_wall, e_checks, e_versions, u_cpu, u_wall, u_changed))

@@ -15,7 +15,7 @@ use crate::model::ChangeKind;
 use crate::pipeline::CheckOptions;
 use crate::politeness::{ROBOTS_RETRY, RobotsVerdict, host_key};
 use crate::schedule;
-use crate::store::ScheduleState;
+use crate::store::{Reschedule, ScheduleState};
 
 /// Checks `url` once and reschedules it. Never fails: errors are logged and scheduled around.
 pub(super) async fn check(shared: &Shared, url: &str, state: ScheduleState) {
@@ -34,16 +34,25 @@ pub(super) async fn check(shared: &Shared, url: &str, state: ScheduleState) {
             .politeness()
             .apply_site_rate(&host, s.rate);
     }
-    let result = shared
-        .pipeline
-        .check(&parsed, CheckOptions::default())
-        .await;
-    let ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-    let now = Utc::now();
     let (base, max) = site.map_or((DEFAULT_INTERVAL, DEFAULT_MAX_INTERVAL), |s: &Site| {
         (s.interval, s.max_interval)
     });
     let current = Duration::from_secs(state.interval_secs).max(Duration::from_secs(1));
+    // Should the page prove unchanged, its next schedule is written with its check-log
+    // entry (one transaction per re-check, not two).
+    let (unchanged, after) = succeeded(&state, false, current, base, max);
+    let then = Reschedule {
+        url: url.to_owned(),
+        state: unchanged,
+        after,
+    };
+    let opts = CheckOptions {
+        outcome_only: true,
+        ..CheckOptions::default()
+    };
+    let result = shared.pipeline.check_then(&parsed, opts, Some(then)).await;
+    let ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    let now = Utc::now();
     let mut next = state.clone();
     let mut fetch_url = url.to_owned();
     let delay = match &result {
@@ -60,18 +69,18 @@ pub(super) async fn check(shared: &Shared, url: &str, state: ScheduleState) {
                 host = %host, url = %url, status = report.status, outcome,
                 version = report.version.as_ref().map(|v| v.number), ms, "check"
             );
+            if report.rescheduled {
+                if state.track_until.is_some_and(|until| now >= until) {
+                    tracing::info!(url = %url, "tracking period over; no more re-checks");
+                }
+                return;
+            }
             if let Some(v) = &report.version {
                 // Re-check where the article answers now (after redirects), not an alias.
                 fetch_url = v.fetched_url.clone();
             }
-            next.failures = 0;
-            next.unchanged_streak = if changed {
-                0
-            } else {
-                state.unchanged_streak.saturating_add(1)
-            };
-            let interval = schedule::next_interval(current, changed, base, max);
-            next.interval_secs = interval.as_secs();
+            let (after_check, interval) = succeeded(&state, changed, current, base, max);
+            next = after_check;
             interval
         }
         // Not a failure of the URL: its host is busy for a while (another check got a 429,
@@ -130,6 +139,29 @@ pub(super) async fn check(shared: &Shared, url: &str, state: ScheduleState) {
         Err(e) if e.is_store_failure() => shared.fail(&e),
         Err(e) => tracing::error!(url = %url, error = %e, "could not save the schedule"),
     }
+}
+
+/// The schedule after a successful check that found the page `changed` or not, and the
+/// gap before the next check (`next_due` is left to the caller).
+fn succeeded(
+    state: &ScheduleState,
+    changed: bool,
+    current: Duration,
+    base: Duration,
+    max: Duration,
+) -> (ScheduleState, Duration) {
+    let interval = schedule::next_interval(current, changed, base, max);
+    let next = ScheduleState {
+        failures: 0,
+        unchanged_streak: if changed {
+            0
+        } else {
+            state.unchanged_streak.saturating_add(1)
+        },
+        interval_secs: interval.as_secs(),
+        ..state.clone()
+    };
+    (next, interval)
 }
 
 fn clear(shared: &Shared, url: &str) {

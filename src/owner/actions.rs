@@ -58,6 +58,7 @@ pub async fn snapshot(
                 anywhere: true,
                 // A page without an article body is stored only when asked for.
                 require_article: !force,
+                outcome_only: false,
             },
         )
         .await?;

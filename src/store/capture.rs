@@ -56,6 +56,20 @@ pub(crate) fn put_version_in(
     Ok(())
 }
 
+/// Stores the exchange of a check of `url` (canonical) answered 304 at `at` inside the
+/// check's transaction.
+pub(crate) fn put_check_in(
+    captures: &TransactionalTree,
+    url: &str,
+    at: DateTime<Utc>,
+    exchange: &HttpExchange,
+) -> TxResult<()> {
+    let key = check_key(url, at);
+    let bytes = abort(codec::encode(&show(&key), exchange))?;
+    captures.insert(key, bytes)?;
+    Ok(())
+}
+
 fn show(key: &[u8]) -> String {
     keys::show(keys::tree::CAPTURES, key)
 }

@@ -6,17 +6,19 @@
 
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
+
 use sled::Transactional;
 use sled::transaction::ConflictableTransactionError;
 use tokio::sync::{mpsc, oneshot};
 
-use super::Store;
 use super::articles::{record_in, resolve_in};
-use super::keys;
+use super::schedule::{ScheduleState, set_in};
 use super::tx::bump;
 use super::versions::log_check_in;
+use super::{Store, capture, keys};
 use crate::error::{Error, Result};
-use crate::model::Check;
+use crate::model::{Check, HttpExchange};
 
 /// How long a batch gathers checks before it is written and flushed.
 pub const BATCH_WINDOW: Duration = Duration::from_millis(50);
@@ -26,7 +28,37 @@ const BATCH_MAX: usize = 2048;
 struct Pending {
     url: String,
     check: Check,
+    /// The exchange of a check answered 304, kept with it.
+    capture: Option<Box<HttpExchange>>,
+    /// The schedule the check leaves its URL with.
+    then: Option<Reschedule>,
     done: oneshot::Sender<Result<()>>,
+}
+
+/// The schedule a re-check leaves its URL with, written in the check's own transaction:
+/// one write per re-check instead of two.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reschedule {
+    /// The URL as the schedule holds it.
+    pub url: String,
+    /// Its state after the check; `next_due` is set from the check's time.
+    pub state: ScheduleState,
+    /// How long after the check it is due again.
+    pub after: Duration,
+}
+
+impl Reschedule {
+    /// The state to store for a check at `at`: due `after` it, or never again once the
+    /// tracking period is over.
+    pub fn state_at(&self, at: DateTime<Utc>) -> ScheduleState {
+        let mut state = self.state.clone();
+        state.next_due = if state.track_until.is_some_and(|until| at >= until) {
+            None
+        } else {
+            Some(at + chrono::Duration::from_std(self.after).unwrap_or(chrono::Duration::MAX))
+        };
+        state
+    }
 }
 
 /// Hands checks to the batch writer; cheap to clone. The writer ends, after writing what it
@@ -52,10 +84,25 @@ impl CheckLog {
     /// Logs `check` of `url` (resolving aliases, as [`Store::record_check`] does) and
     /// returns once it is flushed to disk.
     pub async fn record(&self, url: &str, check: Check) -> Result<()> {
+        self.record_with(url, check, None, None).await
+    }
+
+    /// [`CheckLog::record`], keeping `capture` (the exchange of a check answered 304) and
+    /// writing `then` (the URL's next schedule, unless it left the schedule meanwhile) in
+    /// the same transaction.
+    pub async fn record_with(
+        &self,
+        url: &str,
+        check: Check,
+        capture: Option<Box<HttpExchange>>,
+        then: Option<Reschedule>,
+    ) -> Result<()> {
         let (done, answer) = oneshot::channel();
         let pending = Pending {
             url: url.to_owned(),
             check,
+            capture,
+            then,
             done,
         };
         let stopped = || {
@@ -90,8 +137,15 @@ async fn write_batches(store: Store, mut rx: mpsc::UnboundedReceiver<Pending>) {
         let items = std::mem::take(&mut batch);
         let writer = store.clone();
         let written = tokio::task::spawn_blocking(move || {
-            let entries: Vec<(&str, &Check)> =
-                items.iter().map(|p| (p.url.as_str(), &p.check)).collect();
+            let entries: Vec<LoggedCheck<'_>> = items
+                .iter()
+                .map(|p| LoggedCheck {
+                    url: &p.url,
+                    check: &p.check,
+                    capture: p.capture.as_deref(),
+                    then: p.then.as_ref(),
+                })
+                .collect();
             let results = writer.record_checks(&entries);
             (items, results)
         })
@@ -115,29 +169,60 @@ async fn write_batches(store: Store, mut rx: mpsc::UnboundedReceiver<Pending>) {
     }
 }
 
+/// One check of a batch: the URL it was logged under, the check, and its 304 exchange.
+#[derive(Debug, Clone, Copy)]
+pub struct LoggedCheck<'a> {
+    /// The URL checked (aliases are resolved).
+    pub url: &'a str,
+    /// What the check found.
+    pub check: &'a Check,
+    /// The exchange of a check answered 304, kept for the archive.
+    pub capture: Option<&'a HttpExchange>,
+    /// The URL's next schedule, written only if the check is logged and the URL is still
+    /// scheduled (a URL taken off the schedule during its check stays off).
+    pub then: Option<&'a Reschedule>,
+}
+
 impl Store {
     /// Logs many checks that made no version in one transaction and flushes once; one
     /// result per check ([`Error::NotTracked`] for a URL no longer tracked). The outer
     /// error is the store's own failure, which every check shares.
-    pub fn record_checks(&self, checks: &[(&str, &Check)]) -> Result<Vec<Result<()>>> {
+    pub fn record_checks(&self, checks: &[LoggedCheck<'_>]) -> Result<Vec<Result<()>>> {
         let mut seqs = Vec::with_capacity(checks.len());
         for _ in checks {
             seqs.push(self.db.generate_id().map_err(|e| self.sled_err(e))?);
         }
-        let results = (&self.articles, &self.aliases, &self.checks, &self.meta)
-            .transaction(|(articles, aliases, checks_t, meta)| {
+        let trees = (
+            &self.articles,
+            &self.aliases,
+            &self.checks,
+            &self.meta,
+            &self.captures,
+            &self.schedule,
+            &self.due,
+        );
+        let results = trees
+            .transaction(|(articles, aliases, checks_t, meta, caps, schedule, due)| {
                 let mut out = Vec::with_capacity(checks.len());
                 let mut logged = 0;
-                for (&(url, check), &seq) in checks.iter().zip(&seqs) {
-                    let Some(canonical) = resolve_in(articles, aliases, url)? else {
-                        out.push(Err(not_tracked(url)));
+                for (c, &seq) in checks.iter().zip(&seqs) {
+                    let Some(canonical) = resolve_in(articles, aliases, c.url)? else {
+                        out.push(Err(not_tracked(c.url)));
                         continue;
                     };
                     let Some(mut rec) = record_in(articles, &canonical)? else {
-                        out.push(Err(not_tracked(url)));
+                        out.push(Err(not_tracked(c.url)));
                         continue;
                     };
-                    log_check_in(articles, checks_t, &mut rec, seq, check)?;
+                    if let Some(exchange) = c.capture {
+                        capture::put_check_in(caps, &canonical, c.check.at, exchange)?;
+                    }
+                    log_check_in(articles, checks_t, &mut rec, seq, c.check)?;
+                    if let Some(then) = c.then
+                        && schedule.get(then.url.as_bytes())?.is_some()
+                    {
+                        set_in(schedule, due, meta, &then.url, &then.state_at(c.check.at))?;
+                    }
                     logged += 1;
                     out.push(Ok(()));
                 }

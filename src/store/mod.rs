@@ -19,6 +19,7 @@ mod capture;
 mod checklog;
 mod codec;
 mod delta;
+mod flush;
 mod forget;
 mod keys;
 mod open;
@@ -40,7 +41,7 @@ use std::sync::Arc;
 use crate::error::{Error, Result};
 
 pub use articles::NewArticle;
-pub use checklog::CheckLog;
+pub use checklog::{CheckLog, LoggedCheck, Reschedule};
 pub use forget::Forgotten;
 pub use outbox::{Delivery, change_id};
 pub use recent::{ChangeCursor, ChangeFilter};
@@ -77,6 +78,8 @@ pub struct Store {
     outbox: sled::Tree,
     stats: sled::Tree,
     captures: sled::Tree,
+    /// Groups concurrent flushes (see `flush.rs`).
+    flusher: Arc<flush::Flusher>,
 }
 
 impl std::fmt::Debug for Store {
@@ -127,35 +130,6 @@ impl Store {
     /// Makes every write so far durable, within [`FLUSH_TIMEOUT`].
     pub fn flush(&self) -> Result<()> {
         self.flush_within(FLUSH_TIMEOUT)
-    }
-
-    /// Makes every write so far durable, or fails after `timeout`.
-    ///
-    /// On a full or failing disk sled's flush can wait for ever; the flush runs on its own
-    /// thread so the caller gets an error it can stop on instead of hanging with it (the
-    /// thread is left to sled).
-    pub fn flush_within(&self, timeout: std::time::Duration) -> Result<()> {
-        let db = self.db.clone();
-        let (tx, rx) = std::sync::mpsc::sync_channel(1);
-        std::thread::Builder::new()
-            .name("emend-flush".into())
-            .spawn(move || {
-                let flushed = db.flush();
-                // Release this handle before answering: a caller that drops the store
-                // next expects the database unlocked.
-                drop(db);
-                let _ = tx.send(flushed);
-            })
-            .map_err(|e| Error::io(self.path(), e))?;
-        match rx.recv_timeout(timeout) {
-            Ok(flushed) => flushed.map(drop).map_err(|e| self.sled_err(e)),
-            Err(_) => Err(Error::Store {
-                path: self.path().to_owned(),
-                message: format!(
-                    "writing to disk did not finish within {timeout:?} (is the disk full or failing?)"
-                ),
-            }),
-        }
     }
 
     /// Record, version, body and check counts.

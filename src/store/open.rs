@@ -108,6 +108,7 @@ fn open_dir(path: &Path) -> Result<Store> {
         outbox: t(tree::OUTBOX)?,
         stats: t(tree::STATS)?,
         captures: t(tree::CAPTURES)?,
+        flusher: Default::default(),
         db,
     };
     super::upgrade::check_schema(&store)?;
