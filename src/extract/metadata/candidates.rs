@@ -130,7 +130,7 @@ impl Dates {
                 .collect();
             best(&seen)
         };
-        let shown = visible(&self.published).or_else(|| visible(&self.updated))?;
+        let shown = visible(&self.published)?;
         let day = |c: &Candidate| self.local(c.stamp).date;
         if day(&shown) == day(&chosen) {
             return None;
