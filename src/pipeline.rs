@@ -457,10 +457,17 @@ impl Pipeline {
             .store
             .resolve(declared)?
             .unwrap_or_else(|| declared.to_owned());
-        let latest = match self.store.latest(&target)? {
-            None if declared != own && self.store.article(&target)?.is_some() => {
-                return self.own_key(own);
-            }
+        // The record before its version: a record read first tells truly whether the
+        // article has versions, where reading the version first could miss one committed
+        // in between and then find its record, taking a fresh article for a version-less
+        // one (and storing a duplicate under the page's own URL).
+        let record = self.store.article(&target)?;
+        let latest = match &record {
+            Some(r) if r.versions > 0 => self.store.latest(&target)?,
+            _ => None,
+        };
+        let latest = match latest {
+            None if declared != own && record.is_some() => return self.own_key(own),
             None => return Ok((target, None)),
             Some(v) => v,
         };
