@@ -14,7 +14,7 @@ const STEPS: &[(i32, &str, &str)] =
 /// The schema version this release writes.
 pub const SCHEMA_VERSION: i32 = STEPS[STEPS.len() - 1].0;
 
-/// What [`run`] found and did.
+/// What the migration run found and did (`Postgres::connect` runs it).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
     /// The database was at `from` and is now at [`SCHEMA_VERSION`].
