@@ -5,8 +5,9 @@
 //! Run with `cargo bench --bench pg_frontier` (needs Debian's `postgresql` server binaries;
 //! says SKIPPED without them). Knobs: `EMEND_BENCH_HOSTS` (default 30),
 //! `EMEND_BENCH_PER_HOST` (URLs per host, default 200), `EMEND_BENCH_BATCH` (URLs per claim,
-//! default 32). Reports URLs handed out per second, client and server CPU per URL, and each
-//! figure's ratio to one daemon in the same run.
+//! default 32). Each daemon count runs twice: finishing each URL on its own, then each claim's
+//! URLs in one statement. Reports URLs handed out per second, client and server CPU per URL,
+//! and each figure's ratio to one daemon finishing per URL, in the same run.
 
 #[path = "../tests/common/postgres.rs"]
 mod postgres;
@@ -75,6 +76,7 @@ async fn drain(
     daemons: usize,
     urls: usize,
     batch: i64,
+    per_url: bool,
 ) -> Result<Run, BoxError> {
     let mut frontiers = Vec::new();
     for d in 0..daemons {
@@ -101,8 +103,13 @@ async fn drain(
                         continue;
                     }
                     let later = Utc::now() + chrono::Duration::days(1);
-                    for c in &claims {
-                        f.finish(&c.url, later).await?;
+                    if per_url {
+                        for c in &claims {
+                            f.finish(&c.url, later).await?;
+                        }
+                    } else {
+                        let done: Vec<_> = claims.iter().map(|c| (c.url.clone(), later)).collect();
+                        f.finish_many(&done).await?;
                     }
                     done.fetch_add(claims.len(), std::sync::atomic::Ordering::Relaxed);
                 }
@@ -151,30 +158,32 @@ async fn main() -> Result<(), BoxError> {
     let postmaster = cluster.postmaster_pid().ok_or("no postmaster.pid")?;
     println!("pg_frontier: {hosts} hosts x {per_host} URLs, claims of {batch}");
     let mut base: Option<(f64, f64)> = None;
-    for daemons in 1..=3 {
-        let db = format!("bench{daemons}");
-        let (client, conn) =
-            tokio_postgres::connect(&cluster.conninfo, tokio_postgres::NoTls).await?;
-        tokio::spawn(conn);
-        client
-            .batch_execute(&format!("CREATE DATABASE {db}"))
-            .await?;
-        let conninfo = cluster
-            .conninfo
-            .replace("dbname=postgres", &format!("dbname={db}"));
-        seed(&conninfo, hosts, per_host).await?;
-        let run = drain(&conninfo, &postmaster, daemons, urls, batch).await?;
-        let rate = urls as f64 / run.secs;
-        let cpu_us = (run.client_cpu + run.server_cpu) * 1e6 / urls as f64;
-        let (rate0, cpu0) = *base.get_or_insert((rate, cpu_us));
-        println!(
-            "{daemons} daemon(s): {rate:.0} URLs/s ({:.2}x one), CPU {cpu_us:.0} us/URL \
+    for (mode, per_url) in [("finish per URL", true), ("finish per claim", false)] {
+        for daemons in 1..=3 {
+            let db = format!("bench{daemons}{}", if per_url { "u" } else { "c" });
+            let (client, conn) =
+                tokio_postgres::connect(&cluster.conninfo, tokio_postgres::NoTls).await?;
+            tokio::spawn(conn);
+            client
+                .batch_execute(&format!("CREATE DATABASE {db}"))
+                .await?;
+            let conninfo = cluster
+                .conninfo
+                .replace("dbname=postgres", &format!("dbname={db}"));
+            seed(&conninfo, hosts, per_host).await?;
+            let run = drain(&conninfo, &postmaster, daemons, urls, batch, per_url).await?;
+            let rate = urls as f64 / run.secs;
+            let cpu_us = (run.client_cpu + run.server_cpu) * 1e6 / urls as f64;
+            let (rate0, cpu0) = *base.get_or_insert((rate, cpu_us));
+            println!(
+                "{mode}, {daemons} daemon(s): {rate:.0} URLs/s ({:.2}x one), CPU {cpu_us:.0} us/URL \
              (client {:.0}, server {:.0}; {:.2}x one)",
-            rate / rate0,
-            run.client_cpu * 1e6 / urls as f64,
-            run.server_cpu * 1e6 / urls as f64,
-            cpu_us / cpu0
-        );
+                rate / rate0,
+                run.client_cpu * 1e6 / urls as f64,
+                run.server_cpu * 1e6 / urls as f64,
+                cpu_us / cpu0
+            );
+        }
     }
     Ok(())
 }

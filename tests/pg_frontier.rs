@@ -156,6 +156,40 @@ async fn a_dead_daemons_hosts_are_taken_over_at_lease_expiry_and_its_claims_fenc
     );
     let late = dead.finish(&orphaned[0].url, Utc::now()).await.unwrap();
     assert!(!late, "a claim that outlived its lease is refused");
+    let late = dead
+        .finish_many(&[(orphaned[1].url.clone(), Utc::now())])
+        .await
+        .unwrap();
+    assert!(late.is_empty(), "in a batch too: {late:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_claims_urls_finish_in_one_statement_and_leave_the_due_list() {
+    let Some(cluster) = Cluster::start("finish_many") else {
+        return;
+    };
+    let lease = Duration::from_secs(10);
+    let a = frontier(&cluster, "a", lease).await;
+    let urls = seed(&a, 1, 3).await;
+    a.balance().await.unwrap();
+    let claims = a.claim_due(10).await.unwrap();
+    assert_eq!(claims.len(), 3);
+    let later = Utc::now() + chrono::Duration::hours(1);
+    let done: Vec<_> = claims.iter().map(|c| (c.url.clone(), later)).collect();
+    let mut finished = a.finish_many(&done).await.unwrap();
+    finished.sort();
+    let mut expected = urls.clone();
+    expected.sort();
+    assert_eq!(finished, expected);
+    assert!(
+        a.claim_due(10).await.unwrap().is_empty(),
+        "due again only in an hour"
+    );
+    let b = frontier(&cluster, "b", lease).await;
+    assert!(
+        b.finish_many(&done).await.unwrap().is_empty(),
+        "not b's claims"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
