@@ -92,72 +92,23 @@ impl Frontier {
     /// joins gets hosts without anyone dying). Returns the hosts held afterwards.
     pub async fn balance(&self) -> Result<Vec<HostLease>> {
         let mut client = self.pg.client().await?;
-        let secs = self.lease_secs();
-        let me = self.worker.as_str();
+        let (me, secs) = (self.worker.as_str(), self.lease_secs());
         let run = async {
             let tx = client.transaction().await?;
-            tx.execute(
-                "INSERT INTO workers (id, heartbeat) VALUES ($1, now())
-                 ON CONFLICT (id) DO UPDATE SET heartbeat = now()",
-                &[&me],
-            )
-            .await?;
-            let share: i64 = tx
-                .query_one(
-                    "SELECT ceil((SELECT count(*) FROM leases WHERE scope = 'host')::float8
-                          / greatest(1, (SELECT count(*) FROM workers
-                                         WHERE heartbeat > now() - make_interval(secs => $1))))::int8",
-                    &[&secs],
-                )
-                .await?
-                .try_get(0)?;
-            let held = tx
-                .execute(
-                    "UPDATE leases SET expires = now() + make_interval(secs => $2)
-                     WHERE scope = 'host' AND owner = $1 AND expires > now()",
-                    &[&me, &secs],
-                )
-                .await? as i64;
+            tx.execute(HEARTBEAT, &[&me]).await?;
+            let share: i64 = tx.query_one(FAIR_SHARE, &[&secs]).await?.try_get(0)?;
+            let held = tx.execute(RENEW, &[&me, &secs]).await? as i64;
             if held > share {
-                tx.execute(
-                    "UPDATE leases SET owner = NULL, expires = NULL
-                     WHERE scope = 'host' AND (scope, key) IN (
-                         SELECT scope, key FROM leases l WHERE l.scope = 'host' AND l.owner = $1
-                           AND NOT EXISTS (SELECT 1 FROM frontier f WHERE f.host = l.key
-                                           AND f.claimed_by = $1 AND f.claim_expires > now())
-                         ORDER BY key DESC LIMIT $2 FOR UPDATE)",
-                    &[&me, &(held - share)],
-                )
-                .await?;
+                tx.execute(RELEASE_EXCESS, &[&me, &(held - share)]).await?;
             } else if held < share {
-                tx.execute(
-                    "UPDATE leases SET owner = $1, expires = now() + make_interval(secs => $2)
-                     WHERE (scope, key) IN (
-                         SELECT scope, key FROM leases
-                         WHERE scope = 'host' AND (owner IS NULL OR expires <= now())
-                         ORDER BY key LIMIT $3 FOR UPDATE SKIP LOCKED)",
-                    &[&me, &secs, &(share - held)],
-                )
-                .await?;
+                tx.execute(TAKE_FREE, &[&me, &secs, &(share - held)])
+                    .await?;
             }
-            let rows = tx
-                .query(
-                    "SELECT key, not_before FROM leases
-                     WHERE scope = 'host' AND owner = $1 AND expires > now() ORDER BY key",
-                    &[&me],
-                )
-                .await?;
+            let rows = tx.query(HELD, &[&me]).await?;
             tx.commit().await?;
             rows.iter()
-                .map(|row| {
-                    Ok(HostLease {
-                        host: row.try_get(0)?,
-                        not_before: row
-                            .try_get::<_, Option<DateTime<Utc>>>(1)?
-                            .unwrap_or(DateTime::<Utc>::MIN_UTC),
-                    })
-                })
-                .collect::<std::result::Result<Vec<HostLease>, tokio_postgres::Error>>()
+                .map(host_lease)
+                .collect::<std::result::Result<Vec<_>, _>>()
         };
         run.await
             .map_err(|e: tokio_postgres::Error| self.pg.error(e))
@@ -298,4 +249,46 @@ impl Frontier {
         };
         run.await.map_err(|e| self.pg.error(e))
     }
+}
+
+/// The daemon's heartbeat ($1: its name).
+const HEARTBEAT: &str = "INSERT INTO workers (id, heartbeat) VALUES ($1, now())
+     ON CONFLICT (id) DO UPDATE SET heartbeat = now()";
+
+/// Hosts over live daemons, rounded up ($1: the lease in seconds, also the liveness window).
+const FAIR_SHARE: &str = "SELECT ceil((SELECT count(*) FROM leases WHERE scope = 'host')::float8
+      / greatest(1, (SELECT count(*) FROM workers
+                     WHERE heartbeat > now() - make_interval(secs => $1))))::int8";
+
+/// Extends the daemon's unexpired host leases ($1: daemon, $2: seconds); counts them.
+const RENEW: &str = "UPDATE leases SET expires = now() + make_interval(secs => $2)
+     WHERE scope = 'host' AND owner = $1 AND expires > now()";
+
+/// Frees $2 of the daemon's ($1) hosts that have no URL in flight.
+const RELEASE_EXCESS: &str = "UPDATE leases SET owner = NULL, expires = NULL
+     WHERE scope = 'host' AND (scope, key) IN (
+         SELECT scope, key FROM leases l WHERE l.scope = 'host' AND l.owner = $1
+           AND NOT EXISTS (SELECT 1 FROM frontier f WHERE f.host = l.key
+                           AND f.claimed_by = $1 AND f.claim_expires > now())
+         ORDER BY key DESC LIMIT $2 FOR UPDATE)";
+
+/// Takes up to $3 free or expired host leases for daemon $1, for $2 seconds; rows another
+/// daemon is taking at the same moment are skipped, never waited on.
+const TAKE_FREE: &str = "UPDATE leases SET owner = $1, expires = now() + make_interval(secs => $2)
+     WHERE (scope, key) IN (
+         SELECT scope, key FROM leases
+         WHERE scope = 'host' AND (owner IS NULL OR expires <= now())
+         ORDER BY key LIMIT $3 FOR UPDATE SKIP LOCKED)";
+
+/// The daemon's ($1) live host leases.
+const HELD: &str = "SELECT key, not_before FROM leases
+     WHERE scope = 'host' AND owner = $1 AND expires > now() ORDER BY key";
+
+fn host_lease(row: &tokio_postgres::Row) -> std::result::Result<HostLease, tokio_postgres::Error> {
+    Ok(HostLease {
+        host: row.try_get(0)?,
+        not_before: row
+            .try_get::<_, Option<DateTime<Utc>>>(1)?
+            .unwrap_or(DateTime::<Utc>::MIN_UTC),
+    })
 }
