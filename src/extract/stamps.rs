@@ -17,34 +17,44 @@ pub(crate) enum StampKind {
 
 const UPDATED_LABELS: &str = r"(?i)(?:\blast[\s-]+updated?(?:\s+(?:on|at))?|\bupdated(?:\s+(?:on|at))?|\blast\s+modified(?:\s+on)?|\bmodified(?:\s+on)?|\blast\s+edited|\bzuletzt\s+aktualisiert(?:\s+am)?|\baktualisiert(?:\s+am)?|\bletzte\s+aktualisierung|\bstand\s*:|\bge[äa]ndert(?:\s+am)?|derni[èe]re\s+mise\s+[àa]\s+jour(?:\s+le)?|\bmis\s+[àa]\s+jour(?:\s+le)?|\bmise\s+[àa]\s+jour(?:\s+le)?|\bmodifi[ée](?:\s+le)?|\bactualis[ée](?:\s+le)?|[úu]ltima\s+actualizaci[óo]n|\bactualizado(?:\s+(?:el|a\s+las))?|\bmodificado(?:\s+el)?|\bultimo\s+aggiornamento|\baggiornato(?:\s+(?:il|alle))?|\batualizad[oa](?:\s+(?:em|a))?|\b[úu]ltima\s+atualiza[çc][ãa]o|\blaatst\s+bijgewerkt(?:\s+op)?|\bbijgewerkt(?:\s+op)?|обновлено|обновлён|обновлен[оа]?|последнее\s+обновление|изменено|дата\s+обновления|son\s+g[üu]ncelle(?:me|nme)(?:\s+tarihi)?|g[üu]ncelle(?:me|nme)(?:\s+tarihi)?|g[üu]ncellendi|son\s+yenil[əe]nm[əe]|son\s+yenil[əe]m[əe]|yenil[əe]nib|yenil[əe]ndi|yenil[əe]nm[əe](?:\s+tarixi)?)\s*[:\-–—]?";
 
-static UPDATED: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(UPDATED_LABELS).ok());
-
 const PUBLISHED_LABELS: &str = r"(?i)(?:\bpublished(?:\s+(?:on|at))?|\bposted(?:\s+(?:on|at))?|\bwritten(?:\s+on|\s*:)|\bfirst\s+published(?:\s+on)?|\bver[öo]ffentlicht(?:\s+am)?|\bver[öo]ffentlichung(?:\s+am)?|\bpubli[ée](?:\s+le)?|\bpublicad[oa](?:\s+(?:el|em|a))?|\bpubblicato(?:\s+il)?|\bgepubliceerd(?:\s+op)?|\berschienen(?:\s+am)?|\berstellt(?:\s+am)?|\bdatum\s*:|\bdate\s*:|\bfecha\s*:|\bdata\s*:|дата\s*:|опубликовано|дата\s+публикации|yay[ıi]nlanma(?:\s+tarihi)?|yay[ıi]mlanma(?:\s+tarihi)?|d[əe]rc\s+(?:olunub|edilib)|d[əe]rc\s+tarixi)\s*[:\-–—]?";
-
-static PUBLISHED: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(PUBLISHED_LABELS).ok());
-
-/// The label patterns without their `\b` assertions: they match wherever the labels do (and
-/// more), and without Unicode word boundaries the regex runs its lazy DFA in one pass over
-/// any text, where the labels themselves fall back to the backtracker on non-ASCII text. A
-/// block the loose pattern rejects cannot hold a label, so most blocks pay one cheap scan.
-static UPDATED_LOOSE: LazyLock<Option<Regex>> =
-    LazyLock::new(|| Regex::new(&UPDATED_LABELS.replace(r"\b", "")).ok());
-static PUBLISHED_LOOSE: LazyLock<Option<Regex>> =
-    LazyLock::new(|| Regex::new(&PUBLISHED_LABELS.replace(r"\b", "")).ok());
-
-/// Whether `text` may hold a label: false only when the loose pattern finds none.
-fn may_hold(loose: &LazyLock<Option<Regex>>, text: &str) -> bool {
-    loose.as_ref().is_none_or(|re| re.is_match(text))
-}
 
 /// Participles that close a sentence after the date they label ("… veröffentlicht", "… publié"),
 /// in the languages whose word order puts them there; English labels precede the date.
 const PUBLISHED_AFTER_LABELS: &str = r"(?i)\b(?:ver[öo]ffentlicht|publi(?:é|ée)|publicad[oa]|pubblicat[oa]|gepubliceerd|опубликовано)\b";
 
-static PUBLISHED_AFTER: LazyLock<Option<Regex>> =
-    LazyLock::new(|| Regex::new(PUBLISHED_AFTER_LABELS).ok());
-static PUBLISHED_AFTER_LOOSE: LazyLock<Option<Regex>> =
-    LazyLock::new(|| Regex::new(&PUBLISHED_AFTER_LABELS.replace(r"\b", "")).ok());
+/// A label pattern with a loose twin: the same pattern without its `\b` assertions. The twin
+/// matches wherever the labels do (and more), and without Unicode word boundaries the regex
+/// runs its lazy DFA in one pass over any text, where the labels themselves fall back to the
+/// backtracker on non-ASCII text. A block the twin rejects cannot hold a label, so most
+/// blocks pay one cheap scan.
+struct Labels {
+    exact: Regex,
+    loose: Option<Regex>,
+}
+
+impl Labels {
+    fn new(pattern: &str) -> Option<Labels> {
+        Some(Labels {
+            exact: Regex::new(pattern).ok()?,
+            loose: Regex::new(&pattern.replace(r"\b", "")).ok(),
+        })
+    }
+
+    /// Whether `text` may hold a label: false only when the loose twin finds none.
+    fn may_match(&self, text: &str) -> bool {
+        self.loose.as_ref().is_none_or(|re| re.is_match(text))
+    }
+
+    fn is_match(&self, text: &str) -> bool {
+        self.may_match(text) && self.exact.is_match(text)
+    }
+}
+
+static UPDATED: LazyLock<Option<Labels>> = LazyLock::new(|| Labels::new(UPDATED_LABELS));
+static PUBLISHED: LazyLock<Option<Labels>> = LazyLock::new(|| Labels::new(PUBLISHED_LABELS));
+static PUBLISHED_AFTER: LazyLock<Option<Labels>> =
+    LazyLock::new(|| Labels::new(PUBLISHED_AFTER_LABELS));
 
 static BYLINE: LazyLock<Option<Regex>> = LazyLock::new(|| {
     Regex::new(r"(?i)^\s*(?:by|von|par|por|автор:?|yazar:?|müəllif:?)\s+(.+)$").ok()
@@ -61,12 +71,12 @@ pub(crate) fn labelled(text: &str, kind: StampKind, hints: &Hints<'_>) -> Option
     if !text.bytes().any(|b| b.is_ascii_digit()) {
         return None;
     }
-    let (re, loose) = match kind {
-        StampKind::Updated => (UPDATED.as_ref()?, &UPDATED_LOOSE),
-        StampKind::Published => (PUBLISHED.as_ref()?, &PUBLISHED_LOOSE),
+    let labels = match kind {
+        StampKind::Updated => UPDATED.as_ref()?,
+        StampKind::Published => PUBLISHED.as_ref()?,
     };
-    if may_hold(loose, text) {
-        for m in re.find_iter(text) {
+    if labels.may_match(text) {
+        for m in labels.exact.find_iter(text) {
             let rest = &text[m.end()..];
             let cut = rest.char_indices().nth(80).map_or(rest.len(), |(i, _)| i);
             if let Some(st) = dates::parse(&rest[..cut], hints) {
@@ -76,11 +86,12 @@ pub(crate) fn labelled(text: &str, kind: StampKind, hints: &Hints<'_>) -> Option
     }
     // Only first publication: a sentence about a revised law or rule ("wurde am … geändert")
     // must never become the article's update stamp.
-    if kind == StampKind::Updated || !may_hold(&PUBLISHED_AFTER_LOOSE, text) {
+    let after = PUBLISHED_AFTER.as_ref()?;
+    if kind == StampKind::Updated || !after.may_match(text) {
         return None;
     }
-    PUBLISHED_AFTER
-        .as_ref()?
+    after
+        .exact
         .find_iter(text)
         .find_map(|m| label_after(&text[..m.start()], hints))
 }
@@ -113,16 +124,16 @@ pub(crate) fn is_stamp_line(text: &str) -> bool {
     if text.chars().count() > 90 || !text.chars().any(|c| c.is_ascii_digit()) {
         return false;
     }
-    [(&UPDATED, &UPDATED_LOOSE), (&PUBLISHED, &PUBLISHED_LOOSE)]
+    [UPDATED.as_ref(), PUBLISHED.as_ref()]
         .into_iter()
-        .filter(|(_, loose)| may_hold(loose, text))
-        .filter_map(|(re, _)| re.as_ref())
-        .any(|re| re.find(text).is_some_and(|m| m.start() == 0))
+        .flatten()
+        .filter(|labels| labels.may_match(text))
+        .any(|labels| labels.exact.find(text).is_some_and(|m| m.start() == 0))
 }
 
 /// Whether the text carries an update label at all (used to classify `<time>` elements).
 pub(crate) fn has_update_label(text: &str) -> bool {
-    may_hold(&UPDATED_LOOSE, text) && UPDATED.as_ref().is_some_and(|re| re.is_match(text))
+    UPDATED.as_ref().is_some_and(|labels| labels.is_match(text))
 }
 
 /// The name in a "By Jane Doe" line, with any trailing date or separator cut off.
@@ -165,8 +176,8 @@ pub(crate) fn clean_byline(s: &str) -> String {
         }
     }
     // "Updated …"/"Published …" after (or instead of) the name is not part of it.
-    for re in [UPDATED.as_ref(), PUBLISHED.as_ref()].into_iter().flatten() {
-        if let Some(m) = re.find(&s[..end]) {
+    for labels in [UPDATED.as_ref(), PUBLISHED.as_ref()].into_iter().flatten() {
+        if let Some(m) = labels.exact.find(&s[..end]) {
             end = m.start();
         }
     }
@@ -259,9 +270,10 @@ mod tests {
 
     #[test]
     fn loose_label_patterns_compile_without_word_boundaries() {
-        assert!(UPDATED_LOOSE.is_some() && PUBLISHED_LOOSE.is_some());
-        assert!(may_hold(&UPDATED_LOOSE, "x Last updated: 3 May 2024"));
-        assert!(!may_hold(&PUBLISHED_LOOSE, "3 comments, 12 shares"));
+        let (updated, published) = (UPDATED.as_ref().unwrap(), PUBLISHED.as_ref().unwrap());
+        assert!(updated.loose.is_some() && published.loose.is_some());
+        assert!(updated.may_match("x Last updated: 3 May 2024"));
+        assert!(!published.may_match("3 comments, 12 shares"));
     }
 
     #[test]
