@@ -202,6 +202,11 @@ impl<'a> Dom<'a> {
         Dom { nodes }
     }
 
+    /// The `<body>` element (html5ever always makes one).
+    pub(crate) fn body(&self) -> Option<usize> {
+        (0..self.nodes.len()).find(|&i| self.tag(i) == Some(Tag::Body))
+    }
+
     /// The tag of node `i`, `None` for text.
     pub(crate) fn tag(&self, i: usize) -> Option<Tag> {
         match self.nodes.get(i)?.kind {

@@ -150,10 +150,7 @@ fn main_text(
 /// link lists), the page's visible text outside its furniture elements, links included: an
 /// empty text would hide every edit, and a page with no article still has lines to track.
 fn fallback(dom: &Dom<'_>, plain: &[bool]) -> (Vec<usize>, Vec<Block>) {
-    let body: Vec<usize> = (0..dom.nodes.len())
-        .find(|&i| dom.tag(i) == Some(dom::Tag::Body))
-        .into_iter()
-        .collect();
+    let body: Vec<usize> = dom.body().into_iter().collect();
     let blocks = render::render(dom, &body, plain)
         .into_iter()
         .filter(|b| !boilerplate::is_junk_line(&b.text))

@@ -43,7 +43,7 @@ pub(crate) fn prune(
 ) -> Vec<bool> {
     let n = dom.nodes.len();
     let mut removed = vec![false; n];
-    let body = (0..n).find(|&i| dom.tag(i) == Some(Tag::Body)).unwrap_or(0);
+    let body = dom.body().unwrap_or(0);
     let total = raw.chars.get(body).copied().unwrap_or(0).max(1) as f32;
     // The page's link-free paragraph text: a block holding most of it is the article, whatever it is called.
     let prose = raw.good.get(body).copied().unwrap_or(0);
@@ -95,7 +95,7 @@ pub(crate) fn prune(
 /// sections, each too small to count alone, is not furniture whatever the widgets are called.
 pub(crate) fn sibling_groups(dom: &Dom<'_>, raw: &Stats) -> Vec<bool> {
     let n = dom.nodes.len();
-    let body = (0..n).find(|&i| dom.tag(i) == Some(Tag::Body)).unwrap_or(0);
+    let body = dom.body().unwrap_or(0);
     let prose = raw.good.get(body).copied().unwrap_or(0);
     let mut out = vec![false; n];
     if prose == 0 {
@@ -277,9 +277,12 @@ pub(crate) fn select(dom: &Dom<'_>, removed: &[bool], st: &Stats) -> Vec<usize> 
     let is_root = |c: usize| matches!(dom.tag(c), Some(Tag::Body | Tag::Html)) || c == 0;
     // Several strong candidates under one ancestor: the body is split, take the ancestor.
     // Cousins with the top's own class (repeated sections of one template) count at a lower score.
-    let top_cls = dom.element(top).and_then(|e| e.attr("class")).unwrap_or("");
+    let top_cls = dom
+        .element(top)
+        .and_then(|e| attr(e, "class"))
+        .unwrap_or("");
     let same = |c: usize| {
-        !top_cls.is_empty() && dom.element(c).and_then(|e| e.attr("class")) == Some(top_cls)
+        !top_cls.is_empty() && dom.element(c).and_then(|e| attr(e, "class")) == Some(top_cls)
     };
     let strong: Vec<usize> = cands
         .iter()
@@ -350,7 +353,10 @@ pub(crate) fn select(dom: &Dom<'_>, removed: &[bool], st: &Stats) -> Vec<usize> 
     if is_root(parent) && top == parent {
         return vec![top];
     }
-    let top_class = dom.element(top).and_then(|e| e.attr("class")).unwrap_or("");
+    let top_class = dom
+        .element(top)
+        .and_then(|e| attr(e, "class"))
+        .unwrap_or("");
     let mut roots = Vec::new();
     for sib in dom.children(parent) {
         if removed[sib] {
@@ -363,7 +369,7 @@ pub(crate) fn select(dom: &Dom<'_>, removed: &[bool], st: &Stats) -> Vec<usize> 
         let Some(tag) = dom.tag(sib) else { continue };
         let mut append = false;
         if scored[sib] {
-            let bonus = match dom.element(sib).and_then(|e| e.attr("class")) {
+            let bonus = match dom.element(sib).and_then(|e| attr(e, "class")) {
                 Some(c) if !c.is_empty() && c == top_class => top_s * 0.2,
                 _ => 0.0,
             };

@@ -6,7 +6,7 @@ use std::sync::{LazyLock, Mutex};
 use scraper::{Html, Selector};
 
 use super::dates::{self, Hints};
-use super::dom::Dom;
+use super::dom::{Dom, attr};
 use super::metadata::Found;
 use super::stamps::{self, StampKind};
 use crate::config::Selectors;
@@ -141,9 +141,8 @@ impl<'d, 'a> Site<'d, 'a> {
         let css = self.sel?.last_update.as_deref()?;
         let i = *self.matches("last_update", css).first()?;
         let el = self.dom.element(i)?;
-        let raw = el
-            .attr("datetime")
-            .or_else(|| el.attr("content"))
+        let raw = attr(el, "datetime")
+            .or_else(|| attr(el, "content"))
             .map(str::to_owned)
             .unwrap_or_else(|| self.dom.text_of(i));
         let value = stamps::labelled(&raw, StampKind::Updated, hints)

@@ -84,8 +84,7 @@ pub(super) fn name_inside(dom: &Dom<'_>, i: usize) -> Option<String> {
     (i + 1..end).find_map(|j| {
         let el = dom.element(j)?;
         attr(el, "itemprop").filter(|p| p.contains("name"))?;
-        let v = el
-            .attr("content")
+        let v = attr(el, "content")
             .map(str::to_owned)
             .unwrap_or_else(|| dom.text_of(j));
         (!v.is_empty()).then_some(v)

@@ -8,7 +8,7 @@ mod tags;
 mod title;
 
 use super::dates::Hints;
-use super::dom::{Dom, Kind, Tag};
+use super::dom::{Dom, Kind, Tag, attr};
 use super::jsonld;
 use super::render;
 use super::stamps::{self, StampKind};
@@ -47,7 +47,7 @@ pub(crate) fn scope(dom: &Dom<'_>, roots: &[usize], total_chars: &[u32]) -> Vec<
     let mut a = base;
     while !is_page(a) {
         if let Some(el) = dom.element(a) {
-            let itemtype = el.attr("itemtype").unwrap_or("");
+            let itemtype = attr(el, "itemtype").unwrap_or("");
             if dom.tag(a) == Some(Tag::Article)
                 || itemtype.contains("Article")
                 || itemtype.contains("BlogPosting")
@@ -127,9 +127,9 @@ pub(crate) fn collect(
 fn json_ld(dom: &Dom<'_>) -> jsonld::LdArticle {
     let scripts: Vec<String> = (0..dom.nodes.len())
         .filter(|&i| match dom.nodes[i].kind {
-            Kind::Element(Tag::Script, el) => el
-                .attr("type")
-                .is_some_and(|t| t.to_ascii_lowercase().contains("ld+json")),
+            Kind::Element(Tag::Script, el) => {
+                attr(el, "type").is_some_and(|t| t.to_ascii_lowercase().contains("ld+json"))
+            }
             _ => false,
         })
         .map(|i| script_text(dom, i))
@@ -166,10 +166,7 @@ fn page_wide_update(dom: &Dom<'_>, plain: &[bool], hints: &Hints<'_>, dated: boo
     if dated {
         return None;
     }
-    let body: Vec<usize> = (0..dom.nodes.len())
-        .filter(|&i| dom.tag(i) == Some(Tag::Body))
-        .take(1)
-        .collect();
+    let body: Vec<usize> = dom.body().into_iter().collect();
     render::render_up_to(dom, &body, plain, SHORT_BLOCK)
         .iter()
         .filter(|b| b.text.chars().count() <= SHORT_BLOCK)
@@ -248,12 +245,12 @@ fn canonical(dom: &Dom<'_>, url: Option<&url::Url>) -> Option<String> {
     let href = dom.nodes.iter().find_map(|n| match n.kind {
         Kind::Element(_, el)
             if el.name() == "link"
-                && el.attr("rel").is_some_and(|r| {
+                && attr(el, "rel").is_some_and(|r| {
                     r.split_whitespace()
                         .any(|x| x.eq_ignore_ascii_case("canonical"))
                 }) =>
         {
-            el.attr("href")
+            attr(el, "href")
         }
         _ => None,
     })?;

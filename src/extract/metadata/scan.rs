@@ -206,9 +206,8 @@ fn microformat(dom: &Dom<'_>, i: usize, tag: Tag, ci: &str, hints: &Hints<'_>, d
     if !(published || updated || tag == Tag::Time) {
         return;
     }
-    let value = el
-        .attr("datetime")
-        .or_else(|| (tag != Tag::Time).then(|| el.attr("title")).flatten())
+    let value = attr(el, "datetime")
+        .or_else(|| (tag != Tag::Time).then(|| attr(el, "title")).flatten())
         .map(str::to_owned)
         .unwrap_or_else(|| dom.text_of(i));
     if published || updated {
