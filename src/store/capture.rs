@@ -50,10 +50,7 @@ pub(crate) fn put_version_in(
     let Some(exchange) = exchange else {
         return Ok(());
     };
-    let key = version_key(url, number);
-    let bytes = abort(codec::encode(&show(&key), exchange))?;
-    captures.insert(key, bytes)?;
-    Ok(())
+    put_in(captures, version_key(url, number), exchange)
 }
 
 /// Stores the exchange of a check of `url` (canonical) answered 304 at `at` inside the
@@ -64,7 +61,10 @@ pub(crate) fn put_check_in(
     at: DateTime<Utc>,
     exchange: &HttpExchange,
 ) -> TxResult<()> {
-    let key = check_key(url, at);
+    put_in(captures, check_key(url, at), exchange)
+}
+
+fn put_in(captures: &TransactionalTree, key: Vec<u8>, exchange: &HttpExchange) -> TxResult<()> {
     let bytes = abort(codec::encode(&show(&key), exchange))?;
     captures.insert(key, bytes)?;
     Ok(())

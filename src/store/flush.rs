@@ -28,7 +28,9 @@ struct State {
     done: u64,
     /// A flush thread is running.
     running: bool,
-    /// How the last finished flush went (sled's error, as text: it is not `Clone`).
+    /// How the last finished flush went: the store's message for sled's error, as
+    /// `Store::sled_err` words it ("No space left on device"), kept as text since the
+    /// error is not `Clone`.
     last: Option<String>,
 }
 
@@ -85,6 +87,7 @@ impl Store {
     /// Starts the thread that flushes for every ticket up to `covers`.
     fn start_flush(&self, covers: u64) -> Result<()> {
         let db = self.db.clone();
+        let path = self.path().to_owned();
         let flusher: Arc<Flusher> = self.flusher.clone();
         let spawned = std::thread::Builder::new()
             .name("emend-flush".into())
@@ -96,7 +99,12 @@ impl Store {
                 if let Ok(mut state) = flusher.state.lock() {
                     state.done = state.done.max(covers);
                     state.running = false;
-                    state.last = flushed.err().map(|e| e.to_string());
+                    state.last = flushed
+                        .err()
+                        .map(|e| match super::open::sled_error(&path, e) {
+                            Error::Store { message, .. } => message,
+                            other => other.to_string(),
+                        });
                 }
                 flusher.flushed.notify_all();
             });
