@@ -70,7 +70,7 @@ pub(super) async fn check(shared: &Shared, url: &str, state: ScheduleState) {
                 version = report.version.as_ref().map(|v| v.number), ms, "check"
             );
             if report.rescheduled {
-                if state.track_until.is_some_and(|until| now >= until) {
+                if state.tracking_over(now) {
                     tracing::info!(url = %url, "tracking period over; no more re-checks");
                 }
                 return;
@@ -127,7 +127,7 @@ pub(super) async fn check(shared: &Shared, url: &str, state: ScheduleState) {
             }
         }
     };
-    if next.track_until.is_some_and(|until| now >= until) {
+    if next.tracking_over(now) {
         tracing::info!(url = %url, "tracking period over; no more re-checks");
         next.next_due = None;
     } else {

@@ -52,7 +52,7 @@ impl Reschedule {
     /// tracking period is over.
     pub fn state_at(&self, at: DateTime<Utc>) -> ScheduleState {
         let mut state = self.state.clone();
-        state.next_due = if state.track_until.is_some_and(|until| at >= until) {
+        state.next_due = if state.tracking_over(at) {
             None
         } else {
             Some(at + chrono::Duration::from_std(self.after).unwrap_or(chrono::Duration::MAX))

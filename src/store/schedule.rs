@@ -27,6 +27,13 @@ pub struct ScheduleState {
     pub track_until: Option<DateTime<Utc>>,
 }
 
+impl ScheduleState {
+    /// Whether the tracking period is over at `at`: no more re-checks.
+    pub fn tracking_over(&self, at: DateTime<Utc>) -> bool {
+        self.track_until.is_some_and(|until| at >= until)
+    }
+}
+
 impl Store {
     /// Replaces the schedule of `url` (as given, no alias resolution), moving its entry in
     /// the next-check index atomically.
