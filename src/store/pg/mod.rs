@@ -63,12 +63,9 @@ impl Postgres {
         let pg = Postgres { pool, target };
         let mut client = pg.client().await?;
         match migrate::run(&mut client).await.map_err(|e| pg.error(e))? {
-            migrate::Outcome::Newer { found } => Err(Error::Postgres {
-                target: pg.target.clone(),
-                message: format!(
-                    "schema version {found} was written by a newer emend (this one knows {SCHEMA_VERSION}); upgrade emend"
-                ),
-            }),
+            migrate::Outcome::Newer { found } => Err(pg.failed(format!(
+                "schema version {found} was written by a newer emend (this one knows {SCHEMA_VERSION}); upgrade emend"
+            ))),
             _ => Ok(pg),
         }
     }
@@ -79,22 +76,25 @@ impl Postgres {
     }
 
     async fn client(&self) -> Result<deadpool_postgres::Object> {
-        self.pool.get().await.map_err(|e| Error::Postgres {
-            target: self.target.clone(),
-            message: e.to_string(),
+        self.pool.get().await.map_err(|e| match e {
+            deadpool_postgres::PoolError::Backend(e) => self.error(e),
+            other => self.failed(other),
         })
+    }
+
+    fn failed(&self, message: impl ToString) -> Error {
+        Error::Postgres {
+            target: self.target.clone(),
+            message: message.to_string(),
+        }
     }
 
     fn error(&self, e: tokio_postgres::Error) -> Error {
         // The server's own message ("relation … does not exist") says more than Display's
         // "db error".
-        let message = match e.as_db_error() {
-            Some(db) => format!("{}: {}", db.code().code(), db.message()),
-            None => e.to_string(),
-        };
-        Error::Postgres {
-            target: self.target.clone(),
-            message,
+        match e.as_db_error() {
+            Some(db) => self.failed(format!("{}: {}", db.code().code(), db.message())),
+            None => self.failed(e),
         }
     }
 }
