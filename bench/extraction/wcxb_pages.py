@@ -5,8 +5,10 @@ the `with` snippets lost and the `without` snippets kept, worst pages first.
 Usage: wcxb_pages.py EMEND_BIN [WCXB_DIR] [--save OUT.json] [--diff OLD.json] [--top N]
   --save writes {id: {"f1":..,"p":..,"r":..}} so a later run can --diff against it and list
   the pages that moved (by more than 0.005), which is how a rule's gains and losses are read."""
-import gzip, json, os, re, subprocess, sys, tempfile
+import json, re, sys
 from collections import Counter
+
+from wcxb_run import FOLD, texts, truth as load_truth
 
 args = sys.argv[1:]
 opt = {}
@@ -16,9 +18,8 @@ for k in ("--save", "--diff", "--top"):
 if not args:
     sys.exit(__doc__)
 wcxb = args[1] if len(args) > 1 else "/work/shared/bench/wcxb-articles"
-truth = json.load(gzip.open(os.path.join(wcxb, "ground-truth.json.gz"), "rt", encoding="utf-8"))
+truth = load_truth(wcxb)
 words = lambda s: Counter(re.findall(r"\w+", (s or "").lower()))
-FOLD = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u00a0": " "})
 norm = lambda s: re.sub(r"\s+", " ", (s or "").translate(FOLD)).strip().lower()
 
 
@@ -33,16 +34,7 @@ def prf(pred, ref):
     return pr, rc, 2 * pr * rc / (pr + rc)
 
 
-with tempfile.TemporaryDirectory(prefix="wcxb-") as tmp:
-    files = []
-    for fid in sorted(truth):
-        dst = os.path.join(tmp, fid + ".html")
-        with gzip.open(os.path.join(wcxb, "html", fid + ".html.gz")) as f, open(dst, "wb") as g:
-            g.write(f.read())
-        files.append(dst)
-    out = subprocess.run([args[0], "extract", "--json", *files], capture_output=True, text=True).stdout
-preds = {os.path.basename(o["file"]).split(".")[0]: o.get("text") or ""
-         for o in map(json.loads, out.splitlines())}
+preds = texts(args[0], wcxb, truth)
 rows = {}
 for fid, t in truth.items():
     text = preds.get(fid, "")
