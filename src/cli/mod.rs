@@ -10,6 +10,7 @@ mod forget;
 mod history;
 mod import;
 mod list;
+mod migrate;
 mod notify;
 mod output;
 mod read;
@@ -126,6 +127,11 @@ pub enum Command {
     /// Exits 1 when anything is damaged. `--repair` fixes only what loses nothing: counters
     /// that drifted and aliases that lead to no article.
     Verify(verify::VerifyArgs),
+    /// Copy a sled database into PostgreSQL (everything, bodies included) and verify it
+    ///
+    /// Each article is copied in one transaction and read back and compared with the
+    /// source. An interrupted copy can be run again: articles already copied are skipped.
+    Migrate(migrate::MigrateArgs),
     /// Crawl the configured sites until stopped (SIGINT/SIGTERM)
     Daemon(daemon::DaemonArgs),
     /// Serve the read-only web interface (history, diffs, feeds, Memento) over the database
@@ -156,6 +162,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Reextract(args) => reextract::run(&ctx, &args).await,
         Command::Watch(args) => watch::run(&ctx, &args).await,
         Command::Verify(args) => verify::run(&ctx, &args).await,
+        Command::Migrate(args) => migrate::run(&args).await,
         Command::Daemon(args) => daemon::run(&ctx, &args).await,
         Command::Serve(args) => serve::run(&ctx, &args).await,
         Command::CheckConfig(args) => check_config::run(&ctx, &args),

@@ -8,8 +8,10 @@ use tokio_postgres::Client;
 
 /// Every step of the schema, in order: (version, name, SQL). A step is never edited once
 /// released; a change is a new step.
-const STEPS: &[(i32, &str, &str)] =
-    &[(1, "frontier", include_str!("migrations/0001_frontier.sql"))];
+const STEPS: &[(i32, &str, &str)] = &[
+    (1, "frontier", include_str!("migrations/0001_frontier.sql")),
+    (2, "archive", include_str!("migrations/0002_archive.sql")),
+];
 
 /// The schema version this release writes.
 pub const SCHEMA_VERSION: i32 = STEPS[STEPS.len() - 1].0;

@@ -1,9 +1,12 @@
 //! The PostgreSQL engine: a pooled connection, its schema migrations and the shared frontier
 //! that lets several daemons crawl one set of sites (see `frontier.rs`).
 //!
-//! This is the first part of the second storage engine: the frontier and its host leases.
-//! Articles, versions and bodies still live in sled.
+//! The second storage engine so far: the frontier with its host leases, and the archive
+//! (articles, versions, bodies, checks; `archive.rs`), which `emend migrate` fills from a
+//! sled database (`copy.rs`). The daemon and the read commands still run on sled.
 
+mod archive;
+mod copy;
 mod frontier;
 mod migrate;
 
@@ -15,6 +18,8 @@ use tokio_postgres::config::Host;
 
 use crate::error::{Error, Result};
 
+pub use archive::ArchiveCounts;
+pub use copy::{CopyReport, copy};
 pub use frontier::{Claim, Frontier, HostLease};
 pub use migrate::{Outcome as MigrateOutcome, SCHEMA_VERSION};
 

@@ -1,0 +1,437 @@
+//! The archive on PostgreSQL: articles, versions, raw bodies, the check log and aliases.
+//!
+//! The rule the sled engine keeps inside one process — a version is numbered after the one
+//! its change was computed against, and never stored twice — is kept here by the database
+//! for every process at once: a commit locks the article's row, compares its version count
+//! with the caller's `based_on`, and inserts under the primary key (url, number). Two
+//! daemons that saw the same new state race for one number; the second gets
+//! [`Error::StaleVersion`] and compares again, as it would on sled.
+
+use chrono::{DateTime, Utc};
+use deadpool_postgres::GenericClient;
+use tokio_postgres::Row;
+use tokio_postgres::types::Json;
+
+use super::Postgres;
+use crate::error::{Error, Result};
+use crate::model::{ArticleRecord, Check, CheckOutcome, HttpExchange, Version};
+use crate::store::codec;
+use crate::store::{NewVersion, Route};
+
+/// Row counts of the archive tables (what `emend migrate` verifies a copy by).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct ArchiveCounts {
+    /// Article rows.
+    pub articles: u64,
+    /// Versions across all articles.
+    pub versions: u64,
+    /// Distinct raw bodies.
+    pub bodies: u64,
+    /// Check-log entries.
+    pub checks: u64,
+    /// Alias URLs.
+    pub aliases: u64,
+}
+
+/// A body ready to insert: its blake3 (hex) and zstd frame, computed before the
+/// transaction so the row lock is held for the inserts only.
+pub(crate) struct PackedBody {
+    pub hash: String,
+    pub size: i64,
+    pub zstd: Vec<u8>,
+}
+
+impl PackedBody {
+    pub(crate) fn of(raw: &[u8]) -> Result<PackedBody> {
+        let hash = blake3::hash(raw).to_hex().to_string();
+        let zstd = codec::compress(raw).map_err(|e| codec::corrupt(&format!("body {hash}"), e))?;
+        Ok(PackedBody {
+            hash,
+            size: raw.len() as i64,
+            zstd,
+        })
+    }
+}
+
+impl Postgres {
+    /// Stores a new version of `url` (or of the article it is an alias of), numbered after
+    /// `based_on` (0: the article has no version yet), with its raw body, its check and its
+    /// exchange, in one transaction that is committed (and so durable) before this returns.
+    /// When the article's latest version is no longer `based_on`, nothing is written and the
+    /// result is [`Error::StaleVersion`].
+    pub async fn commit_version(
+        &self,
+        url: &str,
+        based_on: u32,
+        route: Route<'_>,
+        new: NewVersion,
+        raw_body: &[u8],
+        check: Check,
+    ) -> Result<Version> {
+        let body = PackedBody::of(raw_body)?;
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(|e| self.error(e))?;
+        let canonical = resolve(&tx, url).await.map_err(|e| self.error(e))?;
+        let current = lock_article(&tx, &canonical, route.site, new.fetched_at)
+            .await
+            .map_err(|e| self.error(e))?;
+        if current != based_on {
+            return Err(Error::StaleVersion {
+                url: canonical,
+                based_on,
+                current,
+            });
+        }
+        let version = numbered(new, current + 1, &body.hash);
+        let mut check = check;
+        if let CheckOutcome::Checked { version: v, .. } = &mut check.outcome {
+            *v = Some(version.number);
+        }
+        let write = async {
+            insert_body(&tx, &body).await?;
+            insert_version(&tx, &canonical, &version, route.capture).await?;
+            insert_check(&tx, &canonical, &check, None).await?;
+            tx.execute(
+                "UPDATE articles SET versions = $2, last_changed = $3, title = $4,
+                     last_checked = greatest(last_checked, $5), etag = $6, last_modified = $7
+                 WHERE url = $1",
+                &[
+                    &canonical,
+                    &(version.number as i32),
+                    &version.fetched_at,
+                    &version.article.title,
+                    &check.at,
+                    &check.etag,
+                    &check.last_modified,
+                ],
+            )
+            .await?;
+            tx.commit().await
+        };
+        write.await.map_err(|e| self.error(e))?;
+        Ok(version)
+    }
+
+    /// Appends a check that made no version to the log of `url` (resolving aliases), with
+    /// the exchange of a 304 answer when there is one, and updates the article's
+    /// last-checked time and validators. An untracked URL is [`Error::NotTracked`].
+    pub async fn record_check(
+        &self,
+        url: &str,
+        check: &Check,
+        not_modified: Option<&HttpExchange>,
+    ) -> Result<()> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(|e| self.error(e))?;
+        let run = async {
+            let canonical = resolve(&tx, url).await?;
+            let n = tx
+                .execute(
+                    "UPDATE articles SET last_checked = greatest(last_checked, $2),
+                         etag = COALESCE($3, etag), last_modified = COALESCE($4, last_modified)
+                     WHERE url = $1",
+                    &[&canonical, &check.at, &check.etag, &check.last_modified],
+                )
+                .await?;
+            if n == 1 {
+                insert_check(&tx, &canonical, check, not_modified).await?;
+                tx.commit().await?;
+            }
+            Ok::<_, tokio_postgres::Error>(n == 1)
+        };
+        match run.await.map_err(|e| self.error(e))? {
+            true => Ok(()),
+            false => Err(Error::NotTracked { url: url.into() }),
+        }
+    }
+
+    /// Files `alias` under the article `canonical`. Returns false when the alias already
+    /// pointed somewhere (left as it was) or is the article itself.
+    pub async fn add_alias(&self, alias: &str, canonical: &str) -> Result<bool> {
+        let client = self.client().await?;
+        let n = client
+            .execute(
+                "INSERT INTO aliases (alias, url) SELECT $1, $2 WHERE $1 <> $2
+                 ON CONFLICT DO NOTHING",
+                &[&alias, &canonical],
+            )
+            .await
+            .map_err(|e| self.error(e))?;
+        Ok(n == 1)
+    }
+
+    /// The canonical URL `url` is filed under, if it is tracked at all.
+    pub async fn resolve(&self, url: &str) -> Result<Option<String>> {
+        let client = self.client().await?;
+        let row = client
+            .query_opt(
+                "SELECT url FROM articles WHERE url = $1
+                 UNION ALL SELECT url FROM aliases WHERE alias = $1 LIMIT 1",
+                &[&url],
+            )
+            .await
+            .map_err(|e| self.error(e))?;
+        row.map(|r| r.try_get(0))
+            .transpose()
+            .map_err(|e| self.error(e))
+    }
+
+    /// The record of the article stored under exactly `url`.
+    pub async fn article(&self, url: &str) -> Result<Option<ArticleRecord>> {
+        let client = self.client().await?;
+        let row = client
+            .query_opt(&format!("{SELECT_ARTICLE} WHERE url = $1"), &[&url])
+            .await
+            .map_err(|e| self.error(e))?;
+        row.map(|r| article_record(&r))
+            .transpose()
+            .map_err(|e| self.error(e))
+    }
+
+    /// Up to `limit` article records after `after` in URL order (a page of `emend list`).
+    pub async fn list(&self, after: Option<&str>, limit: i64) -> Result<Vec<ArticleRecord>> {
+        let client = self.client().await?;
+        let rows = client
+            .query(
+                &format!("{SELECT_ARTICLE} WHERE url > COALESCE($1, '') ORDER BY url LIMIT $2"),
+                &[&after, &limit],
+            )
+            .await
+            .map_err(|e| self.error(e))?;
+        rows.iter()
+            .map(article_record)
+            .collect::<std::result::Result<_, _>>()
+            .map_err(|e| self.error(e))
+    }
+
+    /// Every version of the article stored under exactly `url`, oldest first.
+    pub async fn versions(&self, url: &str) -> Result<Vec<Version>> {
+        self.version_docs("WHERE url = $1 ORDER BY number", &[&url])
+            .await
+    }
+
+    /// Version `number` of the article stored under exactly `url`.
+    pub async fn version(&self, url: &str, number: u32) -> Result<Option<Version>> {
+        let n = number as i32;
+        Ok(self
+            .version_docs("WHERE url = $1 AND number = $2", &[&url, &n])
+            .await?
+            .pop())
+    }
+
+    /// The newest version of the article stored under exactly `url`.
+    pub async fn latest(&self, url: &str) -> Result<Option<Version>> {
+        Ok(self
+            .version_docs("WHERE url = $1 ORDER BY number DESC LIMIT 1", &[&url])
+            .await?
+            .pop())
+    }
+
+    async fn version_docs(
+        &self,
+        filter: &str,
+        params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+    ) -> Result<Vec<Version>> {
+        let client = self.client().await?;
+        let rows = client
+            .query(&format!("SELECT doc FROM versions {filter}"), params)
+            .await
+            .map_err(|e| self.error(e))?;
+        rows.iter()
+            .map(|r| r.try_get::<_, Json<Version>>(0).map(|j| j.0))
+            .collect::<std::result::Result<_, _>>()
+            .map_err(|e| self.error(e))
+    }
+
+    /// The exchange that fetched version `number` of the article under exactly `url`.
+    pub async fn capture(&self, url: &str, number: u32) -> Result<Option<HttpExchange>> {
+        let client = self.client().await?;
+        let row = client
+            .query_opt(
+                "SELECT capture FROM versions WHERE url = $1 AND number = $2",
+                &[&url, &(number as i32)],
+            )
+            .await
+            .map_err(|e| self.error(e))?;
+        let capture = row
+            .map(|r| r.try_get::<_, Option<Json<HttpExchange>>>(0))
+            .transpose()
+            .map_err(|e| self.error(e))?;
+        Ok(capture.flatten().map(|j| j.0))
+    }
+
+    /// Up to `limit` checks of the article under exactly `url`, newest first.
+    pub async fn checks(&self, url: &str, limit: i64) -> Result<Vec<Check>> {
+        let client = self.client().await?;
+        let rows = client
+            .query(
+                "SELECT doc FROM checks WHERE url = $1 ORDER BY id DESC LIMIT $2",
+                &[&url, &limit],
+            )
+            .await
+            .map_err(|e| self.error(e))?;
+        rows.iter()
+            .map(|r| r.try_get::<_, Json<Check>>(0).map(|j| j.0))
+            .collect::<std::result::Result<_, _>>()
+            .map_err(|e| self.error(e))
+    }
+
+    /// The raw body with blake3 `hash` (hex), decompressed and checked against its hash.
+    pub async fn raw_body(&self, hash: &str) -> Result<Option<Vec<u8>>> {
+        let client = self.client().await?;
+        let row = client
+            .query_opt("SELECT zstd FROM bodies WHERE hash = $1", &[&hash])
+            .await
+            .map_err(|e| self.error(e))?;
+        let Some(row) = row else { return Ok(None) };
+        let frame: Vec<u8> = row.try_get(0).map_err(|e| self.error(e))?;
+        let name = format!("{}: body {hash}", self.target);
+        let raw = codec::decompress(&frame).map_err(|e| codec::corrupt(&name, e))?;
+        if blake3::hash(&raw).to_hex().as_str() != hash {
+            return Err(codec::corrupt(&name, "content does not match its hash"));
+        }
+        Ok(Some(raw))
+    }
+
+    /// Row counts of the archive tables.
+    pub async fn archive_counts(&self) -> Result<ArchiveCounts> {
+        let client = self.client().await?;
+        let row = client
+            .query_one(
+                "SELECT (SELECT count(*) FROM articles), (SELECT count(*) FROM versions),
+                        (SELECT count(*) FROM bodies), (SELECT count(*) FROM checks),
+                        (SELECT count(*) FROM aliases)",
+                &[],
+            )
+            .await
+            .map_err(|e| self.error(e))?;
+        let get = |i: usize| row.try_get::<_, i64>(i).map(|n| n as u64);
+        let counts = (|| {
+            Ok::<_, tokio_postgres::Error>(ArchiveCounts {
+                articles: get(0)?,
+                versions: get(1)?,
+                bodies: get(2)?,
+                checks: get(3)?,
+                aliases: get(4)?,
+            })
+        })();
+        counts.map_err(|e| self.error(e))
+    }
+}
+
+/// The canonical URL of `url`: the article an alias points at, else `url` itself.
+pub(crate) async fn resolve(
+    c: &impl GenericClient,
+    url: &str,
+) -> std::result::Result<String, tokio_postgres::Error> {
+    let row = c
+        .query_opt("SELECT url FROM aliases WHERE alias = $1", &[&url])
+        .await?;
+    Ok(match row {
+        Some(r) => r.try_get(0)?,
+        None => url.to_owned(),
+    })
+}
+
+/// Creates the article if missing (adopting `site` if it has none), locks its row for the
+/// rest of the transaction and returns its version count.
+async fn lock_article(
+    c: &impl GenericClient,
+    url: &str,
+    site: Option<&str>,
+    first_seen: DateTime<Utc>,
+) -> std::result::Result<u32, tokio_postgres::Error> {
+    c.execute(
+        "INSERT INTO articles (url, site, first_seen) VALUES ($1, $2, $3)
+         ON CONFLICT (url) DO UPDATE SET site = COALESCE(articles.site, excluded.site)",
+        &[&url, &site, &first_seen],
+    )
+    .await?;
+    let row = c
+        .query_one(
+            "SELECT versions FROM articles WHERE url = $1 FOR UPDATE",
+            &[&url],
+        )
+        .await?;
+    Ok(row.try_get::<_, i32>(0)? as u32)
+}
+
+fn numbered(new: NewVersion, number: u32, body_hash: &str) -> Version {
+    Version {
+        number,
+        fetched_at: new.fetched_at,
+        change: new.change,
+        article: new.article,
+        text_hash: new.text_hash,
+        words_added: new.words_added,
+        words_removed: new.words_removed,
+        extractor_version: new.extractor_version,
+        body_hash: Some(body_hash.to_owned()),
+        encoding: new.encoding,
+        fetched_url: new.fetched_url,
+    }
+}
+
+pub(crate) async fn insert_body(
+    c: &impl GenericClient,
+    body: &PackedBody,
+) -> std::result::Result<u64, tokio_postgres::Error> {
+    c.execute(
+        "INSERT INTO bodies (hash, size, zstd) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+        &[&body.hash, &body.size, &body.zstd],
+    )
+    .await
+}
+
+pub(crate) async fn insert_version(
+    c: &impl GenericClient,
+    url: &str,
+    v: &Version,
+    capture: Option<&HttpExchange>,
+) -> std::result::Result<u64, tokio_postgres::Error> {
+    c.execute(
+        "INSERT INTO versions (url, number, fetched_at, change, text_hash, body_hash, doc, capture)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        &[
+            &url,
+            &(v.number as i32),
+            &v.fetched_at,
+            &v.change.as_str(),
+            &v.text_hash,
+            &v.body_hash,
+            &Json(v),
+            &capture.map(Json),
+        ],
+    )
+    .await
+}
+
+pub(crate) async fn insert_check(
+    c: &impl GenericClient,
+    url: &str,
+    check: &Check,
+    capture: Option<&HttpExchange>,
+) -> std::result::Result<u64, tokio_postgres::Error> {
+    c.execute(
+        "INSERT INTO checks (url, at, doc, capture) VALUES ($1, $2, $3, $4)",
+        &[&url, &check.at, &Json(check), &capture.map(Json)],
+    )
+    .await
+}
+
+const SELECT_ARTICLE: &str = "SELECT url, site, first_seen, last_checked, last_changed, versions,
+     etag, last_modified, title FROM articles";
+
+fn article_record(r: &Row) -> std::result::Result<ArticleRecord, tokio_postgres::Error> {
+    Ok(ArticleRecord {
+        url: r.try_get(0)?,
+        site: r.try_get(1)?,
+        first_seen: r.try_get(2)?,
+        last_checked: r.try_get(3)?,
+        last_changed: r.try_get(4)?,
+        versions: r.try_get::<_, i32>(5)? as u32,
+        etag: r.try_get(6)?,
+        last_modified: r.try_get(7)?,
+        title: r.try_get(8)?,
+    })
+}
