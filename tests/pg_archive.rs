@@ -273,8 +273,10 @@ async fn migrate_copies_a_sled_database_whole_and_a_rerun_copies_nothing_twice()
         Some("https://news.test/a".into())
     );
 
-    // A second run finds every article there and copies nothing twice.
     drop(store);
+    reads_answer_the_same_on_both_engines(work.path(), &db, &cluster);
+
+    // A second run finds every article there and copies nothing twice.
     let again = common::emend_json(work.path(), &args);
     assert_eq!(
         (again["articles"].as_u64(), again["skipped"].as_u64()),
@@ -282,6 +284,77 @@ async fn migrate_copies_a_sled_database_whole_and_a_rerun_copies_nothing_twice()
     );
     let counts = pg.archive_counts().await.unwrap();
     assert_eq!((counts.articles, counts.versions, counts.checks), (2, 3, 5));
+}
+
+/// `history`, `diff`, `checks` and `list` print the same JSON from the sled database and from
+/// its copy in PostgreSQL, reached by a `postgres://` URL (a pasted URL variant included).
+fn reads_answer_the_same_on_both_engines(
+    work: &std::path::Path,
+    db: &std::path::Path,
+    cluster: &Cluster,
+) {
+    let url = cluster.url();
+    let sled = db.display().to_string();
+    let a = "https://news.test/a";
+    let reads: [&[&str]; 5] = [
+        &["history", a, "--json"],
+        &[
+            "history",
+            "HTTPS://news.test/a?utm_source=feed#top",
+            "--json",
+        ],
+        &["diff", a, "--json"],
+        &["checks", a, "--json"],
+        &["list", "--json"],
+    ];
+    for read in reads {
+        let on = |db: &str| {
+            let mut args = vec!["--db", db];
+            args.extend_from_slice(read);
+            let out = common::emend(work).args(&args).output().expect("run emend");
+            assert!(
+                out.status.success(),
+                "emend {args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            out.stdout
+        };
+        let (from_sled, from_pg) = (on(&sled), on(&url));
+        assert!(!from_sled.is_empty(), "{read:?} printed nothing");
+        assert_eq!(
+            String::from_utf8_lossy(&from_pg),
+            String::from_utf8_lossy(&from_sled),
+            "{read:?}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reading_a_postgres_database_without_emend_says_so_and_creates_nothing() {
+    let Some(cluster) = Cluster::start("read empty postgres") else {
+        return;
+    };
+    let work = tempfile::tempdir().expect("temp dir");
+    let out = common::emend(work.path())
+        .args(["--db", &cluster.url(), "list"])
+        .output()
+        .expect("run emend");
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("no emend database"), "{stderr}");
+    let (client, conn) = tokio_postgres::connect(&cluster.conninfo, tokio_postgres::NoTls)
+        .await
+        .expect("connect");
+    tokio::spawn(conn);
+    let tables: i64 = client
+        .query_one(
+            "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'",
+            &[],
+        )
+        .await
+        .expect("count tables")
+        .get(0);
+    assert_eq!(tables, 0, "a read created tables");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -301,4 +374,27 @@ async fn migrate_from_a_directory_without_a_database_says_so_and_creates_nothing
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("nope"), "{stderr}");
     assert!(!work.path().join("nope").exists());
+}
+
+#[test]
+fn a_command_that_runs_on_sled_only_refuses_a_postgres_url_and_creates_nothing() {
+    let work = tempfile::tempdir().expect("temp dir");
+    for args in [
+        &["snapshot", "http://127.0.0.1:1/a.html"][..],
+        &["watch", "http://127.0.0.1:1/a.html"][..],
+    ] {
+        let out = common::emend(work.path())
+            .args(["--db", "postgres://emend@localhost/news"])
+            .args(args)
+            .output()
+            .expect("run emend");
+        assert!(!out.status.success(), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("sled database directory only"),
+            "{args:?}: {stderr}"
+        );
+    }
+    let left: Vec<_> = std::fs::read_dir(work.path()).expect("list").collect();
+    assert!(left.is_empty(), "created {left:?}");
 }

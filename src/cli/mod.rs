@@ -238,6 +238,8 @@ impl Context {
         long_running: bool,
         needs: Needs,
     ) -> Result<Access, Error> {
+        let db = self.db_path(config);
+        sled_only(&db, command)?;
         let opts = AccessOptions {
             create,
             wait: self.wait,
@@ -245,7 +247,7 @@ impl Context {
             long_running,
             needs,
         };
-        owner::acquire(&self.db_path(config), &opts).await
+        owner::acquire(&db, &opts).await
     }
 
     /// The database, taken by this process for `command`, which runs until stopped and
@@ -258,6 +260,22 @@ impl Context {
             long_running: true,
             needs: Needs::Actions,
         };
-        owner::acquire_lock(&self.db_path(config), &opts).await
+        let db = self.db_path(config);
+        sled_only(&db, command)?;
+        owner::acquire_lock(&db, &opts).await
     }
+}
+
+/// Refuses a `postgres://` database for a command that runs on sled only so far, rather than
+/// creating a directory named after the URL.
+fn sled_only(db: &Path, command: &'static str) -> Result<(), Error> {
+    if !crate::store::pg::is_conninfo(db) {
+        return Ok(());
+    }
+    Err(Error::Postgres {
+        target: command.to_owned(),
+        message: "this command runs on a sled database directory only for now; on PostgreSQL \
+                  so far: history, diff, checks, list (and migrate to fill it)"
+            .to_owned(),
+    })
 }

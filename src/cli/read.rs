@@ -1,6 +1,6 @@
 //! Read access for `history`, `diff`, `checks`, `list`, `reextract` and `notify status`: the
-//! database itself,
-//! or, while another emend process holds it, that process's socket.
+//! sled database itself, or, while another emend process holds it, that process's socket; or
+//! a PostgreSQL database (`--db postgres://…`), which any number of readers share.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -10,6 +10,7 @@ use crate::fetch::local::LocalClient;
 use crate::model::{ArticleRecord, Check, Version};
 use crate::owner::{self, Access, AccessOptions, Held, Needs};
 use crate::store::Delivery;
+use crate::store::pg::{self, Postgres};
 
 /// Page size when walking the article list.
 const PAGE: usize = 1000;
@@ -28,12 +29,20 @@ enum Source {
     Store(Held),
     /// The emend process holding the database.
     Owner(LocalClient),
+    /// A PostgreSQL database: no owner, every reader connects itself.
+    Postgres(Postgres),
 }
 
 impl Reader {
     /// Opens the existing database at `db` for `command`, or reaches the process holding
     /// it, waiting up to `wait` for one that answers nothing. Never creates a database.
     pub async fn open(db: &Path, wait: Duration, command: &'static str) -> Result<Reader, Error> {
+        let postgres = match db.to_str() {
+            Some(conninfo) if pg::is_conninfo(db) => {
+                Some(Postgres::connect_existing(conninfo).await?)
+            }
+            _ => None,
+        };
         let opts = AccessOptions {
             create: false,
             wait,
@@ -41,7 +50,10 @@ impl Reader {
             long_running: false,
             needs: Needs::Reads,
         };
-        let source = connect(db, &opts).await?;
+        let source = match postgres {
+            Some(pg) => Source::Postgres(pg),
+            None => connect(db, &opts).await?,
+        };
         Ok(Reader {
             db: db.to_owned(),
             opts,
@@ -77,6 +89,14 @@ impl Reader {
                     }
                     return Ok((key, versions));
                 }
+                Source::Postgres(pg) => {
+                    let key = pg.resolve(url).await?.ok_or_else(not_tracked)?;
+                    let versions = pg.versions(&key).await?;
+                    if versions.is_empty() {
+                        return Err(not_tracked());
+                    }
+                    return Ok((key, versions));
+                }
                 Source::Owner(client) => {
                     let path = format!("/versions?url={}", encode(url));
                     client.get(&path, not_tracked).await
@@ -103,6 +123,11 @@ impl Reader {
                     let checks = store.checks(&key, limit)?;
                     return Ok((key, checks));
                 }
+                Source::Postgres(pg) => {
+                    let key = pg.resolve(url).await?.ok_or_else(not_tracked)?;
+                    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+                    return Ok((key.clone(), pg.checks(&key, limit).await?));
+                }
                 Source::Owner(client) => {
                     let path = format!("/checks?url={}&limit={limit}", encode(url));
                     client.get(&path, not_tracked).await
@@ -120,6 +145,7 @@ impl Reader {
         loop {
             let result = match &self.source {
                 Source::Store(held) => return held.store.raw_body(hash),
+                Source::Postgres(pg) => return pg.raw_body(hash).await,
                 Source::Owner(client) => {
                     let path = format!("/body?hash={}", encode(hash));
                     client.get_bytes(&path).await
@@ -137,6 +163,8 @@ impl Reader {
         loop {
             let result = match &self.source {
                 Source::Store(held) => return held.store.deliveries(failed),
+                // Nothing queues notifications in PostgreSQL yet (the daemon runs on sled).
+                Source::Postgres(_) => return Ok(Vec::new()),
                 Source::Owner(client) => {
                     // Only an owner older than this route answers 404.
                     let old_owner = || Error::OwnerFailed {
@@ -163,6 +191,7 @@ impl Reader {
             let after = all.last().map(|a| a.url.clone());
             let page = match &self.source {
                 Source::Store(held) => held.store.list(after.as_deref(), PAGE)?,
+                Source::Postgres(pg) => pg.list(after.as_deref(), PAGE as i64).await?,
                 Source::Owner(client) => {
                     let mut path = format!("/articles?limit={PAGE}");
                     if let Some(a) = &after {

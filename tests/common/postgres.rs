@@ -51,6 +51,16 @@ fn command(bin: &Path, program: &str, root: bool) -> Command {
 }
 
 impl Cluster {
+    /// The same database as a `postgres://` URL (the form `--db` takes), the socket
+    /// directory percent-encoded as the host.
+    #[allow(dead_code, reason = "each test crate uses a different subset")]
+    pub fn url(&self) -> String {
+        let host: String =
+            url::form_urlencoded::byte_serialize(self.dir.path().display().to_string().as_bytes())
+                .collect();
+        format!("postgresql://emend@{host}/postgres")
+    }
+
     /// Starts a cluster, or returns None (after printing SKIPPED) when no server is installed.
     pub fn start(test: &str) -> Option<Cluster> {
         let Some(bin) = server_bin() else {

@@ -160,8 +160,22 @@ impl Postgres {
         Ok(n == 1)
     }
 
-    /// The canonical URL `url` is filed under, if it is tracked at all.
+    /// The canonical URL `url` is filed under, if it is tracked at all. A URL as pasted (no
+    /// scheme, other case, a fragment, tracking parameters) is also looked up in its
+    /// normalised forms, as on sled.
     pub async fn resolve(&self, url: &str) -> Result<Option<String>> {
+        if let Some(found) = self.resolve_exact(url).await? {
+            return Ok(Some(found));
+        }
+        for form in crate::urlnorm::lookup_forms(url) {
+            if let Some(found) = self.resolve_exact(&form).await? {
+                return Ok(Some(found));
+            }
+        }
+        Ok(None)
+    }
+
+    async fn resolve_exact(&self, url: &str) -> Result<Option<String>> {
         let client = self.client().await?;
         let row = client
             .query_opt(

@@ -33,6 +33,14 @@ pub enum Outcome {
     },
 }
 
+/// Whether the database holds an emend schema at all.
+pub async fn present(client: &Client) -> Result<bool, tokio_postgres::Error> {
+    let row = client
+        .query_one("SELECT to_regclass('emend_schema') IS NOT NULL", &[])
+        .await?;
+    row.try_get(0)
+}
+
 /// Brings the database up to [`SCHEMA_VERSION`] in one transaction. Concurrent callers
 /// serialise on an advisory lock, so the second one finds the work done.
 pub async fn run(client: &mut Client) -> Result<Outcome, tokio_postgres::Error> {

@@ -46,6 +46,17 @@ impl Postgres {
     /// Connects to `conninfo` (a `postgres://` URL or `key=value` pairs) and brings the
     /// schema up to date. A database written by a newer release is refused unchanged.
     pub async fn connect(conninfo: &str) -> Result<Self> {
+        Self::open(conninfo, true).await
+    }
+
+    /// [`Postgres::connect`] for a reader: a database without emend's schema is
+    /// [`Error::NoDatabase`] and is left as it was (reading never creates a database); an
+    /// older schema is upgraded in place, as the sled engine does when opened.
+    pub async fn connect_existing(conninfo: &str) -> Result<Self> {
+        Self::open(conninfo, false).await
+    }
+
+    async fn open(conninfo: &str, create: bool) -> Result<Self> {
         let config = tokio_postgres::Config::from_str(conninfo).map_err(|e| Error::Postgres {
             target: "connection string".into(),
             message: e.to_string(),
@@ -67,6 +78,11 @@ impl Postgres {
             })?;
         let pg = Postgres { pool, target };
         let mut client = pg.client().await?;
+        if !create && !migrate::present(&client).await.map_err(|e| pg.error(e))? {
+            return Err(Error::NoDatabase {
+                path: pg.target.clone().into(),
+            });
+        }
         match migrate::run(&mut client).await.map_err(|e| pg.error(e))? {
             migrate::Outcome::Newer { found } => Err(pg.failed(format!(
                 "schema version {found} was written by a newer emend (this one knows {SCHEMA_VERSION}); upgrade emend"
@@ -102,6 +118,13 @@ impl Postgres {
             None => self.failed(e),
         }
     }
+}
+
+/// Whether a `--db` value names a PostgreSQL database (a `postgres://` or `postgresql://`
+/// URL) rather than a sled directory.
+pub fn is_conninfo(db: &std::path::Path) -> bool {
+    db.to_str()
+        .is_some_and(|s| s.starts_with("postgres://") || s.starts_with("postgresql://"))
 }
 
 /// `host/dbname` for messages: a socket directory or host name, and the database.
