@@ -151,10 +151,11 @@ fn sled_database(dir: &std::path::Path) {
     let a = "https://news.test/a";
     let b = "https://news.test/b";
     let capture = exchange(a, 200);
+    let desk = ["desk".to_owned()];
     let route = Route {
         site: Some("news"),
         capture: Some(&capture),
-        ..Route::default()
+        notify: &desk,
     };
     let shared = b"<html><p>shared body</p></html>";
     store
@@ -242,6 +243,7 @@ async fn migrate_copies_a_sled_database_whole_and_a_rerun_copies_nothing_twice()
     assert_eq!(report["aliases"], 1, "{report}");
     assert_eq!(report["scheduled"], 1, "{report}");
     assert_eq!(report["verified"], 2, "{report}");
+    assert_eq!(report["deliveries"], 2, "one per routed version: {report}");
 
     // Read the copy through the engine and compare it with the source, field by field.
     let store = Store::open_existing(&db).unwrap();
@@ -286,7 +288,7 @@ async fn migrate_copies_a_sled_database_whole_and_a_rerun_copies_nothing_twice()
     assert_eq!((counts.articles, counts.versions, counts.checks), (2, 3, 5));
 }
 
-/// `history`, `diff`, `checks` and `list` print the same JSON from the sled database and from
+/// `history`, `diff`, `checks`, `list` and `notify status` print the same JSON from the sled database and from
 /// its copy in PostgreSQL, reached by a `postgres://` URL (a pasted URL variant included).
 fn reads_answer_the_same_on_both_engines(
     work: &std::path::Path,
@@ -296,7 +298,7 @@ fn reads_answer_the_same_on_both_engines(
     let url = cluster.url();
     let sled = db.display().to_string();
     let a = "https://news.test/a";
-    let reads: [&[&str]; 5] = [
+    let reads: [&[&str]; 6] = [
         &["history", a, "--json"],
         &[
             "history",
@@ -306,6 +308,7 @@ fn reads_answer_the_same_on_both_engines(
         &["diff", a, "--json"],
         &["checks", a, "--json"],
         &["list", "--json"],
+        &["notify", "status", "--json"],
     ];
     for read in reads {
         let on = |db: &str| {
@@ -397,4 +400,59 @@ fn a_command_that_runs_on_sled_only_refuses_a_postgres_url_and_creates_nothing()
     }
     let left: Vec<_> = std::fs::read_dir(work.path()).expect("list").collect();
     assert!(left.is_empty(), "created {left:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_of_the_first_schema_upgrades_in_place_and_keeps_its_frontier() {
+    let Some(cluster) = Cluster::start("upgrade from schema 1") else {
+        return;
+    };
+    // The schema as the first release with PostgreSQL left it: step 1 only, with data.
+    let (client, conn) = tokio_postgres::connect(&cluster.conninfo, tokio_postgres::NoTls)
+        .await
+        .expect("connect");
+    tokio::spawn(conn);
+    client
+        .batch_execute(&format!(
+            "CREATE TABLE emend_schema (version INTEGER PRIMARY KEY, name TEXT NOT NULL,
+                 applied_at TIMESTAMPTZ NOT NULL DEFAULT now());
+             {}
+             INSERT INTO emend_schema (version, name) VALUES (1, 'frontier');
+             INSERT INTO leases (scope, key) VALUES ('host', 'news.test');
+             INSERT INTO frontier (url, host, due_at)
+                 VALUES ('https://news.test/a', 'news.test', '2027-01-01T00:00:00Z');",
+            include_str!("../src/store/pg/migrations/0001_frontier.sql")
+        ))
+        .await
+        .expect("schema 1");
+
+    let pg = Postgres::connect(&cluster.conninfo).await.expect("upgrade");
+    let version: i32 = client
+        .query_one("SELECT max(version) FROM emend_schema", &[])
+        .await
+        .expect("schema version")
+        .get(0);
+    assert_eq!(version, emend::store::pg::SCHEMA_VERSION);
+    let kept: i64 = client
+        .query_one(
+            "SELECT count(*) FROM frontier WHERE host = 'news.test'",
+            &[],
+        )
+        .await
+        .expect("frontier")
+        .get(0);
+    assert_eq!(kept, 1, "the frontier survived the upgrade");
+    // And the upgraded database takes versions.
+    let v = pg
+        .commit_version(
+            "https://news.test/a",
+            0,
+            Route::default(),
+            new_version(1, "after the upgrade"),
+            b"<p>after the upgrade</p>",
+            checked(1, ChangeKind::New),
+        )
+        .await
+        .expect("commit after upgrade");
+    assert_eq!(v.number, 1);
 }

@@ -34,14 +34,15 @@ pub async fn run(args: &MigrateArgs) -> anyhow::Result<()> {
     let mut text = String::new();
     writeln!(
         text,
-        "copied {} articles ({} versions, {} bodies, {} checks, {} aliases, {} scheduled) \
-         from {} to {}",
+        "copied {} articles ({} versions, {} bodies, {} checks, {} aliases, {} scheduled, \
+         {} notifications) from {} to {}",
         report.articles,
         report.versions,
         report.bodies,
         report.checks,
         report.aliases,
         report.scheduled,
+        report.deliveries,
         args.from.display(),
         target.target()
     )?;
@@ -57,13 +58,5 @@ pub async fn run(args: &MigrateArgs) -> anyhow::Result<()> {
         "verified: {} articles read back equal to the source",
         report.verified
     )?;
-    if report.outbox_left > 0 {
-        writeln!(
-            text,
-            "not copied: {} pending or failed notifications (deliver them with the sled \
-             database first; see `emend notify`)",
-            report.outbox_left
-        )?;
-    }
     print_text(&text)
 }

@@ -163,8 +163,7 @@ impl Reader {
         loop {
             let result = match &self.source {
                 Source::Store(held) => return held.store.deliveries(failed),
-                // Nothing queues notifications in PostgreSQL yet (the daemon runs on sled).
-                Source::Postgres(_) => return Ok(Vec::new()),
+                Source::Postgres(pg) => return pg.deliveries(failed).await,
                 Source::Owner(client) => {
                     // Only an owner older than this route answers 404.
                     let old_owner = || Error::OwnerFailed {

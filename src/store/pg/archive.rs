@@ -16,7 +16,7 @@ use super::Postgres;
 use crate::error::{Error, Result};
 use crate::model::{ArticleRecord, Check, CheckOutcome, HttpExchange, Version};
 use crate::store::codec;
-use crate::store::{NewVersion, Route};
+use crate::store::{Delivery, NewVersion, Route};
 
 /// Row counts of the archive tables (what `emend migrate` verifies a copy by).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
@@ -307,6 +307,22 @@ impl Postgres {
         Ok(Some(raw))
     }
 
+    /// Every pending (`failed` false) or failed notification, by target then commit order.
+    pub async fn deliveries(&self, failed: bool) -> Result<Vec<Delivery>> {
+        let client = self.client().await?;
+        let rows = client
+            .query(
+                "SELECT doc FROM outbox WHERE failed = $1 ORDER BY target, seq",
+                &[&failed],
+            )
+            .await
+            .map_err(|e| self.error(e))?;
+        rows.iter()
+            .map(|r| r.try_get::<_, Json<Delivery>>(0).map(|j| j.0))
+            .collect::<std::result::Result<_, _>>()
+            .map_err(|e| self.error(e))
+    }
+
     /// Row counts of the archive tables.
     pub async fn archive_counts(&self) -> Result<ArchiveCounts> {
         let client = self.client().await?;
@@ -415,6 +431,26 @@ pub(crate) async fn insert_version(
             &v.body_hash,
             &Json(v),
             &capture.map(Json),
+        ],
+    )
+    .await
+}
+
+/// Queues (or, copied from sled, keeps) a delivery under its own sequence number.
+pub(crate) async fn insert_delivery(
+    c: &impl GenericClient,
+    d: &Delivery,
+    failed: bool,
+) -> std::result::Result<u64, tokio_postgres::Error> {
+    c.execute(
+        "INSERT INTO outbox (target, seq, failed, next_attempt, doc)
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+        &[
+            &d.target,
+            &(d.seq as i64),
+            &failed,
+            &d.next_attempt,
+            &Json(d),
         ],
     )
     .await

@@ -12,7 +12,7 @@ use crate::model::{ArticleRecord, Check, CheckOutcome, HttpExchange, Version};
 use crate::store::{ScheduleState, Store, codec, keys};
 
 use super::Postgres;
-use super::archive::{PackedBody, insert_body, insert_check, insert_version};
+use super::archive::{PackedBody, insert_body, insert_check, insert_delivery, insert_version};
 
 /// What a copy did, and what its verification found.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
@@ -31,9 +31,8 @@ pub struct CopyReport {
     pub aliases: u64,
     /// Schedule entries copied into the frontier.
     pub scheduled: u64,
-    /// Pending or failed notifications in the source, not copied (the PostgreSQL engine has
-    /// no outbox yet): deliver them from the sled database first.
-    pub outbox_left: u64,
+    /// Pending and failed notifications copied (with their attempts and errors).
+    pub deliveries: u64,
     /// Articles whose copy was read back and found equal (versions, bodies by hash, checks).
     pub verified: u64,
 }
@@ -62,12 +61,34 @@ pub async fn copy(from: &Store, to: &Postgres) -> Result<CopyReport> {
         }
     }
     report.aliases = copy_aliases(from, to).await?;
-    let store = from.clone();
-    report.outbox_left = blocking(move || {
-        Ok(store.deliveries(false)?.len() as u64 + store.deliveries(true)?.len() as u64)
-    })
-    .await?;
+    report.deliveries = copy_outbox(from, to).await?;
     Ok(report)
+}
+
+/// Copies the pending and failed notifications under their own sequence numbers, and moves
+/// the destination's sequence past them so new ones queue after.
+async fn copy_outbox(from: &Store, to: &Postgres) -> Result<u64> {
+    let store = from.clone();
+    let (pending, failed) =
+        blocking(move || Ok((store.deliveries(false)?, store.deliveries(true)?))).await?;
+    let mut client = to.client().await?;
+    let run = async {
+        let tx = client.transaction().await?;
+        let mut copied = 0;
+        for (list, failed) in [(&pending, false), (&failed, true)] {
+            for d in list {
+                copied += insert_delivery(&tx, d, failed).await?;
+            }
+        }
+        tx.execute(
+            "SELECT setval('outbox_seq', greatest((SELECT max(seq) FROM outbox), 1))",
+            &[],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(copied)
+    };
+    run.await.map_err(|e| to.error(e))
 }
 
 async fn copy_article(

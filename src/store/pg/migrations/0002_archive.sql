@@ -58,3 +58,16 @@ CREATE INDEX checks_url ON checks (url, id);
 -- The whole re-check state of a URL (interval, unchanged streak, failures, end of
 -- tracking), beside the due time the frontier orders by.
 ALTER TABLE frontier ADD COLUMN state JSONB;
+
+-- Notifications: one row per (change, target), queued with the version, deleted once
+-- delivered, marked failed when given up. seq orders a target's entries as committed.
+CREATE SEQUENCE outbox_seq;
+CREATE TABLE outbox (
+    target       TEXT NOT NULL,
+    seq          BIGINT NOT NULL,
+    failed       BOOLEAN NOT NULL DEFAULT false,
+    next_attempt TIMESTAMPTZ NOT NULL,
+    doc          JSONB NOT NULL,
+    PRIMARY KEY (target, seq)
+);
+CREATE INDEX outbox_due ON outbox (target, next_attempt) WHERE NOT failed;
