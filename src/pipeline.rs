@@ -16,7 +16,7 @@ use crate::model::{
     Article, ArticleRecord, ChangeKind, Check, CheckOutcome, HttpExchange, Version,
 };
 use crate::notify::{Candidate, matching};
-use crate::store::{CheckLog, NewVersion, Reschedule, Route, Store};
+use crate::store::{Archive, CheckLog, Commit, NewVersion, Reschedule, Store};
 
 /// Wall time one page's extraction may take before its check fails. Pages take
 /// milliseconds; this only stops a hostile one from holding a check forever.
@@ -72,19 +72,27 @@ impl CheckReport {
     }
 }
 
-/// Fetch → extract → compare → store, sharing one fetcher and store across checks.
+/// Fetch → extract → compare → store, sharing one fetcher and archive across checks. The
+/// archive is sled's [`Store`] unless said otherwise (PostgreSQL for a cluster of daemons).
 #[derive(Clone)]
-pub struct Pipeline {
+pub struct Pipeline<A: Archive = Store> {
     fetcher: Fetcher,
-    store: Store,
+    store: A,
     config: Arc<Config>,
     /// Batches the log of checks that made no version (the daemon's); else one write each.
     check_log: Option<CheckLog>,
 }
 
-impl Pipeline {
-    /// Builds a pipeline over an opened store.
-    pub fn new(config: Arc<Config>, fetcher: Fetcher, store: Store) -> Self {
+impl Pipeline<Store> {
+    /// The store this pipeline writes to.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+}
+
+impl<A: Archive> Pipeline<A> {
+    /// Builds a pipeline over an opened archive.
+    pub fn new(config: Arc<Config>, fetcher: Fetcher, store: A) -> Self {
         Pipeline {
             fetcher,
             store,
@@ -116,18 +124,14 @@ impl Pipeline {
                 Ok(folded)
             }
             None => {
-                // The exchange first: the check then makes both visible together.
-                if let Some(exchange) = &capture {
-                    self.store.record_not_modified(key, check.at, exchange)?;
-                }
-                self.store.record_check(key, &check)?;
+                self.store.record_check(key, check, capture).await?;
                 Ok(false)
             }
         }
     }
 
-    /// The store this pipeline writes to.
-    pub fn store(&self) -> &Store {
+    /// The archive this pipeline writes to.
+    pub fn archive(&self) -> &A {
         &self.store
     }
 
@@ -137,25 +141,28 @@ impl Pipeline {
     }
 
     /// What the store holds for `url` before a check: its key, record and latest version.
-    fn known(&self, url: &Url) -> Result<(Option<String>, Option<ArticleRecord>, Option<Version>)> {
-        let (key, record) = self.known_record(url)?;
-        let latest = self.latest_of(record.as_ref())?;
+    async fn known(
+        &self,
+        url: &Url,
+    ) -> Result<(Option<String>, Option<ArticleRecord>, Option<Version>)> {
+        let (key, record) = self.known_record(url).await?;
+        let latest = self.latest_of(record.as_ref()).await?;
         Ok((key, record, latest))
     }
 
     /// The key and record the store holds for `url`, without its latest version.
-    fn known_record(&self, url: &Url) -> Result<(Option<String>, Option<ArticleRecord>)> {
-        let Some(key) = self.store.resolve(url.as_str())? else {
+    async fn known_record(&self, url: &Url) -> Result<(Option<String>, Option<ArticleRecord>)> {
+        let Some(key) = self.store.resolve(url.as_str()).await? else {
             return Ok((None, None));
         };
-        let record = self.store.article_exact(&key)?;
+        let record = self.store.article_exact(&key).await?;
         Ok((Some(key), record))
     }
 
     /// The latest version of the article `record` describes, if it has one.
-    fn latest_of(&self, record: Option<&ArticleRecord>) -> Result<Option<Version>> {
+    async fn latest_of(&self, record: Option<&ArticleRecord>) -> Result<Option<Version>> {
         match record {
-            Some(r) if r.versions > 0 => self.store.version_exact(&r.url, r.versions),
+            Some(r) if r.versions > 0 => self.store.version_exact(&r.url, r.versions).await,
             _ => Ok(None),
         }
     }
@@ -180,7 +187,7 @@ impl Pipeline {
     ) -> Result<CheckReport> {
         // The latest version is read only once it is needed (a page to compare, a 304 to
         // report): decompressing it for every conditional GET was most of a 304's store reads.
-        let (key, record) = self.known_record(url)?;
+        let (key, record) = self.known_record(url).await?;
         // Validators are only worth sending when we hold the version they describe.
         let cond = match &record {
             Some(r) if r.versions > 0 => Conditional {
@@ -208,7 +215,7 @@ impl Pipeline {
                     .as_ref()
                     .filter(|_| !matches!(err, Error::HostHeldOff { .. }))
                 {
-                    self.log_failure(k, &err, started.elapsed())?;
+                    self.log_failure(k, &err, started.elapsed()).await?;
                 }
                 return Err(err);
             }
@@ -225,7 +232,7 @@ impl Pipeline {
                 let latest = if opts.outcome_only {
                     None
                 } else {
-                    self.latest_of(record.as_ref())?
+                    self.latest_of(record.as_ref()).await?
                 };
                 let then = then.filter(|t| answers_at(latest.as_ref(), &t.url));
                 let rescheduled = self.log_check(&key, check, Some(exchange), then).await?;
@@ -240,7 +247,7 @@ impl Pipeline {
             }
             PageResponse::Page(page) => page,
         };
-        let latest = self.latest_of(record.as_ref())?;
+        let latest = self.latest_of(record.as_ref()).await?;
         let seen = Seen {
             key,
             latest,
@@ -259,7 +266,7 @@ impl Pipeline {
         page: Page,
         at: DateTime<Utc>,
     ) -> Result<CheckReport> {
-        let (key, record, latest) = self.known(url)?;
+        let (key, record, latest) = self.known(url).await?;
         let site = record.as_ref().and_then(|r| r.site.as_deref());
         let scope = Scope::for_article(&self.config, site, url);
         let seen = Seen {
@@ -315,14 +322,17 @@ impl Pipeline {
         loop {
             let (key, latest) = match known.take() {
                 Some(found) => found,
-                None => self.choose_key(url, &declared, &own, final_url, &article)?,
+                None => {
+                    self.choose_key(url, &declared, &own, final_url, &article)
+                        .await?
+                }
             };
             let change = classify(latest.as_ref().map(|v| &v.article), &article);
             let check = checked(&page, change, at);
             if change == ChangeKind::Unchanged {
                 let then = then.take().filter(|t| answers_at(latest.as_ref(), &t.url));
                 let rescheduled = self.log_check(&key, check, None, then).await?;
-                self.add_aliases(&key, url, final_url)?;
+                self.add_aliases(&key, url, final_url).await?;
                 return Ok(CheckReport {
                     url: key,
                     change,
@@ -345,10 +355,17 @@ impl Pipeline {
                     words: version.words_added + version.words_removed,
                 },
             );
-            let committed = self
-                .commit(&key, based_on, site_name, notify, version, &page, check)
-                .await?;
-            let stored = match committed {
+            let commit = Commit {
+                key: key.clone(),
+                based_on,
+                site: site_name,
+                notify,
+                version,
+                body: page.response.body.clone(),
+                exchange: page.response.exchange.clone(),
+                check,
+            };
+            let stored = match self.store.commit(commit).await {
                 Ok(v) => v,
                 // Another check (another URL of this article) stored a version since we
                 // compared: compare again with it, which may well find this state unchanged.
@@ -359,7 +376,7 @@ impl Pipeline {
                 }
                 Err(e) => return Err(e),
             };
-            self.add_aliases(&key, url, final_url)?;
+            self.add_aliases(&key, url, final_url).await?;
             tracing::info!(url = %key, version = stored.number, change = %change, "stored version");
             return Ok(CheckReport {
                 url: key,
@@ -387,44 +404,9 @@ impl Pipeline {
         )
         .await;
         if let (Err(err), Some(k)) = (&read, key) {
-            self.log_failure(k, err, page.response.elapsed)?;
+            self.log_failure(k, err, page.response.elapsed).await?;
         }
         read
-    }
-
-    /// Commits `version` with its body, exchange, check and notifications, flushed; the
-    /// fsync runs on the blocking pool, off the async workers. The inner result is the
-    /// store's answer ([`Error::StaleVersion`] when another check stored a version since).
-    #[allow(
-        clippy::too_many_arguments,
-        reason = "one commit's parts, each used once"
-    )]
-    async fn commit(
-        &self,
-        key: &str,
-        based_on: u32,
-        site: Option<String>,
-        notify: Vec<String>,
-        version: NewVersion,
-        page: &Page,
-        check: Check,
-    ) -> Result<Result<Version>> {
-        let store = self.store.clone();
-        let (key, body) = (key.to_owned(), page.response.body.clone());
-        let exchange = page.response.exchange.clone();
-        tokio::task::spawn_blocking(move || {
-            let route = Route {
-                site: site.as_deref(),
-                notify: &notify,
-                capture: exchange.as_deref(),
-            };
-            store.commit_version_routed(&key, based_on, route, version, &body, check)
-        })
-        .await
-        .map_err(|e| Error::Store {
-            path: self.store.path().to_owned(),
-            message: format!("commit task failed: {e}"),
-        })
     }
 
     /// The key of the article a fetched page is a state of, and that article's latest version.
@@ -440,7 +422,7 @@ impl Pipeline {
     /// So is a page naming an article that is already tracked but not read yet (found by a
     /// feed or sitemap, or watched): that article's first version must come from its own page,
     /// never from another page claiming to be it.
-    fn choose_key(
+    async fn choose_key(
         &self,
         url: &Url,
         declared: &str,
@@ -448,26 +430,30 @@ impl Pipeline {
         final_url: &Url,
         article: &Article,
     ) -> Result<(String, Option<Version>)> {
-        if let Some(k) = self.store.resolve(url.as_str())? {
-            if let Some(latest) = self.store.latest(&k)? {
+        if let Some(k) = self.store.resolve(url.as_str()).await? {
+            if let Some(latest) = self.store.latest(&k).await? {
                 return Ok((k, Some(latest)));
             }
         }
         let target = self
             .store
-            .resolve(declared)?
+            .resolve(declared)
+            .await?
             .unwrap_or_else(|| declared.to_owned());
         // The record before its version: a record read first tells truly whether the
         // article has versions, where reading the version first could miss one committed
         // in between and then find its record, taking a fresh article for a version-less
         // one (and storing a duplicate under the page's own URL).
-        let record = self.store.article(&target)?;
+        let record = match self.store.resolve(&target).await? {
+            Some(key) => self.store.article_exact(&key).await?,
+            None => None,
+        };
         let latest = match &record {
-            Some(r) if r.versions > 0 => self.store.latest(&target)?,
+            Some(r) if r.versions > 0 => self.store.latest(&target).await?,
             _ => None,
         };
         let latest = match latest {
-            None if declared != own && record.is_some() => return self.own_key(own),
+            None if declared != own && record.is_some() => return self.own_key(own).await,
             None => return Ok((target, None)),
             Some(v) => v,
         };
@@ -475,20 +461,28 @@ impl Pipeline {
             return Ok((target, Some(latest)));
         }
         // Own URL already an alias of `target` (it was let in before): still the same article.
-        let own_key = self.store.resolve(own)?.unwrap_or_else(|| own.to_owned());
+        let own_key = self
+            .store
+            .resolve(own)
+            .await?
+            .unwrap_or_else(|| own.to_owned());
         let latest = if own_key == target {
             Some(latest)
         } else {
-            self.store.latest(&own_key)?
+            self.store.latest(&own_key).await?
         };
         Ok((own_key, latest))
     }
 
     /// The key a page has by its own URL (`own`, canonicalised), and that article's latest
     /// version.
-    fn own_key(&self, own: &str) -> Result<(String, Option<Version>)> {
-        let key = self.store.resolve(own)?.unwrap_or_else(|| own.to_owned());
-        let latest = self.store.latest(&key)?;
+    async fn own_key(&self, own: &str) -> Result<(String, Option<Version>)> {
+        let key = self
+            .store
+            .resolve(own)
+            .await?
+            .unwrap_or_else(|| own.to_owned());
+        let latest = self.store.latest(&key).await?;
         Ok((key, latest))
     }
 
@@ -496,16 +490,16 @@ impl Pipeline {
     ///
     /// Only once the check is stored under `key`: a check that lost a race and chose another
     /// key on its retry must not have aliased its URL into the first key's article.
-    fn add_aliases(&self, key: &str, url: &Url, final_url: &Url) -> Result<()> {
+    async fn add_aliases(&self, key: &str, url: &Url, final_url: &Url) -> Result<()> {
         for alias in [url.as_str(), final_url.as_str()] {
             if alias != key {
-                self.store.add_alias(alias, key)?;
+                self.store.add_alias(alias, key).await?;
             }
         }
         Ok(())
     }
 
-    fn log_failure(&self, key: &str, err: &Error, elapsed: Duration) -> Result<()> {
+    async fn log_failure(&self, key: &str, err: &Error, elapsed: Duration) -> Result<()> {
         let status = match err {
             Error::HttpStatus { status, .. } => Some(*status),
             _ => None,
@@ -517,7 +511,7 @@ impl Pipeline {
             status,
             elapsed,
         );
-        self.store.record_check(key, &check)
+        self.store.record_check(key, check, None).await
     }
 }
 

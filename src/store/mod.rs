@@ -13,6 +13,7 @@
 //! Schema versions: an older database is upgraded in place when opened, a newer one refused;
 //! the rule for changing the layout is in `upgrade.rs`.
 
+mod archive;
 mod articles;
 mod bodies;
 mod capture;
@@ -40,6 +41,7 @@ use std::sync::Arc;
 
 use crate::error::{Error, Result};
 
+pub use archive::{Archive, Commit};
 pub use articles::NewArticle;
 pub use checklog::{CheckLog, LoggedCheck, Reschedule};
 pub use forget::Forgotten;

@@ -16,7 +16,7 @@ use super::Postgres;
 use crate::error::{Error, Result};
 use crate::model::{ArticleRecord, Check, CheckOutcome, HttpExchange, Version};
 use crate::store::codec;
-use crate::store::{Delivery, NewVersion, Route};
+use crate::store::{Delivery, NewVersion, Route, change_id};
 
 /// Row counts of the archive tables (what `emend migrate` verifies a copy by).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
@@ -91,6 +91,7 @@ impl Postgres {
             insert_body(&tx, &body).await?;
             insert_version(&tx, &canonical, &version, route.capture).await?;
             insert_check(&tx, &canonical, &check, None).await?;
+            queue(&tx, route, &canonical, &version).await?;
             tx.execute(
                 "UPDATE articles SET versions = $2, last_changed = $3, title = $4,
                      last_checked = greatest(last_checked, $5), etag = $6, last_modified = $7
@@ -145,19 +146,36 @@ impl Postgres {
         }
     }
 
-    /// Files `alias` under the article `canonical`. Returns false when the alias already
-    /// pointed somewhere (left as it was) or is the article itself.
+    /// Files `alias` under the article `canonical` (or the article that one is an alias of).
+    /// A version-less record under `alias` (a discovered URL that turned out to redirect)
+    /// is folded into the alias, as on sled. Returns false, changing nothing, when `alias`
+    /// is the article itself, already an alias, or has a history of its own.
     pub async fn add_alias(&self, alias: &str, canonical: &str) -> Result<bool> {
-        let client = self.client().await?;
-        let n = client
-            .execute(
-                "INSERT INTO aliases (alias, url) SELECT $1, $2 WHERE $1 <> $2
-                 ON CONFLICT DO NOTHING",
-                &[&alias, &canonical],
+        let mut client = self.client().await?;
+        let run = async {
+            let tx = client.transaction().await?;
+            let target = resolve(&tx, canonical).await?;
+            if target == alias {
+                return Ok(false);
+            }
+            tx.execute(
+                "DELETE FROM articles WHERE url = $1 AND versions = 0",
+                &[&alias],
             )
-            .await
-            .map_err(|e| self.error(e))?;
-        Ok(n == 1)
+            .await?;
+            let n = tx
+                .execute(
+                    "INSERT INTO aliases (alias, url) SELECT $1, $2
+                     WHERE NOT EXISTS (SELECT 1 FROM articles WHERE url = $1)
+                       AND EXISTS (SELECT 1 FROM articles WHERE url = $2)
+                     ON CONFLICT DO NOTHING",
+                    &[&alias, &target],
+                )
+                .await?;
+            tx.commit().await?;
+            Ok(n == 1)
+        };
+        run.await.map_err(|e: tokio_postgres::Error| self.error(e))
     }
 
     /// The canonical URL `url` is filed under, if it is tracked at all. A URL as pasted (no
@@ -434,6 +452,45 @@ pub(crate) async fn insert_version(
         ],
     )
     .await
+}
+
+/// Queues the change `v` of `url` for every notification target of `route`, in the
+/// version's own transaction (a stored change is never left unannounced).
+async fn queue(
+    c: &impl GenericClient,
+    route: Route<'_>,
+    url: &str,
+    v: &Version,
+) -> std::result::Result<(), tokio_postgres::Error> {
+    if route.notify.is_empty() {
+        return Ok(());
+    }
+    // The article's site as the commit left it (its own, else the route's).
+    let site: Option<String> = c
+        .query_one("SELECT site FROM articles WHERE url = $1", &[&url])
+        .await?
+        .try_get(0)?;
+    for target in route.notify {
+        let seq: i64 = c
+            .query_one("SELECT nextval('outbox_seq')", &[])
+            .await?
+            .try_get(0)?;
+        let d = Delivery {
+            seq: seq as u64,
+            id: change_id(url, v.number),
+            target: target.clone(),
+            url: url.to_owned(),
+            site: site.clone(),
+            version: v.number,
+            change: v.change,
+            queued_at: v.fetched_at,
+            attempts: 0,
+            next_attempt: v.fetched_at,
+            last_error: None,
+        };
+        insert_delivery(c, &d, false).await?;
+    }
+    Ok(())
 }
 
 /// Queues (or, copied from sled, keeps) a delivery under its own sequence number.

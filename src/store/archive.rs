@@ -1,0 +1,170 @@
+//! [`Archive`]: what a check needs from a storage engine, implemented by both engines, so
+//! one pipeline stores into sled or PostgreSQL.
+//!
+//! sled's calls are quick and synchronous and run in place, except the commit, whose fsync
+//! goes to the blocking pool; PostgreSQL's are network round trips.
+
+use std::future::Future;
+
+use bytes::Bytes;
+
+use super::pg::Postgres;
+use super::{NewVersion, Route, Store};
+use crate::error::{Error, Result};
+use crate::model::{ArticleRecord, Check, HttpExchange, Version};
+
+/// One version ready to commit, owned so it can cross to a blocking thread.
+#[derive(Debug)]
+pub struct Commit {
+    /// The article's key (canonical URL).
+    pub key: String,
+    /// The version `version` was compared against (0: none).
+    pub based_on: u32,
+    /// The site from sites.toml that claims the page.
+    pub site: Option<String>,
+    /// The notification targets the change is queued for.
+    pub notify: Vec<String>,
+    /// The version.
+    pub version: NewVersion,
+    /// The raw response body.
+    pub body: Bytes,
+    /// The HTTP exchange that fetched it.
+    pub exchange: Option<Box<HttpExchange>>,
+    /// The check that found it.
+    pub check: Check,
+}
+
+/// The archive operations of one check, on either engine. Each returns a `Send` future, so a
+/// check can run on any worker.
+pub trait Archive: Clone + Send + Sync + 'static {
+    /// The canonical URL of `url` (itself, its alias target, or a pasted variant's), if known.
+    fn resolve(&self, url: &str) -> impl Future<Output = Result<Option<String>>> + Send;
+    /// The record stored under exactly `key`.
+    fn article_exact(
+        &self,
+        key: &str,
+    ) -> impl Future<Output = Result<Option<ArticleRecord>>> + Send;
+    /// Version `number` of the article under exactly `key`.
+    fn version_exact(
+        &self,
+        key: &str,
+        number: u32,
+    ) -> impl Future<Output = Result<Option<Version>>> + Send;
+    /// The newest version of the article under exactly `key`.
+    fn latest(&self, key: &str) -> impl Future<Output = Result<Option<Version>>> + Send;
+    /// Files `alias` under `key`; false when it changed nothing.
+    fn add_alias(&self, alias: &str, key: &str) -> impl Future<Output = Result<bool>> + Send;
+    /// Logs a check that made no version, with a 304's exchange.
+    fn record_check(
+        &self,
+        key: &str,
+        check: Check,
+        not_modified: Option<Box<HttpExchange>>,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// Commits a version durably; [`Error::StaleVersion`] when another check stored one
+    /// after `based_on`.
+    fn commit(&self, commit: Commit) -> impl Future<Output = Result<Version>> + Send;
+    /// Where the archive is, for messages.
+    fn describe(&self) -> String;
+}
+
+impl Archive for Store {
+    async fn resolve(&self, url: &str) -> Result<Option<String>> {
+        Store::resolve(self, url)
+    }
+
+    async fn article_exact(&self, key: &str) -> Result<Option<ArticleRecord>> {
+        Store::article_exact(self, key)
+    }
+
+    async fn version_exact(&self, key: &str, number: u32) -> Result<Option<Version>> {
+        Store::version_exact(self, key, number)
+    }
+
+    async fn latest(&self, key: &str) -> Result<Option<Version>> {
+        Store::latest(self, key)
+    }
+
+    async fn add_alias(&self, alias: &str, key: &str) -> Result<bool> {
+        Store::add_alias(self, alias, key)
+    }
+
+    async fn record_check(
+        &self,
+        key: &str,
+        check: Check,
+        not_modified: Option<Box<HttpExchange>>,
+    ) -> Result<()> {
+        // The exchange first: the check then makes both visible together.
+        if let Some(exchange) = &not_modified {
+            self.record_not_modified(key, check.at, exchange)?;
+        }
+        Store::record_check(self, key, &check)
+    }
+
+    async fn commit(&self, c: Commit) -> Result<Version> {
+        let store = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let route = Route {
+                site: c.site.as_deref(),
+                notify: &c.notify,
+                capture: c.exchange.as_deref(),
+            };
+            store.commit_version_routed(&c.key, c.based_on, route, c.version, &c.body, c.check)
+        })
+        .await
+        .map_err(|e| Error::Store {
+            path: self.path().to_owned(),
+            message: format!("commit task failed: {e}"),
+        })?
+    }
+
+    fn describe(&self) -> String {
+        self.path().display().to_string()
+    }
+}
+
+impl Archive for Postgres {
+    async fn resolve(&self, url: &str) -> Result<Option<String>> {
+        Postgres::resolve(self, url).await
+    }
+
+    async fn article_exact(&self, key: &str) -> Result<Option<ArticleRecord>> {
+        self.article(key).await
+    }
+
+    async fn version_exact(&self, key: &str, number: u32) -> Result<Option<Version>> {
+        self.version(key, number).await
+    }
+
+    async fn latest(&self, key: &str) -> Result<Option<Version>> {
+        Postgres::latest(self, key).await
+    }
+
+    async fn add_alias(&self, alias: &str, key: &str) -> Result<bool> {
+        Postgres::add_alias(self, alias, key).await
+    }
+
+    async fn record_check(
+        &self,
+        key: &str,
+        check: Check,
+        not_modified: Option<Box<HttpExchange>>,
+    ) -> Result<()> {
+        Postgres::record_check(self, key, &check, not_modified.as_deref()).await
+    }
+
+    async fn commit(&self, c: Commit) -> Result<Version> {
+        let route = Route {
+            site: c.site.as_deref(),
+            notify: &c.notify,
+            capture: c.exchange.as_deref(),
+        };
+        self.commit_version(&c.key, c.based_on, route, c.version, &c.body, c.check)
+            .await
+    }
+
+    fn describe(&self) -> String {
+        self.target().to_owned()
+    }
+}
