@@ -42,6 +42,10 @@ pub async fn run(ctx: &Context, args: &DaemonArgs) -> anyhow::Result<()> {
         }
         .into());
     }
+    let db = ctx.db_path(&config);
+    if let Some(conninfo) = db.to_str().filter(|_| crate::store::pg::is_conninfo(&db)) {
+        return run_in_cluster(config, conninfo, args).await;
+    }
     // A one-shot command holding the database lets go within moments; a long-running one
     // (`serve`) is named, with what to do instead.
     let (store, _holder) = ctx.take(&config, "emend daemon").await?.into_parts();
@@ -71,6 +75,27 @@ pub async fn run(ctx: &Context, args: &DaemonArgs) -> anyhow::Result<()> {
         super::signal::shutdown(),
     )
     .await?;
+    Ok(())
+}
+
+/// `emend daemon` on PostgreSQL: one daemon of a cluster sharing the database's frontier.
+async fn run_in_cluster(
+    config: crate::config::Config,
+    conninfo: &str,
+    args: &DaemonArgs,
+) -> anyhow::Result<()> {
+    if args.listen.or(config.crawler.listen).is_some() {
+        anyhow::bail!(
+            "the web UI does not run on PostgreSQL yet: start the daemon without --listen \
+             (and without `listen` in the config)"
+        );
+    }
+    let pg = crate::store::pg::Postgres::connect(conninfo).await?;
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_owned())
+        .unwrap_or_else(|_| "emend".into());
+    let worker = format!("{host}-{}", std::process::id());
+    daemon::cluster::run(Arc::new(config), pg, worker, super::signal::shutdown()).await?;
     Ok(())
 }
 

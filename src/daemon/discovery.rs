@@ -29,7 +29,7 @@ use crate::store::ScheduleState;
 
 /// Sitemaps (configured ones and index children) read per site per round, against runaway
 /// indexes; children beyond it wait for a later round, newest `lastmod` first.
-const MAX_SITEMAPS: usize = 64;
+pub(super) const MAX_SITEMAPS: usize = 64;
 /// New articles recorded per site per round. A source listing more (a 100,000-URL sitemap)
 /// gives the rest in later rounds: its validators are forgotten, so it is read in full again.
 const MAX_NEW_PER_ROUND: usize = 1_000;

@@ -4,6 +4,7 @@
 //! listener) as arguments, so tests drive it in-process and the binary only wires
 //! signals to it.
 
+pub mod cluster;
 mod discovery;
 mod queue;
 mod recheck;

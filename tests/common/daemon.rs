@@ -77,6 +77,18 @@ impl Daemon {
         env: &[(&str, &str)],
         log: Option<&str>,
     ) -> Daemon {
+        Daemon::spawn_on("db", dir, config, global, env, log)
+    }
+
+    /// [`Daemon::spawn`] on database `db`: a directory, or a `postgres://` URL.
+    pub fn spawn_on(
+        db: &str,
+        dir: &Path,
+        config: &Path,
+        global: &[&str],
+        env: &[(&str, &str)],
+        log: Option<&str>,
+    ) -> Daemon {
         let mut child = Command::new(env!("CARGO_BIN_EXE_emend"))
             .env_clear()
             .env("RUST_LOG", log.unwrap_or("off"))
@@ -85,7 +97,7 @@ impl Daemon {
             .args(global)
             .arg("--config")
             .arg(config)
-            .args(["--db", "db", "daemon"])
+            .args(["--db", db, "daemon"])
             .stdout(Stdio::null())
             .stderr(if log.is_some() {
                 Stdio::piped()

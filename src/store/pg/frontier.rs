@@ -86,6 +86,31 @@ impl Frontier {
         Ok(run.await.map_err(|e| self.pg.error(e))? == 1)
     }
 
+    /// Announces this daemon as live (its share of the hosts counts it from now on).
+    pub async fn heartbeat(&self) -> Result<()> {
+        let client = self.pg.client().await?;
+        client
+            .execute(HEARTBEAT, &[&self.worker])
+            .await
+            .map_err(|e| self.pg.error(e))?;
+        Ok(())
+    }
+
+    /// Makes `hosts` leasable (a host is otherwise known once a URL on it is added): the
+    /// hosts of discovery sources, which no tracked URL may name yet.
+    pub async fn add_hosts(&self, hosts: &[String]) -> Result<()> {
+        let client = self.pg.client().await?;
+        client
+            .execute(
+                "INSERT INTO leases (scope, key) SELECT 'host', h FROM unnest($1::text[]) AS h
+                 ON CONFLICT DO NOTHING",
+                &[&hosts],
+            )
+            .await
+            .map_err(|e| self.pg.error(e))?;
+        Ok(())
+    }
+
     /// Heartbeats, renews this daemon's host leases, then moves toward a fair share of the
     /// hosts (all hosts over the live daemons, rounded up): free or expired leases are taken
     /// when below it, leases with no URL in flight released when above it (a daemon that
