@@ -6,7 +6,8 @@
 mod common;
 
 use std::collections::{HashMap, HashSet};
-use std::time::Duration;
+use std::path::Path;
+use std::time::{Duration, Instant};
 
 use common::daemon::Daemon;
 use common::fixture_text;
@@ -82,24 +83,59 @@ fn busiest(mut hits: Vec<std::time::Instant>, window: Duration) -> usize {
         .unwrap_or(0)
 }
 
+/// The six news hosts on 127.0.0.2-7, and their article URLs.
+fn news_hosts() -> (Vec<TestServer>, Vec<Vec<String>>) {
+    (0..HOSTS)
+        .map(|i| news_host(&format!("127.0.0.{}", i + 2)))
+        .unzip()
+}
+
+/// Three daemons on the cluster's database, each with its own sites file and user agent.
+fn start_daemons(cluster: &Cluster, dir: &Path, servers: &[TestServer]) -> Vec<Daemon> {
+    let url = cluster.url();
+    (0..3)
+        .map(|n| {
+            let config = dir.join(format!("sites{n}.toml"));
+            std::fs::write(&config, sites_toml(servers, n)).expect("write sites");
+            Daemon::spawn_on(&url, dir, &config, &[], &[], Some("info"))
+        })
+        .collect()
+}
+
+/// The user agents that fetched from `server` since `since`.
+fn agents(server: &TestServer, since: Instant) -> HashSet<String> {
+    server
+        .requests()
+        .iter()
+        .filter(|r| r.at >= since)
+        .filter_map(|r| r.header("user-agent").map(str::to_owned))
+        .collect()
+}
+
+/// Versions per article in the cluster's database.
+fn versions_per_article(cluster: &Cluster, articles: &[&String]) -> HashMap<String, Vec<u32>> {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    rt.block_on(async {
+        let pg = emend::store::pg::Postgres::connect(&cluster.conninfo)
+            .await
+            .expect("connect");
+        let mut out = HashMap::new();
+        for url in articles {
+            let numbers = pg.versions(url).await.expect("versions");
+            out.insert((*url).clone(), numbers.iter().map(|v| v.number).collect());
+        }
+        out
+    })
+}
+
 #[test]
 fn three_daemons_share_six_hosts_politely_and_store_each_article_once() {
     let Some(cluster) = Cluster::start("three daemons") else {
         return;
     };
-    let hosts: Vec<(TestServer, Vec<String>)> = (0..HOSTS)
-        .map(|i| news_host(&format!("127.0.0.{}", i + 2)))
-        .collect();
-    let (servers, articles): (Vec<TestServer>, Vec<Vec<String>>) = hosts.into_iter().unzip();
+    let (servers, articles) = news_hosts();
     let work = tempfile::tempdir().expect("temp dir");
-    let url = cluster.url();
-    let mut daemons: Vec<Daemon> = (0..3)
-        .map(|n| {
-            let config = work.path().join(format!("sites{n}.toml"));
-            std::fs::write(&config, sites_toml(&servers, n)).expect("write sites");
-            Daemon::spawn_on(&url, work.path(), &config, &[], &[], Some("info"))
-        })
-        .collect();
+    let mut daemons = start_daemons(&cluster, work.path(), &servers);
 
     // Every article checked at least twice (found, then re-checked).
     let all: Vec<&String> = articles.iter().flatten().collect();
@@ -156,21 +192,74 @@ fn three_daemons_share_six_hosts_politely_and_store_each_article_once() {
     );
 
     // One version per article, in the database the three shared.
-    let rt = tokio::runtime::Runtime::new().expect("runtime");
-    rt.block_on(async {
-        let pg = emend::store::pg::Postgres::connect(&cluster.conninfo)
-            .await
-            .expect("connect");
-        let counts = pg.archive_counts().await.expect("counts");
-        assert_eq!(counts.articles as usize, all.len(), "{counts:?}");
-        assert_eq!(counts.versions as usize, all.len(), "{counts:?}");
-        let mut per_article: HashMap<String, usize> = HashMap::new();
-        for url in &all {
-            per_article.insert(
-                (*url).clone(),
-                pg.versions(url).await.expect("versions").len(),
-            );
-        }
-        assert!(per_article.values().all(|n| *n == 1), "{per_article:?}");
-    });
+    let versions = versions_per_article(&cluster, &all);
+    let wrong: Vec<_> = versions
+        .iter()
+        .filter(|(_, v)| v.as_slice() != [1])
+        .collect();
+    assert!(wrong.is_empty(), "{wrong:?}");
+}
+
+#[test]
+fn a_killed_daemons_hosts_are_taken_over_and_nothing_is_lost_or_stored_twice() {
+    let Some(cluster) = Cluster::start("kill -9 of one daemon") else {
+        return;
+    };
+    let (servers, articles) = news_hosts();
+    let work = tempfile::tempdir().expect("temp dir");
+    let mut daemons = start_daemons(&cluster, work.path(), &servers);
+    let all: Vec<&String> = articles.iter().flatten().collect();
+    let started = Instant::now();
+    let fetched = |s: &TestServer| (0..ARTICLES).all(|i| !s.hits(&format!("/a/{i}")).is_empty());
+    while !servers.iter().all(fetched) && started.elapsed() < Duration::from_secs(30) {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(
+        servers.iter().all(fetched),
+        "not every article was checked in 30 s"
+    );
+
+    // Kill the daemon holding the first host, mid-crawl.
+    let victim_agent = agents(&servers[0], started)
+        .into_iter()
+        .next()
+        .expect("host 0 was fetched");
+    let victim = victim_agent
+        .rsplit('/')
+        .next()
+        .and_then(|n| n.parse::<usize>().ok())
+        .expect("agent names its daemon");
+    daemons[victim].kill();
+    let killed = Instant::now();
+    let orphans: Vec<usize> = (0..HOSTS)
+        .filter(|&i| agents(&servers[i], started).contains(&victim_agent))
+        .collect();
+    let taken_over = |i: &usize| {
+        let after = agents(&servers[*i], killed);
+        !after.is_empty() && !after.contains(&victim_agent)
+    };
+    while !orphans.iter().all(taken_over) && killed.elapsed() < Duration::from_secs(30) {
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let took = killed.elapsed();
+    println!("hosts {orphans:?} of the killed daemon taken over after {took:?}");
+    // The survivors kept working throughout and stop cleanly.
+    let mut logs = String::new();
+    for (n, d) in daemons.iter_mut().enumerate().filter(|(n, _)| *n != victim) {
+        assert!(d.running(), "daemon {n} stopped when another was killed");
+        d.terminate();
+        let status = d.wait_exit(Duration::from_secs(15));
+        logs.push_str(&format!("--- daemon {n} ({status}):\n{}\n", d.stderr()));
+    }
+    assert!(
+        orphans.iter().all(taken_over),
+        "hosts {orphans:?} of the killed daemon not taken over in {took:?}:\n{logs}"
+    );
+    // Every acknowledged version is there, none twice: one version, number 1, each.
+    let versions = versions_per_article(&cluster, &all);
+    let wrong: Vec<_> = versions
+        .iter()
+        .filter(|(_, v)| v.as_slice() != [1])
+        .collect();
+    assert!(wrong.is_empty(), "{wrong:?}");
 }
