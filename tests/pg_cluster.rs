@@ -198,6 +198,30 @@ fn three_daemons_share_six_hosts_politely_and_store_each_article_once() {
         .filter(|(_, v)| v.as_slice() != [1])
         .collect();
     assert!(wrong.is_empty(), "{wrong:?}");
+    // Each re-check that found the page unchanged widened its gap, as on sled.
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let streaks: Vec<(i64, i64)> = rt.block_on(async {
+        let (client, conn) = tokio_postgres::connect(&cluster.conninfo, tokio_postgres::NoTls)
+            .await
+            .expect("connect");
+        tokio::spawn(conn);
+        let rows = client
+            .query(
+                "SELECT (state->>'unchanged_streak')::int8, (state->>'interval_secs')::int8
+                 FROM frontier",
+                &[],
+            )
+            .await
+            .expect("frontier states");
+        rows.iter().map(|r| (r.get(0), r.get(1))).collect()
+    });
+    assert_eq!(streaks.len(), all.len());
+    assert!(
+        streaks
+            .iter()
+            .all(|&(streak, secs)| streak >= 1 && secs >= 3),
+        "unchanged re-checks widen the 2 s interval: {streaks:?}"
+    );
 }
 
 #[test]

@@ -17,13 +17,16 @@ use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 use url::Url;
 
-use crate::config::{Config, Site};
+use crate::config::{Config, DEFAULT_INTERVAL, DEFAULT_MAX_INTERVAL, Site};
 use crate::discover::{self, Discovered};
 use crate::error::{Error, Result};
 use crate::fetch::{Conditional, Fetcher, ResourceKind, ResourceResponse, Scope, SiteScope};
+use crate::model::ChangeKind;
 use crate::pipeline::{CheckOptions, Pipeline};
 use crate::politeness::host_key;
-use crate::store::pg::{Frontier, Postgres};
+use crate::schedule;
+use crate::store::ScheduleState;
+use crate::store::pg::{Claim, Frontier, Postgres};
 
 /// How long a host lease lasts unless renewed: a dead daemon's hosts are taken over within
 /// this (and one renewal period).
@@ -176,7 +179,7 @@ async fn check_due(cluster: Arc<Cluster>, mut stop: watch::Receiver<bool>) {
             };
             let cluster = cluster.clone();
             checks.spawn(async move {
-                cluster.check(&claim.url, &claim.host).await;
+                cluster.check(claim).await;
                 drop(permit);
             });
         }
@@ -196,48 +199,115 @@ impl Cluster {
         held.keys().cloned().collect()
     }
 
-    /// Waits for the host's gate (a previous holder's pace), checks `url`, schedules its next
-    /// check and records the host's pace for whoever holds it next.
-    async fn check(&self, url: &str, host: &str) {
+    /// Waits for the host's gate (a previous holder's pace), checks the claimed URL,
+    /// reschedules it as the sled daemon does (widening while unchanged, reset on change,
+    /// back-off on failure, Retry-After, end of tracking) and records the host's pace for
+    /// whoever holds it next.
+    async fn check(&self, claim: Claim) {
+        let Claim {
+            url, host, state, ..
+        } = claim;
         let gate = self
             .held
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .get(host)
+            .get(&host)
             .copied();
         if let Some(wait) = gate.and_then(|g| (g - Utc::now()).to_std().ok()) {
             tokio::time::sleep(wait).await;
         }
-        let Ok(parsed) = Url::parse(url) else {
+        let Ok(parsed) = Url::parse(&url) else {
             tracing::warn!(url, "not a URL in the frontier; dropped from the schedule");
             let _ = self
                 .frontier
-                .finish(url, chrono::DateTime::<Utc>::MAX_UTC)
+                .reschedule(&url, &ScheduleState::ended())
                 .await;
             return;
         };
         let site = self.config.site_for(&parsed);
-        let interval = site.map_or(Duration::from_secs(900), |s| s.interval);
+        let (base, max) = site.map_or((DEFAULT_INTERVAL, DEFAULT_MAX_INTERVAL), |s| {
+            (s.interval, s.max_interval)
+        });
+        let now = Utc::now();
+        let state = state.unwrap_or_else(|| ScheduleState {
+            next_due: None,
+            interval_secs: base.as_secs(),
+            unchanged_streak: 0,
+            failures: 0,
+            track_until: site.map(|s| schedule::track_until(now, s.track_for)),
+        });
         let opts = CheckOptions {
             outcome_only: true,
             ..CheckOptions::default()
         };
-        match self.pipeline.check(&parsed, opts).await {
-            Ok(report) => tracing::info!(url, outcome = report.change.as_str(), "checked"),
-            Err(e) => tracing::warn!(url, error = %e, "check failed"),
+        let result = self.pipeline.check(&parsed, opts).await;
+        let next = next_state(&state, &result, base, max);
+        match &result {
+            Ok(report) => tracing::info!(
+                host,
+                url,
+                status = report.status,
+                outcome = report.change.as_str(),
+                "check"
+            ),
+            Err(e) => tracing::warn!(host, url, error = %e, "check failed"),
         }
-        let next = Utc::now() + chrono::Duration::from_std(interval).unwrap_or_default();
-        match self.frontier.finish(url, next).await {
+        match self.frontier.reschedule(&url, &next).await {
             Ok(true) => {}
             Ok(false) => tracing::warn!(url, "claim lost during the check (lease expired)"),
             Err(e) => tracing::warn!(url, error = %e, "cannot schedule the next check"),
         }
         let gap = site.map_or(1.0, |s| 1.0 / s.rate);
         let pace = Utc::now() + chrono::Duration::milliseconds((gap * 1000.0) as i64);
-        if let Err(e) = self.frontier.hold_host(host, pace).await {
+        if let Err(e) = self.frontier.hold_host(&host, pace).await {
             tracing::debug!(host, error = %e, "cannot record the host's pace");
         }
     }
+}
+
+/// The re-check state after a check that ended in `result`.
+fn next_state(
+    state: &ScheduleState,
+    result: &Result<crate::pipeline::CheckReport>,
+    base: Duration,
+    max: Duration,
+) -> ScheduleState {
+    let now = Utc::now();
+    let current = Duration::from_secs(state.interval_secs).max(Duration::from_secs(1));
+    let (mut next, delay) = match result {
+        Ok(report) => {
+            let changed = report.change != ChangeKind::Unchanged;
+            super::recheck::succeeded(state, changed, current, base, max)
+        }
+        // Its host is busy (a Retry-After, robots.txt unreachable): not the URL's failure.
+        Err(Error::HostHeldOff { until, .. }) => (
+            state.clone(),
+            (*until - now)
+                .to_std()
+                .unwrap_or_default()
+                .max(Duration::from_secs(1)),
+        ),
+        // Never requested again; its history stays.
+        Err(Error::RobotsDisallowed { .. }) => return ScheduleState::ended(),
+        Err(err) => {
+            let mut failed = state.clone();
+            failed.failures = state.failures.saturating_add(1);
+            let delay = match err {
+                Error::HttpStatus {
+                    retry_after: Some(secs),
+                    ..
+                } => Duration::from_secs(*secs).max(Duration::from_secs(1)),
+                _ => super::recheck::backoff(base, max, failed.failures),
+            };
+            (failed, delay)
+        }
+    };
+    next.next_due = if next.tracking_over(now) {
+        None
+    } else {
+        Some(now + chrono::Duration::from_std(delay).unwrap_or_default())
+    };
+    next
 }
 
 /// Runs the site's discovery every `interval`. Each source is read by the daemon holding

@@ -143,7 +143,7 @@ pub(super) async fn check(shared: &Shared, url: &str, state: ScheduleState) {
 
 /// The schedule after a successful check that found the page `changed` or not, and the
 /// gap before the next check (`next_due` is left to the caller).
-fn succeeded(
+pub(super) fn succeeded(
     state: &ScheduleState,
     changed: bool,
     current: Duration,
@@ -173,7 +173,7 @@ fn clear(shared: &Shared, url: &str) {
 /// Per-URL exponential back-off (backon): from a minute (or the site's interval, if
 /// shorter), doubling per consecutive failure, with jitter so failing URLs of one host do
 /// not retry in lockstep, and never beyond the site's max interval.
-fn backoff(base: Duration, max: Duration, failures: u32) -> Duration {
+pub(super) fn backoff(base: Duration, max: Duration, failures: u32) -> Duration {
     let attempt = failures.saturating_sub(1).min(64) as usize;
     ExponentialBuilder::new()
         .with_min_delay(Duration::from_secs(60).min(base))

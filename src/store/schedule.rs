@@ -28,6 +28,17 @@ pub struct ScheduleState {
 }
 
 impl ScheduleState {
+    /// No more re-checks: tracking is over, or the URL must never be requested again.
+    pub fn ended() -> ScheduleState {
+        ScheduleState {
+            next_due: None,
+            interval_secs: 0,
+            unchanged_streak: 0,
+            failures: 0,
+            track_until: None,
+        }
+    }
+
     /// Whether the tracking period is over at `at`: no more re-checks.
     pub fn tracking_over(&self, at: DateTime<Utc>) -> bool {
         self.track_until.is_some_and(|until| at >= until)

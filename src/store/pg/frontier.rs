@@ -12,8 +12,11 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
+use tokio_postgres::types::Json;
+
 use super::Postgres;
 use crate::error::Result;
+use crate::store::ScheduleState;
 
 /// One due URL handed to this daemon, on a host it leases.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,6 +27,9 @@ pub struct Claim {
     pub host: String,
     /// When it fell due.
     pub due_at: DateTime<Utc>,
+    /// Its re-check state (interval, streak, failures, end of tracking); `None` until its
+    /// first check schedules it.
+    pub state: Option<ScheduleState>,
 }
 
 /// A host this daemon holds, and the earliest moment its next request may go out (the
@@ -154,7 +160,7 @@ impl Frontier {
                        AND (c.claimed_by IS NULL OR c.claim_expires <= now())
                      ORDER BY c.due_at LIMIT $2
                      FOR UPDATE OF c SKIP LOCKED)
-                 RETURNING f.url, f.host, f.due_at",
+                 RETURNING f.url, f.host, f.due_at, f.state",
                 &[&self.worker, &limit],
             )
             .await
@@ -166,6 +172,9 @@ impl Frontier {
                     url: row.try_get(0)?,
                     host: row.try_get(1)?,
                     due_at: row.try_get(2)?,
+                    state: row
+                        .try_get::<_, Option<Json<ScheduleState>>>(3)?
+                        .map(|j| j.0),
                 })
             })
             .collect::<std::result::Result<Vec<Claim>, tokio_postgres::Error>>()
@@ -188,6 +197,36 @@ impl Frontier {
             .await
             .map_err(|e| self.pg.error(e))?;
         Ok(n == 1)
+    }
+
+    /// [`Frontier::finish`] with the URL's whole re-check state: due at `state.next_due`,
+    /// or, when that is `None` (tracking over, or never to be requested again), taken out of
+    /// the frontier (its history stays). Returns false when the claim was no longer this
+    /// daemon's.
+    pub async fn reschedule(&self, url: &str, state: &ScheduleState) -> Result<bool> {
+        let client = self.pg.client().await?;
+        let n = match state.next_due {
+            Some(due) => {
+                client
+                    .execute(
+                        "UPDATE frontier SET due_at = $3, state = $4, claimed_by = NULL,
+                         claim_expires = NULL
+                     WHERE url = $1 AND claimed_by = $2 AND claim_expires > now()",
+                        &[&url, &self.worker, &due, &Json(state)],
+                    )
+                    .await
+            }
+            None => {
+                client
+                    .execute(
+                        "DELETE FROM frontier
+                     WHERE url = $1 AND claimed_by = $2 AND claim_expires > now()",
+                        &[&url, &self.worker],
+                    )
+                    .await
+            }
+        };
+        Ok(n.map_err(|e| self.pg.error(e))? == 1)
     }
 
     /// [`Frontier::finish`] for many URLs in one statement (a daemon's finished checks of
