@@ -4,6 +4,7 @@
 //! read once per host, and one version per article.
 
 mod common;
+mod notify_receiver;
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -52,8 +53,13 @@ fn news_host(ip: &str) -> (TestServer, Vec<String>) {
 
 /// The sites file of daemon `n`: every host a site, and the daemon's own user agent so the
 /// servers' logs tell the daemons apart.
-fn sites_toml(servers: &[TestServer], n: usize) -> String {
+fn sites_toml(servers: &[TestServer], n: usize, hook: Option<&str>) -> String {
     let mut toml = format!("[crawler]\nuser_agent = \"emend-cluster-test/{n}\"\n");
+    if let Some(url) = hook {
+        toml.push_str(&format!(
+            "\n[[notify]]\nname = \"desk\"\nkind = \"webhook\"\nurl = \"{url}\"\nchanges = [\"new\"]\n"
+        ));
+    }
     for (i, server) in servers.iter().enumerate() {
         toml.push_str(&format!(
             "\n[[site]]\nname = \"host{i}\"\nfeeds = [\"{}\"]\narticle_pattern = '^{}/a/\\d+$'\n\
@@ -91,12 +97,17 @@ fn news_hosts() -> (Vec<TestServer>, Vec<Vec<String>>) {
 }
 
 /// Three daemons on the cluster's database, each with its own sites file and user agent.
-fn start_daemons(cluster: &Cluster, dir: &Path, servers: &[TestServer]) -> Vec<Daemon> {
+fn start_daemons(
+    cluster: &Cluster,
+    dir: &Path,
+    servers: &[TestServer],
+    hook: Option<&str>,
+) -> Vec<Daemon> {
     let url = cluster.url();
     (0..3)
         .map(|n| {
             let config = dir.join(format!("sites{n}.toml"));
-            std::fs::write(&config, sites_toml(servers, n)).expect("write sites");
+            std::fs::write(&config, sites_toml(servers, n, hook)).expect("write sites");
             Daemon::spawn_on(&url, dir, &config, &[], &[], Some("info"))
         })
         .collect()
@@ -134,8 +145,10 @@ fn three_daemons_share_six_hosts_politely_and_store_each_article_once() {
         return;
     };
     let (servers, articles) = news_hosts();
+    let (hook, received) = notify_receiver::start();
     let work = tempfile::tempdir().expect("temp dir");
-    let mut daemons = start_daemons(&cluster, work.path(), &servers);
+    let hook_url = hook.url("/desk");
+    let mut daemons = start_daemons(&cluster, work.path(), &servers, Some(&hook_url));
 
     // Every article checked at least twice (found, then re-checked).
     let all: Vec<&String> = articles.iter().flatten().collect();
@@ -145,6 +158,7 @@ fn three_daemons_share_six_hosts_politely_and_store_each_article_once() {
         servers
             .iter()
             .all(|s| (0..ARTICLES).all(|i| checked(s, &format!("/a/{i}")) >= 2))
+            && received.accepted("/desk").len() >= HOSTS * ARTICLES
     };
     while !done() && std::time::Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(200));
@@ -198,6 +212,17 @@ fn three_daemons_share_six_hosts_politely_and_store_each_article_once() {
         .filter(|(_, v)| v.as_slice() != [1])
         .collect();
     assert!(wrong.is_empty(), "{wrong:?}");
+    // Every first version announced once, by whichever daemon held the notification lease.
+    let sent = received.accepted("/desk");
+    let ids: HashSet<String> = sent
+        .iter()
+        .filter_map(|m| m.json()["id"].as_str().map(str::to_owned))
+        .collect();
+    assert_eq!(
+        (sent.len(), ids.len()),
+        (all.len(), all.len()),
+        "one message per change"
+    );
     // Each re-check that found the page unchanged widened its gap, as on sled.
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     let streaks: Vec<(i64, i64)> = rt.block_on(async {
@@ -231,7 +256,7 @@ fn a_killed_daemons_hosts_are_taken_over_and_nothing_is_lost_or_stored_twice() {
     };
     let (servers, articles) = news_hosts();
     let work = tempfile::tempdir().expect("temp dir");
-    let mut daemons = start_daemons(&cluster, work.path(), &servers);
+    let mut daemons = start_daemons(&cluster, work.path(), &servers, None);
     let all: Vec<&String> = articles.iter().flatten().collect();
     let started = Instant::now();
     let fetched = |s: &TestServer| (0..ARTICLES).all(|i| !s.hits(&format!("/a/{i}")).is_empty());

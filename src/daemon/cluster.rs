@@ -20,8 +20,11 @@ use url::Url;
 use crate::config::{Config, DEFAULT_INTERVAL, DEFAULT_MAX_INTERVAL, Site};
 use crate::discover::{self, Discovered};
 use crate::error::{Error, Result};
-use crate::fetch::{Conditional, Fetcher, ResourceKind, ResourceResponse, Scope, SiteScope};
+use crate::fetch::{
+    Conditional, Fetcher, Poster, ResourceKind, ResourceResponse, Scope, SiteScope,
+};
 use crate::model::ChangeKind;
+use crate::notify::Sender;
 use crate::pipeline::{CheckOptions, Pipeline};
 use crate::politeness::host_key;
 use crate::schedule;
@@ -89,6 +92,13 @@ pub async fn run(
         tasks.spawn(discover_site(cluster.clone(), index, stop_rx.clone()));
     }
     tasks.spawn(check_due(cluster.clone(), stop_rx.clone()));
+    if !config.notify.is_empty() {
+        tasks.spawn(send_notifications(
+            cluster.clone(),
+            pg.clone(),
+            stop_rx.clone(),
+        ));
+    }
     shutdown.await;
     tracing::info!("stopping: finishing in-flight checks");
     let _ = stop_tx.send(true);
@@ -151,6 +161,53 @@ async fn keep_leases(cluster: Arc<Cluster>, mut stop: watch::Receiver<bool>) {
         if pause(&mut stop, LEASE / 3).await {
             return;
         }
+    }
+}
+
+/// Sends the queued notifications while this daemon holds the cluster's `notify` lease: one
+/// daemon sends at a time, and another takes over when it dies (delivery stays at least
+/// once, each change with its stable id, as on sled).
+async fn send_notifications(cluster: Arc<Cluster>, pg: Postgres, mut stop: watch::Receiver<bool>) {
+    let config = &cluster.config;
+    let poster = match Poster::new(&config.crawler.user_agent, config.crawler.timeout) {
+        Ok(p) => p,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot send notifications");
+            return;
+        }
+    };
+    let targets = Arc::new(config.notify.clone());
+    let mut sending: Option<(watch::Sender<bool>, tokio::task::JoinHandle<()>)> = None;
+    while !pause(
+        &mut stop,
+        if sending.is_some() {
+            LEASE / 3
+        } else {
+            JOIN_WINDOW
+        },
+    )
+    .await
+    {
+        let held = match cluster.frontier.try_lease("notify", "outbox").await {
+            Ok(held) => held,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot renew the notification lease");
+                false
+            }
+        };
+        if held && sending.is_none() {
+            tracing::info!("sending the cluster's notifications from this daemon");
+            let (tx, rx) = watch::channel(false);
+            let sender = Sender::new(pg.clone(), targets.clone(), poster.clone());
+            sending = Some((tx, tokio::spawn(sender.run(rx))));
+        } else if !held && let Some((tx, task)) = sending.take() {
+            let _ = tx.send(true);
+            let _ = task.await;
+        }
+    }
+    if let Some((tx, task)) = sending {
+        let _ = tx.send(true);
+        let _ = task.await;
     }
 }
 

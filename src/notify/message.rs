@@ -11,9 +11,8 @@ use super::filter::changed_fields;
 use crate::api::rfc3339;
 use crate::config::ArticleField;
 use crate::diff::word_diff;
-use crate::error::{Error, Result};
 use crate::model::{Article, ChangeKind, Version};
-use crate::store::{Delivery, Store, change_id};
+use crate::store::change_id;
 
 /// Name and version of the JSON schema; bumped on any incompatible change.
 pub const SCHEMA: &str = "emend.change/1";
@@ -91,28 +90,6 @@ pub struct Links {
 }
 
 impl ChangeMessage {
-    /// The message of a queued delivery, read from the store.
-    pub fn load(store: &Store, d: &Delivery, base_url: Option<&Url>) -> Result<ChangeMessage> {
-        let after = store
-            .version(&d.url, d.version)?
-            .ok_or_else(|| Error::NoSuchVersion {
-                url: d.url.clone(),
-                version: d.version,
-                count: 0,
-            })?;
-        let before = match d.version {
-            0 | 1 => None,
-            n => store.version(&d.url, n - 1)?,
-        };
-        Ok(Self::new(
-            &d.url,
-            d.site.as_deref(),
-            before.as_ref(),
-            &after,
-            base_url,
-        ))
-    }
-
     /// The message of the change from `before` to `after` of `url`.
     pub fn new(
         url: &str,

@@ -13,7 +13,7 @@ use super::message::ChangeMessage;
 use crate::config::Notify;
 use crate::error::{Error, Result};
 use crate::fetch::Poster;
-use crate::store::{Delivery, Store};
+use crate::store::{Delivery, Outbox, Store};
 
 /// How often an idle target looks for new entries.
 const POLL: Duration = Duration::from_millis(500);
@@ -24,10 +24,11 @@ const MAX_BACKOFF: Duration = Duration::from_secs(600);
 /// Longest `Retry-After` honoured.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(3600);
 
-/// Delivers queued notifications; cheap to clone.
+/// Delivers queued notifications from either engine's outbox; cheap to clone. On
+/// PostgreSQL one daemon of a cluster sends at a time (see `daemon::cluster`).
 #[derive(Clone)]
-pub struct Sender {
-    store: Store,
+pub struct Sender<O: Outbox = Store> {
+    store: O,
     targets: Arc<Vec<Notify>>,
     poster: Poster,
 }
@@ -38,9 +39,9 @@ pub fn backoff(attempts: u32) -> Duration {
     FIRST_BACKOFF.saturating_mul(factor).min(MAX_BACKOFF)
 }
 
-impl Sender {
+impl<O: Outbox> Sender<O> {
     /// A sender for `targets` over `store`.
-    pub fn new(store: Store, targets: Arc<Vec<Notify>>, poster: Poster) -> Sender {
+    pub fn new(store: O, targets: Arc<Vec<Notify>>, poster: Poster) -> Self {
         Sender {
             store,
             targets,
@@ -51,7 +52,7 @@ impl Sender {
     /// Delivers until `stop` turns true: first sets aside entries of targets no longer
     /// configured (visible in `emend notify status`), then runs one loop per target.
     pub async fn run(self, stop: watch::Receiver<bool>) {
-        if let Err(e) = self.orphans() {
+        if let Err(e) = self.orphans().await {
             tracing::error!(error = %e, "cannot read the notification outbox");
         }
         let mut tasks = tokio::task::JoinSet::new();
@@ -61,14 +62,14 @@ impl Sender {
         while tasks.join_next().await.is_some() {}
     }
 
-    fn orphans(&self) -> Result<()> {
-        for name in self.store.outbox_targets()? {
+    async fn orphans(&self) -> Result<()> {
+        for name in self.store.outbox_targets().await? {
             if self.targets.iter().any(|t| t.name == name) {
                 continue;
             }
-            for mut d in self.store.pending_deliveries(&name, usize::MAX)? {
+            for mut d in self.store.pending_deliveries(&name, usize::MAX).await? {
                 d.last_error = Some(format!("no [[notify]] named {name:?} in the config"));
-                self.store.give_up_delivery(&d)?;
+                self.store.give_up_delivery(&d).await?;
             }
             tracing::warn!(target_name = %name, "pending notifications for an unconfigured target marked failed");
         }
@@ -98,7 +99,7 @@ impl Sender {
 
     /// Tries the oldest entry of `target` if it is due; returns how long to wait, if at all.
     async fn step(&self, target: &Notify) -> Result<Option<Duration>> {
-        let Some(mut d) = self.store.pending_deliveries(&target.name, 1)?.pop() else {
+        let Some(mut d) = self.store.pending_deliveries(&target.name, 1).await?.pop() else {
             return Ok(Some(POLL));
         };
         let now = Utc::now();
@@ -106,28 +107,52 @@ impl Sender {
             let wait = (d.next_attempt - now).to_std().unwrap_or(POLL);
             return Ok(Some(wait.min(POLL * 4)));
         }
-        let outcome = match ChangeMessage::load(&self.store, &d, target.base_url.as_ref()) {
+        let outcome = match self.message(&d, target).await {
             Ok(m) => super::send(&self.poster, target, &m).await,
             Err(e) => Err(e),
         };
         match outcome {
             Ok(()) => {
-                self.store.delivered(&d)?;
+                self.store.delivered(&d).await?;
                 tracing::info!(notify = %target.name, id = %d.id, url = %d.url, attempts = d.attempts + 1, "notification delivered");
             }
-            Err(e) => self.failed(target, &mut d, &e)?,
+            Err(e) => self.failed(target, &mut d, &e).await?,
         }
         Ok(None)
     }
 
-    fn failed(&self, target: &Notify, d: &mut Delivery, e: &Error) -> Result<()> {
+    /// The message of a queued delivery, from the versions it names.
+    async fn message(&self, d: &Delivery, target: &Notify) -> Result<ChangeMessage> {
+        let after = self
+            .store
+            .outbox_version(&d.url, d.version)
+            .await?
+            .ok_or_else(|| Error::NoSuchVersion {
+                url: d.url.clone(),
+                version: d.version,
+                count: 0,
+            })?;
+        let before = match d.version {
+            0 | 1 => None,
+            n => self.store.outbox_version(&d.url, n - 1).await?,
+        };
+        Ok(ChangeMessage::new(
+            &d.url,
+            d.site.as_deref(),
+            before.as_ref(),
+            &after,
+            target.base_url.as_ref(),
+        ))
+    }
+
+    async fn failed(&self, target: &Notify, d: &mut Delivery, e: &Error) -> Result<()> {
         d.attempts += 1;
         d.last_error = Some(e.to_string());
         let now = Utc::now();
         let age = (now - d.queued_at).to_std().unwrap_or_default();
         if age >= target.give_up_after {
             tracing::error!(notify = %target.name, id = %d.id, url = %d.url, attempts = d.attempts, error = %e, "notification given up");
-            return self.store.give_up_delivery(d);
+            return self.store.give_up_delivery(d).await;
         }
         let delay = match e {
             Error::HttpStatus {
@@ -138,6 +163,6 @@ impl Sender {
         };
         d.next_attempt = now + chrono::Duration::from_std(delay).unwrap_or_default();
         tracing::warn!(notify = %target.name, id = %d.id, url = %d.url, attempts = d.attempts, retry_in = ?delay, error = %e, "notification failed; will retry");
-        self.store.reschedule_delivery(d)
+        self.store.reschedule_delivery(d).await
     }
 }

@@ -9,7 +9,7 @@ use std::future::Future;
 use bytes::Bytes;
 
 use super::pg::Postgres;
-use super::{NewVersion, Route, Store};
+use super::{Delivery, NewVersion, Route, Store};
 use crate::error::{Error, Result};
 use crate::model::{ArticleRecord, Check, HttpExchange, Version};
 
@@ -166,5 +166,81 @@ impl Archive for Postgres {
 
     fn describe(&self) -> String {
         self.target().to_owned()
+    }
+}
+
+/// The notification outbox, on either engine: what the delivery loop needs.
+pub trait Outbox: Clone + Send + Sync + 'static {
+    /// Names of the targets with pending deliveries.
+    fn outbox_targets(&self) -> impl Future<Output = Result<Vec<String>>> + Send;
+    /// Up to `limit` pending deliveries of `target`, oldest first.
+    fn pending_deliveries(
+        &self,
+        target: &str,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<Delivery>>> + Send;
+    /// Removes a delivered entry, durably: it is never sent again.
+    fn delivered(&self, d: &Delivery) -> impl Future<Output = Result<()>> + Send;
+    /// Stores an entry's attempts, next attempt time and last error.
+    fn reschedule_delivery(&self, d: &Delivery) -> impl Future<Output = Result<()>> + Send;
+    /// Moves an entry to the failed ones, durably, keeping its last error.
+    fn give_up_delivery(&self, d: &Delivery) -> impl Future<Output = Result<()>> + Send;
+    /// Version `number` of the article stored under exactly `url`.
+    fn outbox_version(
+        &self,
+        url: &str,
+        number: u32,
+    ) -> impl Future<Output = Result<Option<Version>>> + Send;
+}
+
+impl Outbox for Store {
+    async fn outbox_targets(&self) -> Result<Vec<String>> {
+        Store::outbox_targets(self)
+    }
+
+    async fn pending_deliveries(&self, target: &str, limit: usize) -> Result<Vec<Delivery>> {
+        Store::pending_deliveries(self, target, limit)
+    }
+
+    async fn delivered(&self, d: &Delivery) -> Result<()> {
+        Store::delivered(self, d)
+    }
+
+    async fn reschedule_delivery(&self, d: &Delivery) -> Result<()> {
+        Store::reschedule_delivery(self, d)
+    }
+
+    async fn give_up_delivery(&self, d: &Delivery) -> Result<()> {
+        Store::give_up_delivery(self, d)
+    }
+
+    async fn outbox_version(&self, url: &str, number: u32) -> Result<Option<Version>> {
+        self.version(url, number)
+    }
+}
+
+impl Outbox for Postgres {
+    async fn outbox_targets(&self) -> Result<Vec<String>> {
+        Postgres::outbox_targets(self).await
+    }
+
+    async fn pending_deliveries(&self, target: &str, limit: usize) -> Result<Vec<Delivery>> {
+        Postgres::pending_deliveries(self, target, limit).await
+    }
+
+    async fn delivered(&self, d: &Delivery) -> Result<()> {
+        Postgres::delivered(self, d).await
+    }
+
+    async fn reschedule_delivery(&self, d: &Delivery) -> Result<()> {
+        self.update_delivery(d, false).await
+    }
+
+    async fn give_up_delivery(&self, d: &Delivery) -> Result<()> {
+        self.update_delivery(d, true).await
+    }
+
+    async fn outbox_version(&self, url: &str, number: u32) -> Result<Option<Version>> {
+        self.version(url, number).await
     }
 }

@@ -41,7 +41,7 @@ use std::sync::Arc;
 
 use crate::error::{Error, Result};
 
-pub use archive::{Archive, Commit};
+pub use archive::{Archive, Commit, Outbox};
 pub use articles::NewArticle;
 pub use checklog::{CheckLog, LoggedCheck, Reschedule};
 pub use forget::Forgotten;

@@ -341,6 +341,73 @@ impl Postgres {
             .map_err(|e| self.error(e))
     }
 
+    /// Names of the targets with pending deliveries.
+    pub async fn outbox_targets(&self) -> Result<Vec<String>> {
+        let client = self.client().await?;
+        let rows = client
+            .query(
+                "SELECT DISTINCT target FROM outbox WHERE NOT failed ORDER BY target",
+                &[],
+            )
+            .await
+            .map_err(|e| self.error(e))?;
+        rows.iter()
+            .map(|r| r.try_get(0))
+            .collect::<std::result::Result<_, _>>()
+            .map_err(|e| self.error(e))
+    }
+
+    /// Up to `limit` pending deliveries of `target`, oldest first.
+    pub async fn pending_deliveries(&self, target: &str, limit: usize) -> Result<Vec<Delivery>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let client = self.client().await?;
+        let rows = client
+            .query(
+                "SELECT doc FROM outbox WHERE target = $1 AND NOT failed ORDER BY seq LIMIT $2",
+                &[&target, &limit],
+            )
+            .await
+            .map_err(|e| self.error(e))?;
+        rows.iter()
+            .map(|r| r.try_get::<_, Json<Delivery>>(0).map(|j| j.0))
+            .collect::<std::result::Result<_, _>>()
+            .map_err(|e| self.error(e))
+    }
+
+    /// Removes a delivered entry (committed, so durable): it is never sent again.
+    pub async fn delivered(&self, d: &Delivery) -> Result<()> {
+        let client = self.client().await?;
+        client
+            .execute(
+                "DELETE FROM outbox WHERE target = $1 AND seq = $2",
+                &[&d.target, &(d.seq as i64)],
+            )
+            .await
+            .map_err(|e| self.error(e))?;
+        Ok(())
+    }
+
+    /// Stores a pending entry's attempts, next attempt and last error, or (`failed`) moves
+    /// it to the failed ones.
+    pub(crate) async fn update_delivery(&self, d: &Delivery, failed: bool) -> Result<()> {
+        let client = self.client().await?;
+        client
+            .execute(
+                "UPDATE outbox SET failed = $3, next_attempt = $4, doc = $5
+                 WHERE target = $1 AND seq = $2",
+                &[
+                    &d.target,
+                    &(d.seq as i64),
+                    &failed,
+                    &d.next_attempt,
+                    &Json(d),
+                ],
+            )
+            .await
+            .map_err(|e| self.error(e))?;
+        Ok(())
+    }
+
     /// Row counts of the archive tables.
     pub async fn archive_counts(&self) -> Result<ArchiveCounts> {
         let client = self.client().await?;
