@@ -29,6 +29,8 @@ CREATE TABLE bodies (
     size BIGINT NOT NULL CHECK (size >= 0),
     zstd BYTEA NOT NULL
 );
+-- Already compressed: stored out of line as it is, not compressed again by TOAST.
+ALTER TABLE bodies ALTER COLUMN zstd SET STORAGE EXTERNAL;
 
 CREATE TABLE versions (
     url        TEXT NOT NULL REFERENCES articles (url) ON DELETE CASCADE,
