@@ -383,7 +383,7 @@ async fn migrate_from_a_directory_without_a_database_says_so_and_creates_nothing
 fn a_command_that_runs_on_sled_only_refuses_a_postgres_url_and_creates_nothing() {
     let work = tempfile::tempdir().expect("temp dir");
     for args in [
-        &["snapshot", "http://127.0.0.1:1/a.html"][..],
+        &["forget", "http://127.0.0.1:1/a.html", "--yes"][..],
         &["watch", "http://127.0.0.1:1/a.html"][..],
     ] {
         let out = common::emend(work.path())
@@ -455,4 +455,36 @@ async fn a_database_of_the_first_schema_upgrades_in_place_and_keeps_its_frontier
         .await
         .expect("commit after upgrade");
     assert_eq!(v.number, 1);
+}
+
+#[test]
+fn snapshot_stores_into_postgres_and_history_reads_it_back() {
+    let Some(cluster) = Cluster::start("snapshot on postgres") else {
+        return;
+    };
+    let site = common::server::TestServer::start("127.0.0.1");
+    site.set(
+        "/news/story",
+        common::route::Route::new(
+            200,
+            "text/html",
+            common::fixture_text("seed/v1-original.html"),
+        ),
+    );
+    let work = tempfile::tempdir().expect("temp dir");
+    let (db, url) = (cluster.url(), site.url("/news/story"));
+    let first = common::emend_json(work.path(), &["--db", &db, "snapshot", &url, "--json"]);
+    assert_eq!(
+        (first["version"].as_u64(), first["change"].as_str()),
+        (Some(1), Some("new"))
+    );
+    let again = common::emend_json(work.path(), &["--db", &db, "snapshot", &url, "--json"]);
+    assert_eq!(again["change"], "unchanged", "{again}");
+    let history = common::emend_json(work.path(), &["--db", &db, "history", &url, "--json"]);
+    let text = history.to_string();
+    assert!(text.contains("\"new\""), "{history}");
+    assert!(
+        !work.path().join("emend.db").exists(),
+        "nothing written beside PostgreSQL"
+    );
 }

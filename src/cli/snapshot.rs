@@ -50,6 +50,16 @@ pub async fn run(ctx: &Context, args: &SnapshotArgs) -> anyhow::Result<()> {
         eprintln!("emend: {:?} has no scheme; trying {url}", args.url);
     }
     let config = ctx.config()?;
+    let db = ctx.db_path(&config);
+    if let Some(conninfo) = db.to_str().filter(|_| crate::store::pg::is_conninfo(&db)) {
+        // Any number of processes share PostgreSQL: this one checks and commits itself, and
+        // the database keeps one version per state whoever commits.
+        let pg = crate::store::pg::Postgres::connect(conninfo).await?;
+        let fetcher = Fetcher::new(&config.crawler)?;
+        let pipeline = Pipeline::new(Arc::new(config), fetcher, pg);
+        let report = actions::snapshot(&pipeline, &url, args.ignore_robots, args.force).await?;
+        return print(&report, args.json);
+    }
     let access = ctx
         .access(&config, "emend snapshot", true, false, Needs::Actions)
         .await?;
@@ -73,10 +83,14 @@ pub async fn run(ctx: &Context, args: &SnapshotArgs) -> anyhow::Result<()> {
             remote.client.post(&path, &remote.holder.describe()).await?
         }
     };
-    if args.json {
-        print_json(&to_json(&report))
+    print(&report, args.json)
+}
+
+fn print(report: &SnapshotReply, json: bool) -> anyhow::Result<()> {
+    if json {
+        print_json(&to_json(report))
     } else {
-        print_human(&report)
+        print_human(report)
     }
 }
 

@@ -9,7 +9,7 @@ use crate::config::Config;
 use crate::error::Result;
 use crate::model::{ChangeKind, Version};
 use crate::pipeline::{CheckOptions, CheckReport, Pipeline};
-use crate::store::ScheduleState;
+use crate::store::{Archive, ScheduleState};
 use crate::watchlist::{self, FirstCheck};
 
 /// The outcome of a `snapshot`, as the socket carries it.
@@ -43,8 +43,8 @@ pub struct WatchReply {
 }
 
 /// Checks `url` now.
-pub async fn snapshot(
-    pipeline: &Pipeline,
+pub async fn snapshot<A: Archive>(
+    pipeline: &Pipeline<A>,
     url: &Url,
     ignore_robots: bool,
     force: bool,
