@@ -1,7 +1,10 @@
 //! A flat, pre-order arena over the parsed page, so every later pass is a loop over a slice (no recursion, no re-walks of the scraper tree).
 
+use html5ever::{local_name, ns};
 use scraper::node::Element;
 use scraper::{Html, Node as SNode};
+
+use super::stats::text_len;
 
 /// Element kinds the extractor reasons about; everything else is `Other`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -120,10 +123,42 @@ impl Tag {
 }
 
 /// The value of the HTML attribute `name` (no namespace), as [`Element::attr`] gives it.
-/// `Element::attr` interns `name` as an atom first (hashing it, and taking a global lock for
-/// names outside html5ever's static set, such as `aria-controls`); elements have few
-/// attributes, so comparing their names as strings costs a fraction of that.
+/// `Element::attr` interns `name` as an atom first (hashing it); the names the extractor
+/// reads are html5ever's static atoms, so they are matched here as constants (inlined, the
+/// `match` folds away) and each attribute costs one integer compare instead of a string
+/// look-up and a memcmp. Other names fall back to comparing strings.
+#[inline(always)]
 pub(crate) fn attr<'a>(el: &'a Element, name: &str) -> Option<&'a str> {
+    let local = match name {
+        "class" => local_name!("class"),
+        "id" => local_name!("id"),
+        "style" => local_name!("style"),
+        "hidden" => local_name!("hidden"),
+        "role" => local_name!("role"),
+        "itemprop" => local_name!("itemprop"),
+        "itemtype" => local_name!("itemtype"),
+        "content" => local_name!("content"),
+        "datetime" => local_name!("datetime"),
+        "title" => local_name!("title"),
+        "href" => local_name!("href"),
+        "rel" => local_name!("rel"),
+        "type" => local_name!("type"),
+        "name" => local_name!("name"),
+        "property" => local_name!("property"),
+        "http-equiv" => local_name!("http-equiv"),
+        "aria-hidden" => local_name!("aria-hidden"),
+        "aria-controls" => local_name!("aria-controls"),
+        "aria-labelledby" => local_name!("aria-labelledby"),
+        _ => return attr_by_string(el, name),
+    };
+    el.attrs
+        .iter()
+        .find(|(q, _)| q.local == local && q.prefix.is_none() && q.ns == ns!())
+        .map(|(_, v)| &**v)
+}
+
+/// [`attr`] for names outside its table.
+fn attr_by_string<'a>(el: &'a Element, name: &str) -> Option<&'a str> {
     el.attrs
         .iter()
         .find(|(q, _)| q.prefix.is_none() && q.ns.is_empty() && &*q.local == name)
@@ -150,6 +185,10 @@ pub(crate) struct Node<'a> {
     pub kind: Kind<'a>,
     /// The scraper node, to map CSS selector matches back into the arena.
     pub id: ego_tree::NodeId,
+    /// For text nodes, [`text_len`]: the visible length and commas, counted once here since
+    /// the statistics and every render read them again.
+    pub len: u32,
+    pub commas: u32,
 }
 
 /// The page as a pre-order arena: the subtree of node `i` is `i..nodes[i].end`.
@@ -173,16 +212,21 @@ impl<'a> Dom<'a> {
                             end: idx + 1,
                             kind: Kind::Element(Tag::of(el.name()), el),
                             id: n.id(),
+                            len: 0,
+                            commas: 0,
                         });
                         stack.push(idx);
                     }
                     SNode::Text(t) => {
                         let idx = nodes.len() as u32;
+                        let (len, commas) = text_len(t);
                         nodes.push(Node {
                             parent: stack.last().copied().unwrap_or(0),
                             end: idx + 1,
                             kind: Kind::Text(t),
                             id: n.id(),
+                            len,
+                            commas,
                         });
                     }
                     _ => {}

@@ -3,7 +3,6 @@
 use super::boilerplate::is_junk_line;
 use super::dom::{Dom, Kind, Tag};
 use super::normalize;
-use super::stats::text_len;
 
 /// What kind of line a block becomes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,11 +62,12 @@ fn is_data_table(dom: &Dom<'_>, t: usize) -> bool {
     let mut chars = 0u32;
     let mut blocks = 0u32;
     for j in t + 1..end {
-        match dom.nodes[j].kind {
+        let node = &dom.nodes[j];
+        match node.kind {
             Kind::Element(Tag::Table, _) => return false,
             Kind::Element(Tag::Td, _) => cells += 1,
             Kind::Element(Tag::P | Tag::Div | Tag::Ul | Tag::Ol | Tag::H(_), _) => blocks += 1,
-            Kind::Text(s) => chars += text_len(s).0,
+            Kind::Text(_) => chars += node.len,
             _ => {}
         }
     }
@@ -287,7 +287,7 @@ pub(crate) fn render_up_to(
             }
             match node.kind {
                 Kind::Text(t) => {
-                    let (len, _) = text_len(t);
+                    let len = node.len;
                     r.chars += len;
                     if r.links > 0 {
                         r.link_chars += len;

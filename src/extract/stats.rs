@@ -92,8 +92,8 @@ impl Stats {
                 in_link[i] = in_link[p] || dom.tag(p) == Some(Tag::A);
             }
             match node.kind {
-                Kind::Text(t) => {
-                    let (len, commas) = text_len(t);
+                Kind::Text(_) => {
+                    let (len, commas) = (node.len, node.commas);
                     s.chars[i] = len;
                     s.commas[i] = commas;
                     if in_link[i] {
