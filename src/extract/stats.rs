@@ -34,18 +34,35 @@ pub(crate) struct Stats {
 const GOOD_MIN: u32 = 50;
 
 /// Visible length of a text node: non-space characters plus one per whitespace run between words.
+/// ASCII bytes are counted without decoding (most text is ASCII); others as characters.
 pub(crate) fn text_len(t: &str) -> (u32, u32) {
     let mut n = 0u32;
     let mut commas = 0u32;
     let mut in_space = true;
-    for c in t.chars() {
-        if c.is_whitespace() {
+    let b = t.as_bytes();
+    let mut i = 0;
+    while let Some(&byte) = b.get(i) {
+        let (space, comma) = if byte.is_ascii() {
+            i += 1;
+            // char::is_whitespace on ASCII: the five C0 spaces and the space itself.
+            (
+                matches!(byte, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' '),
+                byte == b',',
+            )
+        } else {
+            let Some(c) = t.get(i..).and_then(|r| r.chars().next()) else {
+                break;
+            };
+            i += c.len_utf8();
+            (c.is_whitespace(), c == '，' || c == '、')
+        };
+        if space {
             if !in_space {
                 n += 1;
                 in_space = true;
             }
         } else {
-            if c == ',' || c == '，' || c == '、' {
+            if comma {
                 commas += 1;
             }
             n += 1;
