@@ -186,15 +186,37 @@ pub(crate) struct Node<'a> {
     /// The scraper node, to map CSS selector matches back into the arena.
     pub id: ego_tree::NodeId,
     /// For text nodes, [`text_len`]: the visible length and commas, counted once here since
-    /// the statistics and every render read them again.
+    /// the statistics and every render read them again. Zero inside `<script>` and `<style>`,
+    /// whose text no pass measures (see [`Dom::text_len`]).
     pub len: u32,
     pub commas: u32,
+    /// For elements, where [`Dom::class_id`] lies in the arena's class/id text.
+    ci: (u32, u32),
 }
 
 /// The page as a pre-order arena: the subtree of node `i` is `i..nodes[i].end`.
 pub(crate) struct Dom<'a> {
     /// All elements and text nodes, in document order.
     pub nodes: Vec<Node<'a>>,
+    /// Every element's lower-cased `class` and `id`, end to end: the scoring, pruning and
+    /// metadata passes each read them for every element.
+    class_ids: String,
+}
+
+/// Appends the lower-cased `class` and `id` of an element, space separated: the names the
+/// furniture vocabulary is matched against.
+fn push_class_id(out: &mut String, el: &Element) {
+    let start = out.len();
+    if let Some(c) = attr(el, "class") {
+        out.push_str(c);
+    }
+    if let Some(i) = attr(el, "id") {
+        out.push(' ');
+        out.push_str(i);
+    }
+    if let Some(added) = out.get_mut(start..) {
+        added.make_ascii_lowercase();
+    }
 }
 
 impl<'a> Dom<'a> {
@@ -202,11 +224,15 @@ impl<'a> Dom<'a> {
     pub(crate) fn new(html: &'a Html) -> Dom<'a> {
         let mut nodes: Vec<Node<'a>> = Vec::with_capacity(4096);
         let mut stack: Vec<u32> = Vec::with_capacity(64);
+        let mut class_ids = String::with_capacity(16 * 1024);
         for edge in html.tree.root().traverse() {
             match edge {
                 ego_tree::iter::Edge::Open(n) => match n.value() {
                     SNode::Element(el) => {
                         let idx = nodes.len() as u32;
+                        let from = class_ids.len();
+                        push_class_id(&mut class_ids, el);
+                        let ci = (from as u32, class_ids.len() as u32);
                         nodes.push(Node {
                             parent: stack.last().copied().unwrap_or(0),
                             end: idx + 1,
@@ -214,19 +240,26 @@ impl<'a> Dom<'a> {
                             id: n.id(),
                             len: 0,
                             commas: 0,
+                            ci,
                         });
                         stack.push(idx);
                     }
                     SNode::Text(t) => {
                         let idx = nodes.len() as u32;
-                        let (len, commas) = text_len(t);
+                        let parent = stack.last().copied().unwrap_or(0);
+                        let code = matches!(
+                            nodes.get(parent as usize).map(|p| p.kind),
+                            Some(Kind::Element(Tag::Script | Tag::Style, _))
+                        );
+                        let (len, commas) = if code { (0, 0) } else { text_len(t) };
                         nodes.push(Node {
-                            parent: stack.last().copied().unwrap_or(0),
+                            parent,
                             end: idx + 1,
                             kind: Kind::Text(t),
                             id: n.id(),
                             len,
                             commas,
+                            ci: (0, 0),
                         });
                     }
                     _ => {}
@@ -243,7 +276,22 @@ impl<'a> Dom<'a> {
                 }
             }
         }
-        Dom { nodes }
+        Dom { nodes, class_ids }
+    }
+
+    /// The lower-cased `class` and `id` of node `i`, space separated; empty for text.
+    pub(crate) fn class_id(&self, i: usize) -> &str {
+        let (from, to) = self.nodes.get(i).map_or((0, 0), |n| n.ci);
+        self.class_ids.get(from as usize..to as usize).unwrap_or("")
+    }
+
+    /// The visible length of node `i` if it is text, counted even inside `<script>` and `<style>`.
+    pub(crate) fn text_len(&self, i: usize) -> u32 {
+        let Some(n) = self.nodes.get(i) else { return 0 };
+        match (n.kind, self.tag(n.parent as usize)) {
+            (Kind::Text(t), Some(Tag::Script | Tag::Style)) => text_len(t).0,
+            _ => n.len,
+        }
     }
 
     /// The `<body>` element (html5ever always makes one).

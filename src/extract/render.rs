@@ -62,12 +62,12 @@ fn is_data_table(dom: &Dom<'_>, t: usize) -> bool {
     let mut chars = 0u32;
     let mut blocks = 0u32;
     for j in t + 1..end {
-        let node = &dom.nodes[j];
-        match node.kind {
+        match dom.nodes[j].kind {
             Kind::Element(Tag::Table, _) => return false,
             Kind::Element(Tag::Td, _) => cells += 1,
             Kind::Element(Tag::P | Tag::Div | Tag::Ul | Tag::Ol | Tag::H(_), _) => blocks += 1,
-            Kind::Text(_) => chars += node.len,
+            // A table may hold a script: its text counts here as it always did.
+            Kind::Text(_) => chars += dom.text_len(j),
             _ => {}
         }
     }

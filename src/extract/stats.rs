@@ -42,6 +42,17 @@ pub(crate) fn text_len(t: &str) -> (u32, u32) {
     let b = t.as_bytes();
     let mut i = 0;
     while let Some(&byte) = b.get(i) {
+        if byte.is_ascii_graphic() {
+            // A run of printable ASCII: one character a byte, never a space.
+            let start = i;
+            while let Some(&g) = b.get(i).filter(|g| g.is_ascii_graphic()) {
+                commas += u32::from(g == b',');
+                i += 1;
+            }
+            n += (i - start) as u32;
+            in_space = false;
+            continue;
+        }
         let (space, comma) = if byte.is_ascii() {
             i += 1;
             // char::is_whitespace on ASCII: the five C0 spaces and the space itself.
