@@ -43,10 +43,20 @@ const DROPPED: &[&[u8]] = &[
 ];
 
 fn dropped(name: &[u8]) -> bool {
-    let lower = |n: &[u8], p: &[u8]| n.len() >= p.len() && n[..p.len()].eq_ignore_ascii_case(p);
-    lower(name, b"data-")
-        || (lower(name, b"on") && name.len() > 2)
-        || DROPPED.iter().any(|d| d.eq_ignore_ascii_case(name))
+    let prefix = |p: &[u8]| {
+        name.get(..p.len())
+            .is_some_and(|n| n.eq_ignore_ascii_case(p))
+    };
+    match name.first().map(u8::to_ascii_lowercase) {
+        Some(b'd') => prefix(b"data-") || DROPPED.iter().any(|d| d.eq_ignore_ascii_case(name)),
+        Some(b'o') => name.len() > 2 && prefix(b"on"),
+        // The first letters of the other dropped names: `class`, `id`, `itemprop`, `rel`,
+        // `role`, `content` stop at this test.
+        Some(b's' | b'a' | b'w' | b'h' | b'l' | b't' | b'x') => {
+            DROPPED.iter().any(|d| d.eq_ignore_ascii_case(name))
+        }
+        _ => false,
+    }
 }
 
 fn is_space(b: u8) -> bool {

@@ -53,6 +53,17 @@ pub(crate) fn text_len(t: &str) -> (u32, u32) {
             in_space = false;
             continue;
         }
+        if matches!(byte, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ') {
+            // A run of ASCII whitespace (indentation between tags): at most one space.
+            while matches!(b.get(i), Some(b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ')) {
+                i += 1;
+            }
+            if !in_space {
+                n += 1;
+                in_space = true;
+            }
+            continue;
+        }
         let (space, comma) = if byte.is_ascii() {
             i += 1;
             // char::is_whitespace on ASCII: the five C0 spaces and the space itself.
