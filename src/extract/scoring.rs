@@ -74,10 +74,10 @@ pub(crate) fn prune(
             // Table cells are named for their layout ("header_cell"), not their purpose.
             || (rules == ClassRules::On && !matches!(tag, Tag::Html | Tag::Body | Tag::Td | Tag::Tr | Tag::TSection) && {
                 let ci = dom.class_id(i);
-                is_negative(&ci)
+                is_negative(ci)
                     && (share < 0.5 || ci.contains("comment"))
-                    && !is_quote_embed(dom, i, &ci)
-                    && !is_prose(raw, i, &ci)
+                    && !is_quote_embed(dom, i, ci)
+                    && !is_prose(raw, i, ci)
                     && (ci.contains("comment") || !holds_prose(i))
             });
         if drop {
@@ -245,7 +245,7 @@ pub(crate) fn select(dom: &Dom<'_>, removed: &[bool], st: &Stats) -> Vec<usize> 
                 if !scored[anc] {
                     scored[anc] = true;
                     let ci = dom.class_id(anc);
-                    score[anc] = initial_score(t) + class_weight(&ci);
+                    score[anc] = initial_score(t) + class_weight(ci);
                 }
                 let div = match level {
                     0 => 1.0,
@@ -428,7 +428,7 @@ fn should_clean(dom: &Dom<'_>, i: usize, tag: Tag, st: &Stats, rules: ClassRules
         ClassRules::On => dom.class_id(i),
         ClassRules::Off => "",
     };
-    let weight = class_weight(&ci);
+    let weight = class_weight(ci);
     let ld = st.link_density(i);
     let chars = st.chars[i];
     match tag {
@@ -444,12 +444,12 @@ fn should_clean(dom: &Dom<'_>, i: usize, tag: Tag, st: &Stats, rules: ClassRules
         | Tag::Article => {}
         _ => return false,
     }
-    if is_body(&ci) || is_quote_embed(dom, i, &ci) {
+    if is_body(ci) || is_quote_embed(dom, i, ci) {
         return false;
     }
     // Furniture names without body words, unless it is a long stretch of text or mostly link-free prose
     // (a product card in a roundup, a section of a guide in a page builder's "widget").
-    if weight < 0.0 && chars < 2000 && !mostly_prose(st, i, &ci) {
+    if weight < 0.0 && chars < 2000 && !mostly_prose(st, i, ci) {
         return true;
     }
     if st.commas[i] >= 10 {

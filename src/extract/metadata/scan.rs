@@ -92,7 +92,7 @@ pub(super) fn scan(
             continue;
         };
         let ci = dom.class_id(i);
-        if i >= foreign_until && is_foreign(tag, &ci) && !region.within(i, n.end as usize) {
+        if i >= foreign_until && is_foreign(tag, ci) && !region.within(i, n.end as usize) {
             foreign_until = n.end as usize;
         }
         let foreign = i < foreign_until;
@@ -110,11 +110,11 @@ pub(super) fn scan(
         if foreign || !region.in_article(i) {
             continue;
         }
-        microformat(dom, i, tag, &ci, hints, dates);
+        microformat(dom, i, tag, ci, hints, dates);
         // Above the headline, a short element that is only a date is the dateline, whatever its class.
         if i >= date_class_until
             && tag != Tag::Time
-            && (names_date(&ci) || region.before_headline(i))
+            && (names_date(ci) || region.before_headline(i))
         {
             let end = n.end as usize;
             if end - i <= SMALL_SUBTREE {
