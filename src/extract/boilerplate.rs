@@ -230,20 +230,6 @@ const BODY_SUBSTR: &[&str] = &[
     "c-entry",
 ];
 
-/// The lowercased `class` and `id` of an element, space separated.
-pub(crate) fn class_id(el: &scraper::node::Element) -> String {
-    let mut s = String::new();
-    if let Some(c) = attr(el, "class") {
-        s.push_str(c);
-    }
-    if let Some(i) = attr(el, "id") {
-        s.push(' ');
-        s.push_str(i);
-    }
-    s.make_ascii_lowercase();
-    s
-}
-
 fn tokens(s: &str) -> impl Iterator<Item = &str> {
     s.split(|c: char| !c.is_ascii_alphanumeric())
         .filter(|t| !t.is_empty())

@@ -16,23 +16,35 @@ use memchr::memmem;
 /// their content joins the element at this depth, as in a browser.
 pub const MAX_DEPTH: usize = 512;
 
-/// Elements with no content: never pushed on the stack.
-const VOID: &[&str] = &[
-    "area", "base", "br", "col", "embed", "hr", "img", "input", "keygen", "link", "meta", "param",
-    "source", "track", "wbr", "basefont", "bgsound", "frame", "image",
-];
+/// How the scan treats a tag by its (lower-cased) name.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Nesting {
+    /// Void elements (no content, never pushed on the stack) and elements the parser closes
+    /// implicitly (their end tags are optional: counting them would make a page of unclosed
+    /// paragraphs or list items look deep when its tree is flat).
+    Flat,
+    /// Elements whose content the tokenizer reads as text up to their end tag.
+    RawText,
+    /// Everything else.
+    Nests,
+}
 
-/// Elements the parser closes implicitly (their end tags are optional): counting them would
-/// make a page of unclosed paragraphs or list items look deep when its tree is flat.
-const OPTIONAL_END: &[&str] = &[
-    "p", "li", "dt", "dd", "option", "optgroup", "tr", "td", "th", "tbody", "thead", "tfoot",
-    "colgroup", "caption", "rb", "rt", "rtc", "rp", "html", "head", "body",
-];
-
-/// Elements whose content the tokenizer reads as text up to their end tag.
-const RAW_TEXT: &[&str] = &[
-    "script", "style", "textarea", "title", "xmp", "iframe", "noembed", "noframes", "noscript",
-];
+/// A `match` rather than lists searched per tag: the scan runs over every tag of every page.
+fn nesting(name: &[u8]) -> Nesting {
+    match name {
+        // void
+        b"area" | b"base" | b"br" | b"col" | b"embed" | b"hr" | b"img" | b"input" | b"keygen"
+        | b"link" | b"meta" | b"param" | b"source" | b"track" | b"wbr" | b"basefont"
+        | b"bgsound" | b"frame" | b"image"
+        // optional end tag
+        | b"p" | b"li" | b"dt" | b"dd" | b"option" | b"optgroup" | b"tr" | b"td" | b"th"
+        | b"tbody" | b"thead" | b"tfoot" | b"colgroup" | b"caption" | b"rb" | b"rt" | b"rtc"
+        | b"rp" | b"html" | b"head" | b"body" => Nesting::Flat,
+        b"script" | b"style" | b"textarea" | b"title" | b"xmp" | b"iframe" | b"noembed"
+        | b"noframes" | b"noscript" => Nesting::RawText,
+        _ => Nesting::Nests,
+    }
+}
 
 /// The estimated deepest nesting of `html`.
 pub fn deepest(html: &str) -> usize {
@@ -73,20 +85,20 @@ fn scan(html: &str, limit: usize) -> (usize, Option<String>) {
         pos = tag.end;
         // Lower-cased on the stack: the scan runs over every tag of every page.
         let mut buf = [0u8; 12];
-        let name = match buf.get_mut(..tag.name.len()) {
+        let kind = match buf.get_mut(..tag.name.len()) {
             Some(dst) => {
                 for (d, s) in dst.iter_mut().zip(tag.name) {
                     *d = s.to_ascii_lowercase();
                 }
-                std::str::from_utf8(dst).unwrap_or_default()
+                nesting(dst)
             }
             // Longer than every listed name: an ordinary (custom) element that nests.
-            None => "",
+            None => Nesting::Nests,
         };
-        if VOID.contains(&name) || OPTIONAL_END.contains(&name) {
+        if kind == Nesting::Flat {
             continue;
         }
-        if !tag.closing && RAW_TEXT.contains(&name) {
+        if !tag.closing && kind == Nesting::RawText {
             pos = end_of_raw_text(b, pos, tag.name);
             continue;
         }

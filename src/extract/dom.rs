@@ -1,7 +1,10 @@
 //! A flat, pre-order arena over the parsed page, so every later pass is a loop over a slice (no recursion, no re-walks of the scraper tree).
 
+use html5ever::{local_name, ns};
 use scraper::node::Element;
 use scraper::{Html, Node as SNode};
+
+use super::stats::text_len;
 
 /// Element kinds the extractor reasons about; everything else is `Other`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -120,10 +123,42 @@ impl Tag {
 }
 
 /// The value of the HTML attribute `name` (no namespace), as [`Element::attr`] gives it.
-/// `Element::attr` interns `name` as an atom first (hashing it, and taking a global lock for
-/// names outside html5ever's static set, such as `aria-controls`); elements have few
-/// attributes, so comparing their names as strings costs a fraction of that.
+/// `Element::attr` interns `name` as an atom first (hashing it); the names the extractor
+/// reads are html5ever's static atoms, so they are matched here as constants (inlined, the
+/// `match` folds away) and each attribute costs one integer compare instead of a string
+/// look-up and a memcmp. Other names fall back to comparing strings.
+#[inline(always)]
 pub(crate) fn attr<'a>(el: &'a Element, name: &str) -> Option<&'a str> {
+    let local = match name {
+        "class" => local_name!("class"),
+        "id" => local_name!("id"),
+        "style" => local_name!("style"),
+        "hidden" => local_name!("hidden"),
+        "role" => local_name!("role"),
+        "itemprop" => local_name!("itemprop"),
+        "itemtype" => local_name!("itemtype"),
+        "content" => local_name!("content"),
+        "datetime" => local_name!("datetime"),
+        "title" => local_name!("title"),
+        "href" => local_name!("href"),
+        "rel" => local_name!("rel"),
+        "type" => local_name!("type"),
+        "name" => local_name!("name"),
+        "property" => local_name!("property"),
+        "http-equiv" => local_name!("http-equiv"),
+        "aria-hidden" => local_name!("aria-hidden"),
+        "aria-controls" => local_name!("aria-controls"),
+        "aria-labelledby" => local_name!("aria-labelledby"),
+        _ => return attr_by_string(el, name),
+    };
+    el.attrs
+        .iter()
+        .find(|(q, _)| q.local == local && q.prefix.is_none() && q.ns == ns!())
+        .map(|(_, v)| &**v)
+}
+
+/// [`attr`] for names outside its table.
+fn attr_by_string<'a>(el: &'a Element, name: &str) -> Option<&'a str> {
     el.attrs
         .iter()
         .find(|(q, _)| q.prefix.is_none() && q.ns.is_empty() && &*q.local == name)
@@ -150,12 +185,38 @@ pub(crate) struct Node<'a> {
     pub kind: Kind<'a>,
     /// The scraper node, to map CSS selector matches back into the arena.
     pub id: ego_tree::NodeId,
+    /// For text nodes, [`text_len`]: the visible length and commas, counted once here since
+    /// the statistics and every render read them again. Zero inside `<script>` and `<style>`,
+    /// whose text no pass measures (see [`Dom::text_len`]).
+    pub len: u32,
+    pub commas: u32,
+    /// For elements, where [`Dom::class_id`] lies in the arena's class/id text.
+    ci: (u32, u32),
 }
 
 /// The page as a pre-order arena: the subtree of node `i` is `i..nodes[i].end`.
 pub(crate) struct Dom<'a> {
     /// All elements and text nodes, in document order.
     pub nodes: Vec<Node<'a>>,
+    /// Every element's lower-cased `class` and `id`, end to end: the scoring, pruning and
+    /// metadata passes each read them for every element.
+    class_ids: String,
+}
+
+/// Appends the lower-cased `class` and `id` of an element, space separated: the names the
+/// furniture vocabulary is matched against.
+fn push_class_id(out: &mut String, el: &Element) {
+    let start = out.len();
+    if let Some(c) = attr(el, "class") {
+        out.push_str(c);
+    }
+    if let Some(i) = attr(el, "id") {
+        out.push(' ');
+        out.push_str(i);
+    }
+    if let Some(added) = out.get_mut(start..) {
+        added.make_ascii_lowercase();
+    }
 }
 
 impl<'a> Dom<'a> {
@@ -163,26 +224,42 @@ impl<'a> Dom<'a> {
     pub(crate) fn new(html: &'a Html) -> Dom<'a> {
         let mut nodes: Vec<Node<'a>> = Vec::with_capacity(4096);
         let mut stack: Vec<u32> = Vec::with_capacity(64);
+        let mut class_ids = String::with_capacity(16 * 1024);
         for edge in html.tree.root().traverse() {
             match edge {
                 ego_tree::iter::Edge::Open(n) => match n.value() {
                     SNode::Element(el) => {
                         let idx = nodes.len() as u32;
+                        let from = class_ids.len();
+                        push_class_id(&mut class_ids, el);
+                        let ci = (from as u32, class_ids.len() as u32);
                         nodes.push(Node {
                             parent: stack.last().copied().unwrap_or(0),
                             end: idx + 1,
                             kind: Kind::Element(Tag::of(el.name()), el),
                             id: n.id(),
+                            len: 0,
+                            commas: 0,
+                            ci,
                         });
                         stack.push(idx);
                     }
                     SNode::Text(t) => {
                         let idx = nodes.len() as u32;
+                        let parent = stack.last().copied().unwrap_or(0);
+                        let code = matches!(
+                            nodes.get(parent as usize).map(|p| p.kind),
+                            Some(Kind::Element(Tag::Script | Tag::Style, _))
+                        );
+                        let (len, commas) = if code { (0, 0) } else { text_len(t) };
                         nodes.push(Node {
-                            parent: stack.last().copied().unwrap_or(0),
+                            parent,
                             end: idx + 1,
                             kind: Kind::Text(t),
                             id: n.id(),
+                            len,
+                            commas,
+                            ci: (0, 0),
                         });
                     }
                     _ => {}
@@ -199,7 +276,22 @@ impl<'a> Dom<'a> {
                 }
             }
         }
-        Dom { nodes }
+        Dom { nodes, class_ids }
+    }
+
+    /// The lower-cased `class` and `id` of node `i`, space separated; empty for text.
+    pub(crate) fn class_id(&self, i: usize) -> &str {
+        let (from, to) = self.nodes.get(i).map_or((0, 0), |n| n.ci);
+        self.class_ids.get(from as usize..to as usize).unwrap_or("")
+    }
+
+    /// The visible length of node `i` if it is text, counted even inside `<script>` and `<style>`.
+    pub(crate) fn text_len(&self, i: usize) -> u32 {
+        let Some(n) = self.nodes.get(i) else { return 0 };
+        match (n.kind, self.tag(n.parent as usize)) {
+            (Kind::Text(t), Some(Tag::Script | Tag::Style)) => text_len(t).0,
+            _ => n.len,
+        }
     }
 
     /// The `<body>` element (html5ever always makes one).

@@ -5,6 +5,7 @@
 //! blocks into text, `metadata` reads JSON-LD, meta tags, `itemprop`, `<time>` and visible
 //! stamps, preferring the article's own over page-wide ones.
 
+mod attrs;
 mod boilerplate;
 mod dates;
 pub mod depth;
@@ -49,7 +50,13 @@ const MIN_TEXT: u32 = 250;
 
 /// Extracts the main text and metadata of an article page.
 pub fn extract(html: &str, opts: &Options<'_>) -> Article {
-    let doc = Html::parse_document(&depth::cap(&prestrip::strip(html)));
+    let stripped = prestrip::strip(html);
+    // Site selectors may match any attribute: with them the page keeps all of its own.
+    let lean = match opts.selectors {
+        Some(_) => std::borrow::Cow::Borrowed(&*stripped),
+        None => attrs::strip(&stripped),
+    };
+    let doc = Html::parse_document(&depth::cap(&lean));
     let dom = Dom::new(&doc);
     let n = dom.nodes.len();
     let none = vec![false; n];

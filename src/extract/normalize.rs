@@ -26,10 +26,31 @@ fn map_char(c: char) -> Option<char> {
 }
 
 /// Collapses all whitespace (newlines included) to single spaces and trims; applies the character map and NFC.
+/// Runs of printable ASCII, which the map keeps and which hold no whitespace, are copied whole.
 pub(crate) fn collapse(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut space = false;
-    for c in s.chars().filter_map(map_char) {
+    let b = s.as_bytes();
+    let mut i = 0;
+    while let Some(&byte) = b.get(i) {
+        if byte.is_ascii_graphic() {
+            let start = i;
+            while b.get(i).is_some_and(u8::is_ascii_graphic) {
+                i += 1;
+            }
+            if space {
+                out.push(' ');
+                space = false;
+            }
+            // Both ends are ASCII bytes or the end of `s`: char boundaries.
+            out.push_str(s.get(start..i).unwrap_or_default());
+            continue;
+        }
+        let Some(c) = s.get(i..).and_then(|r| r.chars().next()) else {
+            break;
+        };
+        i += c.len_utf8();
+        let Some(c) = map_char(c) else { continue };
         if c.is_whitespace() {
             space = !out.is_empty();
         } else {

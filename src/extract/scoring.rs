@@ -2,7 +2,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::boilerplate::{class_id, class_weight, is_body, is_hidden, is_negative};
+use super::boilerplate::{class_weight, is_body, is_hidden, is_negative};
 use super::dom::{Dom, Tag, attr};
 use super::stats::Stats;
 
@@ -73,11 +73,11 @@ pub(crate) fn prune(
                 && share < 0.5)
             // Table cells are named for their layout ("header_cell"), not their purpose.
             || (rules == ClassRules::On && !matches!(tag, Tag::Html | Tag::Body | Tag::Td | Tag::Tr | Tag::TSection) && {
-                let ci = class_id(el);
-                is_negative(&ci)
+                let ci = dom.class_id(i);
+                is_negative(ci)
                     && (share < 0.5 || ci.contains("comment"))
-                    && !is_quote_embed(dom, i, &ci)
-                    && !is_prose(raw, i, &ci)
+                    && !is_quote_embed(dom, i, ci)
+                    && !is_prose(raw, i, ci)
                     && (ci.contains("comment") || !holds_prose(i))
             });
         if drop {
@@ -170,7 +170,7 @@ fn is_quote_embed(dom: &Dom<'_>, i: usize, ci: &str) -> bool {
         dom.tag(j) == Some(Tag::Blockquote)
             && (embed_wrapper || {
                 // Any wrapper ("video-container") around a quoted post.
-                let q = dom.element(j).map(class_id).unwrap_or_default();
+                let q = dom.class_id(j);
                 ["tweet", "twitter", "instagram", "tiktok", "embed"]
                     .iter()
                     .any(|w| q.contains(w))
@@ -244,8 +244,8 @@ pub(crate) fn select(dom: &Dom<'_>, removed: &[bool], st: &Stats) -> Vec<usize> 
                 }
                 if !scored[anc] {
                     scored[anc] = true;
-                    let ci = dom.element(anc).map(class_id).unwrap_or_default();
-                    score[anc] = initial_score(t) + class_weight(&ci);
+                    let ci = dom.class_id(anc);
+                    score[anc] = initial_score(t) + class_weight(ci);
                 }
                 let div = match level {
                     0 => 1.0,
@@ -425,10 +425,10 @@ pub(crate) fn clean(
 
 fn should_clean(dom: &Dom<'_>, i: usize, tag: Tag, st: &Stats, rules: ClassRules) -> bool {
     let ci = match rules {
-        ClassRules::On => dom.element(i).map(class_id).unwrap_or_default(),
-        ClassRules::Off => String::new(),
+        ClassRules::On => dom.class_id(i),
+        ClassRules::Off => "",
     };
-    let weight = class_weight(&ci);
+    let weight = class_weight(ci);
     let ld = st.link_density(i);
     let chars = st.chars[i];
     match tag {
@@ -444,12 +444,12 @@ fn should_clean(dom: &Dom<'_>, i: usize, tag: Tag, st: &Stats, rules: ClassRules
         | Tag::Article => {}
         _ => return false,
     }
-    if is_body(&ci) || is_quote_embed(dom, i, &ci) {
+    if is_body(ci) || is_quote_embed(dom, i, ci) {
         return false;
     }
     // Furniture names without body words, unless it is a long stretch of text or mostly link-free prose
     // (a product card in a roundup, a section of a guide in a page builder's "widget").
-    if weight < 0.0 && chars < 2000 && !mostly_prose(st, i, &ci) {
+    if weight < 0.0 && chars < 2000 && !mostly_prose(st, i, ci) {
         return true;
     }
     if st.commas[i] >= 10 {

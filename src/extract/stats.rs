@@ -34,18 +34,57 @@ pub(crate) struct Stats {
 const GOOD_MIN: u32 = 50;
 
 /// Visible length of a text node: non-space characters plus one per whitespace run between words.
+/// ASCII bytes are counted without decoding (most text is ASCII); others as characters.
 pub(crate) fn text_len(t: &str) -> (u32, u32) {
     let mut n = 0u32;
     let mut commas = 0u32;
     let mut in_space = true;
-    for c in t.chars() {
-        if c.is_whitespace() {
+    let b = t.as_bytes();
+    let mut i = 0;
+    while let Some(&byte) = b.get(i) {
+        if byte.is_ascii_graphic() {
+            // A run of printable ASCII: one character a byte, never a space.
+            let start = i;
+            while let Some(&g) = b.get(i).filter(|g| g.is_ascii_graphic()) {
+                commas += u32::from(g == b',');
+                i += 1;
+            }
+            n += (i - start) as u32;
+            in_space = false;
+            continue;
+        }
+        if matches!(byte, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ') {
+            // A run of ASCII whitespace (indentation between tags): at most one space.
+            while matches!(b.get(i), Some(b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ')) {
+                i += 1;
+            }
+            if !in_space {
+                n += 1;
+                in_space = true;
+            }
+            continue;
+        }
+        let (space, comma) = if byte.is_ascii() {
+            i += 1;
+            // char::is_whitespace on ASCII: the five C0 spaces and the space itself.
+            (
+                matches!(byte, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' '),
+                byte == b',',
+            )
+        } else {
+            let Some(c) = t.get(i..).and_then(|r| r.chars().next()) else {
+                break;
+            };
+            i += c.len_utf8();
+            (c.is_whitespace(), c == '，' || c == '、')
+        };
+        if space {
             if !in_space {
                 n += 1;
                 in_space = true;
             }
         } else {
-            if c == ',' || c == '，' || c == '、' {
+            if comma {
                 commas += 1;
             }
             n += 1;
@@ -92,8 +131,8 @@ impl Stats {
                 in_link[i] = in_link[p] || dom.tag(p) == Some(Tag::A);
             }
             match node.kind {
-                Kind::Text(t) => {
-                    let (len, commas) = text_len(t);
+                Kind::Text(_) => {
+                    let (len, commas) = (node.len, node.commas);
                     s.chars[i] = len;
                     s.commas[i] = commas;
                     if in_link[i] {

@@ -1,6 +1,5 @@
 //! The byline: JSON-LD authors, author metas, `itemprop=author`, author-classed elements, "By …" lines.
 
-use super::super::boilerplate::class_id;
 use super::super::dom::{Dom, attr};
 use super::super::jsonld::LdArticle;
 use super::super::stamps;
@@ -53,7 +52,8 @@ pub(super) fn element_name(dom: &Dom<'_>, i: usize) -> Option<String> {
     let el = dom.element(i)?;
     let rel_author = attr(el, "rel") == Some("author");
     // A byline is a few nodes; larger author-named wrappers (bio boxes, author pages) are not.
-    if !(rel_author || names_author(&class_id(el))) || dom.nodes[i].end as usize - i > SMALL_SUBTREE
+    if !(rel_author || names_author(dom.class_id(i)))
+        || dom.nodes[i].end as usize - i > SMALL_SUBTREE
     {
         return None;
     }
@@ -98,7 +98,8 @@ fn inner_name(dom: &Dom<'_>, i: usize) -> Option<String> {
         let el = dom.element(j)?;
         let is_name = attr(el, "rel") == Some("author")
             || attr(el, "href").is_some_and(|h| h.contains("/author"))
-            || class_id(el)
+            || dom
+                .class_id(j)
                 .split(|c: char| !c.is_ascii_alphanumeric())
                 .any(|t| t == "name" || t == "fn");
         let text = dom.text_of(j);

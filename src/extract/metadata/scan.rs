@@ -3,7 +3,6 @@
 
 use std::collections::HashMap;
 
-use super::super::boilerplate::class_id;
 use super::super::dates::Hints;
 use super::super::dom::{Dom, Kind, Tag, attr};
 use super::super::stamps;
@@ -92,8 +91,8 @@ pub(super) fn scan(
         let Kind::Element(tag, el) = n.kind else {
             continue;
         };
-        let ci = class_id(el);
-        if i >= foreign_until && is_foreign(tag, &ci) && !region.within(i, n.end as usize) {
+        let ci = dom.class_id(i);
+        if i >= foreign_until && is_foreign(tag, ci) && !region.within(i, n.end as usize) {
             foreign_until = n.end as usize;
         }
         let foreign = i < foreign_until;
@@ -111,11 +110,11 @@ pub(super) fn scan(
         if foreign || !region.in_article(i) {
             continue;
         }
-        microformat(dom, i, tag, &ci, hints, dates);
+        microformat(dom, i, tag, ci, hints, dates);
         // Above the headline, a short element that is only a date is the dateline, whatever its class.
         if i >= date_class_until
             && tag != Tag::Time
-            && (names_date(&ci) || region.before_headline(i))
+            && (names_date(ci) || region.before_headline(i))
         {
             let end = n.end as usize;
             if end - i <= SMALL_SUBTREE {
@@ -221,10 +220,7 @@ fn microformat(dom: &Dom<'_>, i: usize, tag: Tag, ci: &str, hints: &Hints<'_>, d
     }
     // A plain <time>: an update when its class or its short parent says so.
     let parent = dom.nodes[i].parent as usize;
-    let marker = format!(
-        "{ci} {}",
-        dom.element(parent).map(class_id).unwrap_or_default()
-    );
+    let marker = format!("{ci} {}", dom.class_id(parent));
     let is_update = marker.contains("updat")
         || marker.contains("modif")
         || (dom.nodes[parent].end as usize - parent <= SMALL_SUBTREE
