@@ -175,3 +175,16 @@ fn headings_left_dangling_at_the_end_go_with_their_link_lists() {
         &["Related posts", "More repair guides", "Choosing a lock"],
     );
 }
+
+#[test]
+fn call_to_action_box_inside_the_article_is_left_out() {
+    assert_page(
+        "cta_box.html",
+        &[
+            "Pricing a plumbing job is not only a sum",
+            "Start from your hourly rate",
+            "Review your price book every quarter",
+        ],
+        &["quote jobs in half the time", "thirty days", "Start free trial"],
+    );
+}

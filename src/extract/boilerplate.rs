@@ -181,6 +181,7 @@ const NEGATIVE_TOKENS: &[&str] = &[
     "login",
     "top",
     "bottom",
+    "cta",
 ];
 
 /// Whole tokens that mark reader comments even on an element that also names the body.
