@@ -188,3 +188,18 @@ fn call_to_action_box_inside_the_article_is_left_out() {
         &["quote jobs in half the time", "thirty days", "Start free trial"],
     );
 }
+
+#[test]
+fn streamed_parts_swapped_into_placeholders_are_kept() {
+    // Streamed server rendering ships the body hidden beside placeholders a script fills.
+    assert_page(
+        "streamed.html",
+        &[
+            "A compost heap turns kitchen peelings",
+            "Pick a spot on bare earth",
+            "Mix green and brown layers",
+            "Turn the heap with a fork",
+        ],
+        &["ten houseplants", "About us"],
+    );
+}

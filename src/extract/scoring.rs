@@ -139,9 +139,13 @@ pub(crate) fn sibling_groups(dom: &Dom<'_>, raw: &Stats) -> Vec<bool> {
 }
 
 /// Which hidden elements readers never see: a collapsed panel that a control opens
-/// (`aria-controls`, `aria-labelledby`: accordions, tabs, "show more") is read on demand.
+/// (`aria-controls`, `aria-labelledby`: accordions, tabs, "show more") is read on demand, and
+/// streamed server rendering ships late parts of the page hidden (`<div hidden id="S:3">`)
+/// beside a placeholder (`<template id="B:3">` or `"P:3"`) that a script swaps them into on load.
 pub(crate) struct Hidden<'a> {
     controlled: HashSet<&'a str>,
+    /// The suffixes of the placeholders' ids ("3" of "B:3" or "P:3").
+    streamed: HashSet<&'a str>,
 }
 
 impl<'a> Hidden<'a> {
@@ -150,13 +154,29 @@ impl<'a> Hidden<'a> {
             .filter_map(|i| attr(dom.element(i)?, "aria-controls"))
             .flat_map(str::split_ascii_whitespace)
             .collect();
-        Hidden { controlled }
+        let streamed = (0..dom.nodes.len())
+            .filter_map(|i| {
+                let el = dom.element(i)?;
+                (el.name() == "template").then_some(())?;
+                let id = attr(el, "id")?;
+                id.strip_prefix("B:").or_else(|| id.strip_prefix("P:"))
+            })
+            .collect();
+        Hidden {
+            controlled,
+            streamed,
+        }
     }
 
     fn is_hidden(&self, el: &scraper::node::Element) -> bool {
         is_hidden(el)
             && attr(el, "aria-labelledby").is_none()
-            && !el.id().is_some_and(|id| self.controlled.contains(id))
+            && !el.id().is_some_and(|id| {
+                self.controlled.contains(id)
+                    || id
+                        .strip_prefix("S:")
+                        .is_some_and(|k| self.streamed.contains(k))
+            })
     }
 }
 
