@@ -203,3 +203,20 @@ fn streamed_parts_swapped_into_placeholders_are_kept() {
         &["ten houseplants", "About us"],
     );
 }
+
+#[test]
+fn cards_each_in_a_bare_wrapper_are_kept_as_the_content() {
+    // Every card sits in a wrapper of its own: they are siblings under the section all the same.
+    assert_page(
+        "wrapped_cards.html",
+        &[
+            "Five bakeries opened in the city",
+            "Dark rye loaves with caraway",
+            "cardamom buns still warm",
+            "Sourdough in six kinds",
+            "three sisters who bake",
+            "Small loaves for small households",
+        ],
+        &["About us"],
+    );
+}
