@@ -185,7 +185,11 @@ fn call_to_action_box_inside_the_article_is_left_out() {
             "Start from your hourly rate",
             "Review your price book every quarter",
         ],
-        &["quote jobs in half the time", "thirty days", "Start free trial"],
+        &[
+            "quote jobs in half the time",
+            "thirty days",
+            "Start free trial",
+        ],
     );
 }
 
@@ -218,5 +222,18 @@ fn cards_each_in_a_bare_wrapper_are_kept_as_the_content() {
             "Small loaves for small households",
         ],
         &["About us"],
+    );
+}
+
+#[test]
+fn pitches_and_disclosures_closing_the_page_are_trimmed() {
+    assert_page(
+        "closing_pitch.html",
+        &[
+            "Language apps look alike at first",
+            "Some teach through short games",
+            "the best course is the one you actually finish.",
+        ],
+        &["affiliate links", "Sign up now", "Learn faster with us"],
     );
 }
