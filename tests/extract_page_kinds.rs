@@ -175,3 +175,65 @@ fn headings_left_dangling_at_the_end_go_with_their_link_lists() {
         &["Related posts", "More repair guides", "Choosing a lock"],
     );
 }
+
+#[test]
+fn call_to_action_box_inside_the_article_is_left_out() {
+    assert_page(
+        "cta_box.html",
+        &[
+            "Pricing a plumbing job is not only a sum",
+            "Start from your hourly rate",
+            "Review your price book every quarter",
+        ],
+        &[
+            "quote jobs in half the time",
+            "thirty days",
+            "Start free trial",
+        ],
+    );
+}
+
+#[test]
+fn streamed_parts_swapped_into_placeholders_are_kept() {
+    // Streamed server rendering ships the body hidden beside placeholders a script fills.
+    assert_page(
+        "streamed.html",
+        &[
+            "A compost heap turns kitchen peelings",
+            "Pick a spot on bare earth",
+            "Mix green and brown layers",
+            "Turn the heap with a fork",
+        ],
+        &["ten houseplants", "About us"],
+    );
+}
+
+#[test]
+fn cards_each_in_a_bare_wrapper_are_kept_as_the_content() {
+    // Every card sits in a wrapper of its own: they are siblings under the section all the same.
+    assert_page(
+        "wrapped_cards.html",
+        &[
+            "Five bakeries opened in the city",
+            "Dark rye loaves with caraway",
+            "cardamom buns still warm",
+            "Sourdough in six kinds",
+            "three sisters who bake",
+            "Small loaves for small households",
+        ],
+        &["About us"],
+    );
+}
+
+#[test]
+fn pitches_and_disclosures_closing_the_page_are_trimmed() {
+    assert_page(
+        "closing_pitch.html",
+        &[
+            "Language apps look alike at first",
+            "Some teach through short games",
+            "the best course is the one you actually finish.",
+        ],
+        &["affiliate links", "Sign up now", "Learn faster with us"],
+    );
+}

@@ -34,7 +34,7 @@ use stats::Stats;
 
 /// Bumped whenever extraction output may change for the same input, so stored
 /// versions record which extractor produced them and raw bodies can be re-extracted.
-pub const EXTRACTOR_VERSION: u32 = 5;
+pub const EXTRACTOR_VERSION: u32 = 6;
 
 /// Inputs besides the HTML.
 #[derive(Debug, Clone, Copy, Default)]

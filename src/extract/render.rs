@@ -1,6 +1,6 @@
 //! Block HTML to reader text: paragraphs separated by blank lines, headings and list items on their own lines, tables as rows of cells.
 
-use super::boilerplate::is_junk_line;
+use super::boilerplate::{is_closing_line, is_junk_line};
 use super::dom::{Dom, Kind, Tag};
 use super::normalize;
 
@@ -345,7 +345,8 @@ pub(crate) fn filter(blocks: Vec<Block>) -> Vec<Block> {
     // nothing under them announced a link list that was dropped, not text of the article.
     while kept.len() > 1
         && kept.last().is_some_and(|b| {
-            b.kind != BlockKind::Pre && (is_promo(&b.text) || announces_nothing(b))
+            b.kind != BlockKind::Pre
+                && (is_promo(&b.text) || is_closing_line(&b.text) || announces_nothing(b))
         })
     {
         kept.pop();

@@ -93,6 +93,8 @@ pub(crate) fn prune(
 /// Marks elements that belong to a run of same-named siblings (same parent, tag and first class
 /// token) which together hold most of the page's prose: a body built from repeated widgets or
 /// sections, each too small to count alone, is not furniture whatever the widgets are called.
+/// A wrapper holding one element only is looked through: cards each set in a bare `<div>` of
+/// their own are siblings under the first ancestor that holds more than one of them.
 pub(crate) fn sibling_groups(dom: &Dom<'_>, raw: &Stats) -> Vec<bool> {
     let n = dom.nodes.len();
     let body = dom.body().unwrap_or(0);
@@ -101,12 +103,31 @@ pub(crate) fn sibling_groups(dom: &Dom<'_>, raw: &Stats) -> Vec<bool> {
     if prose == 0 {
         return out;
     }
+    let mut kids = vec![0u32; n];
+    for i in 1..n {
+        if dom.element(i).is_some() {
+            kids[dom.nodes[i].parent as usize] += 1;
+        }
+    }
+    let parent = |i: usize| dom.nodes[i].parent as usize;
+    let wrapper = |p: usize| kids[p] == 1 && p != body && p != 0;
+    // The parent that holds `i` beside its look-alikes, past single-child wrappers.
+    let holder = |i: usize| {
+        let mut p = parent(i);
+        for _ in 0..8 {
+            if !wrapper(p) {
+                break;
+            }
+            p = parent(p);
+        }
+        p
+    };
     let key = |i: usize| {
         let el = dom.element(i)?;
         let first = attr(el, "class")?.split_ascii_whitespace().next()?;
-        Some((dom.nodes[i].parent, first))
+        Some((holder(i), first))
     };
-    let mut mass: HashMap<(u32, &str), (u32, u32)> = HashMap::new();
+    let mut mass: HashMap<(usize, &str), (u32, u32)> = HashMap::new();
     for i in 1..n {
         if raw.good[i] == 0 {
             continue;
@@ -117,20 +138,28 @@ pub(crate) fn sibling_groups(dom: &Dom<'_>, raw: &Stats) -> Vec<bool> {
             e.1 += 1;
         }
     }
-    for (i, slot) in out.iter_mut().enumerate().skip(1) {
+    for i in 1..n {
         if raw.good[i] == 0 {
             continue;
         }
         if let Some(k) = key(i)
             && let Some(&(m, count)) = mass.get(&k)
+            && count >= 2
+            && m * 2 >= prose
         {
-            *slot = count >= 2 && m * 2 >= prose;
+            out[i] = true;
+            // The bare wrappers around a member belong to it.
+            let mut p = parent(i);
+            while p != k.0 && wrapper(p) {
+                out[p] = true;
+                p = parent(p);
+            }
         }
     }
     // The wrappers inside a member that carry its prose are covered too (a page builder's
     // section > column > widget chain, each level with its own furniture-sounding name).
     for i in 1..n {
-        let p = dom.nodes[i].parent as usize;
+        let p = parent(i);
         if !out[i] && out[p] && raw.good[i] > 0 && raw.good[i] * 2 >= raw.good[p] {
             out[i] = true;
         }
@@ -139,9 +168,13 @@ pub(crate) fn sibling_groups(dom: &Dom<'_>, raw: &Stats) -> Vec<bool> {
 }
 
 /// Which hidden elements readers never see: a collapsed panel that a control opens
-/// (`aria-controls`, `aria-labelledby`: accordions, tabs, "show more") is read on demand.
+/// (`aria-controls`, `aria-labelledby`: accordions, tabs, "show more") is read on demand, and
+/// streamed server rendering ships late parts of the page hidden (`<div hidden id="S:3">`)
+/// beside a placeholder (`<template id="B:3">` or `"P:3"`) that a script swaps them into on load.
 pub(crate) struct Hidden<'a> {
     controlled: HashSet<&'a str>,
+    /// The suffixes of the placeholders' ids ("3" of "B:3" or "P:3").
+    streamed: HashSet<&'a str>,
 }
 
 impl<'a> Hidden<'a> {
@@ -150,13 +183,29 @@ impl<'a> Hidden<'a> {
             .filter_map(|i| attr(dom.element(i)?, "aria-controls"))
             .flat_map(str::split_ascii_whitespace)
             .collect();
-        Hidden { controlled }
+        let streamed = (0..dom.nodes.len())
+            .filter_map(|i| {
+                let el = dom.element(i)?;
+                (el.name() == "template").then_some(())?;
+                let id = attr(el, "id")?;
+                id.strip_prefix("B:").or_else(|| id.strip_prefix("P:"))
+            })
+            .collect();
+        Hidden {
+            controlled,
+            streamed,
+        }
     }
 
     fn is_hidden(&self, el: &scraper::node::Element) -> bool {
         is_hidden(el)
             && attr(el, "aria-labelledby").is_none()
-            && !el.id().is_some_and(|id| self.controlled.contains(id))
+            && !el.id().is_some_and(|id| {
+                self.controlled.contains(id)
+                    || id
+                        .strip_prefix("S:")
+                        .is_some_and(|k| self.streamed.contains(k))
+            })
     }
 }
 
