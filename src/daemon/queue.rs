@@ -239,6 +239,17 @@ fn pull(shared: &Shared, queues: &mut Queues) -> crate::Result<bool> {
     let mut taken: Vec<(String, Leased)> = Vec::new();
     let mut taking: HashMap<String, usize> = HashMap::new();
     for (_, url) in store.due(now, PULL)? {
+        let fresh = !queues.queued.contains(&url);
+        // Most entries of a pull are skipped while their host's queue is full: their host
+        // is read off the URL text, and the URL is parsed only when it is taken.
+        if fresh && queues.spread_budget < 1.0 {
+            if let Some(host) = plain_host(&url)
+                && queues.len(host) + taking.get(host).copied().unwrap_or(0) >= HOST_QUEUE
+            {
+                throttled = true;
+                continue;
+            }
+        }
         let Ok(parsed) = Url::parse(&url) else {
             tracing::warn!(url = %url, "dropping unparseable URL from the schedule");
             store.clear_schedule(&url)?;
@@ -246,7 +257,6 @@ fn pull(shared: &Shared, queues: &mut Queues) -> crate::Result<bool> {
         };
         let host = host_key(&parsed);
         let waiting = queues.len(&host) + taking.get(&host).copied().unwrap_or(0);
-        let fresh = !queues.queued.contains(&url);
         if fresh && waiting >= HOST_QUEUE && queues.spread_budget < 1.0 {
             throttled = true;
             continue;
@@ -301,6 +311,21 @@ fn pull(shared: &Shared, queues: &mut Queues) -> crate::Result<bool> {
     Ok(throttled)
 }
 
+/// The host of a stored URL as [`host_key`] gives it, read off the text when it is a plain
+/// lower-case name or IPv4 address (what the store's canonical URLs hold); `None` for
+/// anything else, which is parsed in full.
+fn plain_host(url: &str) -> Option<&str> {
+    let rest = &url[url.find("://")? + 3..];
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let authority = &rest[..end];
+    let host = authority.split_once(':').map_or(authority, |(h, _)| h);
+    let plain = !host.is_empty()
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-');
+    plain.then_some(host)
+}
+
 /// How long to sleep when nothing is ready: until the next due entry, at most [`MAX_IDLE`].
 fn idle_wait(shared: &Shared) -> Duration {
     match shared.store().next_due_time() {
@@ -314,4 +339,27 @@ fn idle_wait(shared: &Shared) -> Duration {
 
 pub(super) fn to_chrono(d: Duration) -> chrono::Duration {
     chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_host_agrees_with_the_parsed_host() {
+        for url in [
+            "http://127.0.0.2:8080/a/1",
+            "https://news.example.org/2026/12/story?x=1#top",
+            "https://example.org",
+            "https://example.org?q=1",
+            "https://sub-1.example.org:443/",
+        ] {
+            let parsed = host_key(&Url::parse(url).unwrap());
+            assert_eq!(plain_host(url), Some(parsed.as_str()), "{url}");
+        }
+        // Anything unusual is left to the full parse.
+        for url in ["https://user@example.org/", "http://[::1]:80/", "https://ÉX.org/", "nonsense"] {
+            assert_eq!(plain_host(url), None, "{url}");
+        }
+    }
 }

@@ -129,12 +129,12 @@ impl Store {
 
 /// Decodes a schedule record (binary, or JSON as older versions wrote it).
 fn decode(url: &str, v: &[u8]) -> Result<ScheduleState> {
-    schedule_codec::decode(&keys::show(keys::tree::SCHEDULE, url.as_bytes()), v)
+    schedule_codec::decode(&keys::name(keys::tree::SCHEDULE, url.as_bytes()), v)
 }
 
 /// Splits a next-check index key.
 fn parse_due(k: &[u8]) -> Result<(DateTime<Utc>, String)> {
-    let name = keys::show(keys::tree::DUE, k);
+    let name = keys::name(keys::tree::DUE, k);
     let at = codec::time_from_key(&name, k)?;
     let url = std::str::from_utf8(&k[8..]).map_err(|e| codec::corrupt(&name, e))?;
     Ok((at, url.to_owned()))
