@@ -53,6 +53,11 @@ struct Queues {
     spread_budget: f64,
     spread_refilled: Option<std::time::Instant>,
     last_pull: Option<std::time::Instant>,
+    /// Leases of the last pull not written yet: a URL dispatched at once needs none.
+    pending_leases: Vec<(String, ScheduleState)>,
+    /// URLs in flight that were never leased: still in the due index at their old time,
+    /// which the pull passes over. After a crash they are simply due, and checked first.
+    unleased: HashSet<String>,
 }
 
 /// A URL taken from the store, with the schedule it had before its lease.
@@ -97,6 +102,7 @@ impl Queues {
             }
             if let Some(item) = item {
                 *self.in_flight.entry(host.clone()).or_default() += 1;
+                self.unleased.insert(item.url.clone());
                 return Some((host, item));
             }
         }
@@ -117,8 +123,17 @@ impl Queues {
         }
     }
 
+    /// The leases of URLs taken by the last pull that are still waiting (not dispatched):
+    /// one transaction for the lot, none in the usual case of a host with room.
+    fn waiting_leases(&mut self) -> Vec<(String, ScheduleState)> {
+        let mut leases = std::mem::take(&mut self.pending_leases);
+        leases.retain(|(url, _)| !self.unleased.contains(url));
+        leases
+    }
+
     fn done(&mut self, host: &str, url: &str) {
         self.queued.remove(url);
+        self.unleased.remove(url);
         if let Some(n) = self.in_flight.get_mut(host) {
             *n = n.saturating_sub(1);
             if *n == 0 {
@@ -164,6 +179,16 @@ pub(super) async fn run(shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
                 drop(permit);
             });
             running.insert(task.id(), (host, url));
+        }
+        let leases = queues.waiting_leases();
+        if !leases.is_empty()
+            && let Err(e) = shared.store().set_schedules(&leases)
+        {
+            if e.is_store_failure() {
+                shared.fail(&e);
+            } else {
+                tracing::error!(error = %e, "leasing due URLs failed");
+            }
         }
         queues.report(&shared);
         let mut idle = idle_wait(&shared);
@@ -219,12 +244,14 @@ pub(super) async fn run(shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
     }
 }
 
-/// Moves due entries from the store into per-host queues, leasing them; a host whose
-/// queue is full has its due entries spread over the time its rate needs to reach them,
-/// [`SPREAD_PER_SEC`] at most. True when that budget ran out with entries left.
+/// Moves due entries from the store into per-host queues; a host whose queue is full has
+/// its due entries spread over the time its rate needs to reach them, [`SPREAD_PER_SEC`]
+/// at most. True when that budget ran out with entries left.
 ///
 /// Decisions are made from the index keys alone: a schedule record is read only for an
-/// entry that is taken or given a slot, and every lease of the pull is one transaction.
+/// entry that is taken or given a slot. The leases of taken entries are left in
+/// `pending_leases`: the caller writes those still waiting after dispatch (one
+/// transaction), so a URL checked at once costs no lease write.
 fn pull(shared: &Shared, queues: &mut Queues) -> crate::Result<bool> {
     let store = shared.store();
     let now = Utc::now();
@@ -238,17 +265,20 @@ fn pull(shared: &Shared, queues: &mut Queues) -> crate::Result<bool> {
     let mut writes: Vec<(String, ScheduleState)> = Vec::new();
     let mut taken: Vec<(String, Leased)> = Vec::new();
     let mut taking: HashMap<String, usize> = HashMap::new();
-    for (_, url) in store.due(now, PULL)? {
+    let mut leases: Vec<(String, ScheduleState)> = Vec::new();
+    // In-flight URLs that were never leased sit in the window too: read past them.
+    let unleased = &queues.unleased;
+    for (_, url) in store.due_except(now, PULL, |url| unleased.contains(url))? {
         let fresh = !queues.queued.contains(&url);
         // Most entries of a pull are skipped while their host's queue is full: their host
         // is read off the URL text, and the URL is parsed only when it is taken.
-        if fresh && queues.spread_budget < 1.0 {
-            if let Some(host) = plain_host(&url)
-                && queues.len(host) + taking.get(host).copied().unwrap_or(0) >= HOST_QUEUE
-            {
-                throttled = true;
-                continue;
-            }
+        if fresh
+            && queues.spread_budget < 1.0
+            && let Some(host) = plain_host(&url)
+            && queues.len(host) + taking.get(host).copied().unwrap_or(0) >= HOST_QUEUE
+        {
+            throttled = true;
+            continue;
         }
         let Ok(parsed) = Url::parse(&url) else {
             tracing::warn!(url = %url, "dropping unparseable URL from the schedule");
@@ -285,6 +315,9 @@ fn pull(shared: &Shared, queues: &mut Queues) -> crate::Result<bool> {
                         state,
                     },
                 ));
+                // Written after dispatch, and only if the URL is still waiting then.
+                leases.push((url, leased));
+                continue;
             }
         } else {
             queues.spread_budget -= 1.0;
@@ -308,6 +341,7 @@ fn pull(shared: &Shared, queues: &mut Queues) -> crate::Result<bool> {
     for (host, item) in taken {
         queues.push(host, item);
     }
+    queues.pending_leases = leases;
     Ok(throttled)
 }
 
@@ -358,7 +392,12 @@ mod tests {
             assert_eq!(plain_host(url), Some(parsed.as_str()), "{url}");
         }
         // Anything unusual is left to the full parse.
-        for url in ["https://user@example.org/", "http://[::1]:80/", "https://ÉX.org/", "nonsense"] {
+        for url in [
+            "https://user@example.org/",
+            "http://[::1]:80/",
+            "https://ÉX.org/",
+            "nonsense",
+        ] {
             assert_eq!(plain_host(url), None, "{url}");
         }
     }

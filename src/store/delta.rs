@@ -112,7 +112,11 @@ impl Store {
     }
 
     /// A decoder with the whole body `d.base` as its dictionary.
-    fn base_decoder(&self, name: &keys::Named<'_>, d: &Delta<'_>) -> Result<zstd::bulk::Decompressor<'static>> {
+    fn base_decoder(
+        &self,
+        name: &keys::Named<'_>,
+        d: &Delta<'_>,
+    ) -> Result<zstd::bulk::Decompressor<'static>> {
         let base_hex = blake3::Hash::from_bytes(d.base).to_hex().to_string();
         let base_entry = self
             .bodies

@@ -103,6 +103,17 @@ impl Store {
     /// Up to `limit` articles due at or before `now`, earliest first, with their due time.
     /// Reading does not remove them: the caller reschedules each one it takes.
     pub fn due(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<(DateTime<Utc>, String)>> {
+        self.due_except(now, limit, |_| false)
+    }
+
+    /// [`Store::due`] passing over the entries whose URL `skip` names (URLs the caller
+    /// holds already), without decoding them; they do not count towards `limit`.
+    pub fn due_except(
+        &self,
+        now: DateTime<Utc>,
+        limit: usize,
+        skip: impl Fn(&str) -> bool,
+    ) -> Result<Vec<(DateTime<Utc>, String)>> {
         let end = codec::time_key(now);
         let mut out = Vec::new();
         for item in self.due.iter() {
@@ -112,6 +123,9 @@ impl Store {
             let (k, _) = item.map_err(|e| self.sled_err(e))?;
             if k.get(..8).is_none_or(|t| t > &end[..]) {
                 break;
+            }
+            if std::str::from_utf8(&k[8..]).is_ok_and(&skip) {
+                continue;
             }
             out.push(parse_due(&k)?);
         }
