@@ -21,9 +21,10 @@ const PULL: usize = 512;
 const HOST_QUEUE: usize = 8;
 /// Checks in flight per host at once (the host's rate limiter spaces them further).
 const HOST_IN_FLIGHT: usize = 2;
-/// A pulled entry is leased in the store for the time its host needs to drain its queue
-/// plus this margin: the next pull does not see it again, and after a crash it falls due
-/// again soon instead of being lost.
+/// A pulled entry left waiting in memory is leased in the store for the time its host
+/// needs to drain its queue plus this margin: the next pull does not see it again, and
+/// after a crash it falls due again soon instead of being lost. (One dispatched at once is
+/// not leased: the pull passes over it while it is in flight.)
 const LEASE_MARGIN: Duration = Duration::from_secs(10);
 /// Upper bound on one idle wait, so schedule changes by other writers are noticed.
 const MAX_IDLE: Duration = Duration::from_secs(30);
