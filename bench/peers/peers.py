@@ -165,7 +165,9 @@ def metric(port, name):
 def emend_pass(emend, work, listen, want, name):
     """Runs the daemon until it logged `want` more checks; (cpu s, wall s, checks, versions).
     With EMEND_PEERS_PERF set (a directory), the daemon runs under `perf record -g` and each
-    pass leaves its profile there (perf's own CPU is not counted: only the daemon's)."""
+    pass leaves its profile there (perf's own CPU is not counted: only the daemon's). With
+    EMEND_PEERS_STRACE set (a directory), `strace -c -f` counts the daemon's system calls per
+    pass instead (strace slows the daemon: read the counts, not that run's CPU)."""
     before = {}
     perf = None
     log = open(os.path.join(work, "daemon.log"), "ab")
@@ -174,7 +176,12 @@ def emend_pass(emend, work, listen, want, name):
         [emend, "--config", "sites.toml", "--db", "db", "daemon", "--listen", "127.0.0.1:%d" % listen],
         cwd=work, stdout=log, stderr=log,
     )
-    if os.environ.get("EMEND_PEERS_PERF"):
+    if os.environ.get("EMEND_PEERS_STRACE"):
+        out = os.path.join(os.environ["EMEND_PEERS_STRACE"], name.split()[0] + ".txt")
+        perf = subprocess.Popen(
+            ["strace", "-c", "-f", "-o", out, "-p", str(d.pid)], stdout=log, stderr=log,
+        )
+    elif os.environ.get("EMEND_PEERS_PERF"):
         out = os.path.join(os.environ["EMEND_PEERS_PERF"], name.split()[0] + ".data")
         perf = subprocess.Popen(
             ["perf", "record", "-g", "-q", "-o", out, "-p", str(d.pid)],

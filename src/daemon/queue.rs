@@ -21,9 +21,10 @@ const PULL: usize = 512;
 const HOST_QUEUE: usize = 8;
 /// Checks in flight per host at once (the host's rate limiter spaces them further).
 const HOST_IN_FLIGHT: usize = 2;
-/// A pulled entry is leased in the store for the time its host needs to drain its queue
-/// plus this margin: the next pull does not see it again, and after a crash it falls due
-/// again soon instead of being lost.
+/// A pulled entry left waiting in memory is leased in the store for the time its host
+/// needs to drain its queue plus this margin: the next pull does not see it again, and
+/// after a crash it falls due again soon instead of being lost. (One dispatched at once is
+/// not leased: the pull passes over it while it is in flight.)
 const LEASE_MARGIN: Duration = Duration::from_secs(10);
 /// Upper bound on one idle wait, so schedule changes by other writers are noticed.
 const MAX_IDLE: Duration = Duration::from_secs(30);
@@ -53,6 +54,11 @@ struct Queues {
     spread_budget: f64,
     spread_refilled: Option<std::time::Instant>,
     last_pull: Option<std::time::Instant>,
+    /// Leases of the last pull not written yet: a URL dispatched at once needs none.
+    pending_leases: Vec<(String, ScheduleState)>,
+    /// URLs in flight that were never leased: still in the due index at their old time,
+    /// which the pull passes over. After a crash they are simply due, and checked first.
+    unleased: HashSet<String>,
 }
 
 /// A URL taken from the store, with the schedule it had before its lease.
@@ -97,6 +103,7 @@ impl Queues {
             }
             if let Some(item) = item {
                 *self.in_flight.entry(host.clone()).or_default() += 1;
+                self.unleased.insert(item.url.clone());
                 return Some((host, item));
             }
         }
@@ -117,8 +124,17 @@ impl Queues {
         }
     }
 
+    /// The leases of URLs taken by the last pull that are still waiting (not dispatched):
+    /// one transaction for the lot, none in the usual case of a host with room.
+    fn waiting_leases(&mut self) -> Vec<(String, ScheduleState)> {
+        let mut leases = std::mem::take(&mut self.pending_leases);
+        leases.retain(|(url, _)| !self.unleased.contains(url));
+        leases
+    }
+
     fn done(&mut self, host: &str, url: &str) {
         self.queued.remove(url);
+        self.unleased.remove(url);
         if let Some(n) = self.in_flight.get_mut(host) {
             *n = n.saturating_sub(1);
             if *n == 0 {
@@ -164,6 +180,16 @@ pub(super) async fn run(shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
                 drop(permit);
             });
             running.insert(task.id(), (host, url));
+        }
+        let leases = queues.waiting_leases();
+        if !leases.is_empty()
+            && let Err(e) = shared.store().set_schedules(&leases)
+        {
+            if e.is_store_failure() {
+                shared.fail(&e);
+            } else {
+                tracing::error!(error = %e, "leasing due URLs failed");
+            }
         }
         queues.report(&shared);
         let mut idle = idle_wait(&shared);
@@ -219,12 +245,14 @@ pub(super) async fn run(shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
     }
 }
 
-/// Moves due entries from the store into per-host queues, leasing them; a host whose
-/// queue is full has its due entries spread over the time its rate needs to reach them,
-/// [`SPREAD_PER_SEC`] at most. True when that budget ran out with entries left.
+/// Moves due entries from the store into per-host queues; a host whose queue is full has
+/// its due entries spread over the time its rate needs to reach them, [`SPREAD_PER_SEC`]
+/// at most. True when that budget ran out with entries left.
 ///
 /// Decisions are made from the index keys alone: a schedule record is read only for an
-/// entry that is taken or given a slot, and every lease of the pull is one transaction.
+/// entry that is taken or given a slot. The leases of taken entries are left in
+/// `pending_leases`: the caller writes those still waiting after dispatch (one
+/// transaction), so a URL checked at once costs no lease write.
 fn pull(shared: &Shared, queues: &mut Queues) -> crate::Result<bool> {
     let store = shared.store();
     let now = Utc::now();
@@ -238,7 +266,21 @@ fn pull(shared: &Shared, queues: &mut Queues) -> crate::Result<bool> {
     let mut writes: Vec<(String, ScheduleState)> = Vec::new();
     let mut taken: Vec<(String, Leased)> = Vec::new();
     let mut taking: HashMap<String, usize> = HashMap::new();
-    for (_, url) in store.due(now, PULL)? {
+    let mut leases: Vec<(String, ScheduleState)> = Vec::new();
+    // In-flight URLs that were never leased sit in the window too: read past them.
+    let unleased = &queues.unleased;
+    for (_, url) in store.due_except(now, PULL, |url| unleased.contains(url))? {
+        let fresh = !queues.queued.contains(&url);
+        // Most entries of a pull are skipped while their host's queue is full: their host
+        // is read off the URL text, and the URL is parsed only when it is taken.
+        if fresh
+            && queues.spread_budget < 1.0
+            && let Some(host) = plain_host(&url)
+            && queues.len(host) + taking.get(host).copied().unwrap_or(0) >= HOST_QUEUE
+        {
+            throttled = true;
+            continue;
+        }
         let Ok(parsed) = Url::parse(&url) else {
             tracing::warn!(url = %url, "dropping unparseable URL from the schedule");
             store.clear_schedule(&url)?;
@@ -246,7 +288,6 @@ fn pull(shared: &Shared, queues: &mut Queues) -> crate::Result<bool> {
         };
         let host = host_key(&parsed);
         let waiting = queues.len(&host) + taking.get(&host).copied().unwrap_or(0);
-        let fresh = !queues.queued.contains(&url);
         if fresh && waiting >= HOST_QUEUE && queues.spread_budget < 1.0 {
             throttled = true;
             continue;
@@ -275,6 +316,9 @@ fn pull(shared: &Shared, queues: &mut Queues) -> crate::Result<bool> {
                         state,
                     },
                 ));
+                // Written after dispatch, and only if the URL is still waiting then.
+                leases.push((url, leased));
+                continue;
             }
         } else {
             queues.spread_budget -= 1.0;
@@ -298,7 +342,23 @@ fn pull(shared: &Shared, queues: &mut Queues) -> crate::Result<bool> {
     for (host, item) in taken {
         queues.push(host, item);
     }
+    queues.pending_leases = leases;
     Ok(throttled)
+}
+
+/// The host of a stored URL as [`host_key`] gives it, read off the text when it is a plain
+/// lower-case name or IPv4 address (what the store's canonical URLs hold); `None` for
+/// anything else, which is parsed in full.
+fn plain_host(url: &str) -> Option<&str> {
+    let rest = &url[url.find("://")? + 3..];
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let authority = &rest[..end];
+    let host = authority.split_once(':').map_or(authority, |(h, _)| h);
+    let plain = !host.is_empty()
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-');
+    plain.then_some(host)
 }
 
 /// How long to sleep when nothing is ready: until the next due entry, at most [`MAX_IDLE`].
@@ -314,4 +374,32 @@ fn idle_wait(shared: &Shared) -> Duration {
 
 pub(super) fn to_chrono(d: Duration) -> chrono::Duration {
     chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_host_agrees_with_the_parsed_host() {
+        for url in [
+            "http://127.0.0.2:8080/a/1",
+            "https://news.example.org/2026/12/story?x=1#top",
+            "https://example.org",
+            "https://example.org?q=1",
+            "https://sub-1.example.org:443/",
+        ] {
+            let parsed = host_key(&Url::parse(url).unwrap());
+            assert_eq!(plain_host(url), Some(parsed.as_str()), "{url}");
+        }
+        // Anything unusual is left to the full parse.
+        for url in [
+            "https://user@example.org/",
+            "http://[::1]:80/",
+            "https://ÉX.org/",
+            "nonsense",
+        ] {
+            assert_eq!(plain_host(url), None, "{url}");
+        }
+    }
 }

@@ -108,7 +108,7 @@ impl Store {
     /// The record stored under exactly `url` (no alias resolution).
     pub(crate) fn article_exact(&self, url: &str) -> Result<Option<ArticleRecord>> {
         let v = self.articles.get(url).map_err(|e| self.sled_err(e))?;
-        v.map(|v| codec::decode(&keys::show(keys::tree::ARTICLES, url.as_bytes()), &v))
+        v.map(|v| codec::decode(&keys::name(keys::tree::ARTICLES, url.as_bytes()), &v))
             .transpose()
     }
 
@@ -201,7 +201,7 @@ impl Store {
             .take(limit)
         {
             let (k, v) = item.map_err(|e| self.sled_err(e))?;
-            out.push(codec::decode(&keys::show(keys::tree::ARTICLES, &k), &v)?);
+            out.push(codec::decode(&keys::name(keys::tree::ARTICLES, &k), &v)?);
         }
         Ok(out)
     }
@@ -226,12 +226,12 @@ impl Store {
         for item in self.by_site.range((start, end)).take(limit) {
             let (k, _) = item.map_err(|e| self.sled_err(e))?;
             let url = std::str::from_utf8(&k[prefix.len()..])
-                .map_err(|e| codec::corrupt(&keys::show(keys::tree::BY_SITE, &k), e))?;
+                .map_err(|e| codec::corrupt(&keys::name(keys::tree::BY_SITE, &k), e))?;
             match self.article_exact(url)? {
                 Some(rec) => out.push(rec),
                 None => {
                     return Err(codec::corrupt(
-                        &keys::show(keys::tree::BY_SITE, &k),
+                        &keys::name(keys::tree::BY_SITE, &k),
                         "site index names a missing article",
                     ));
                 }
@@ -285,7 +285,7 @@ impl Store {
             if prefilter && !contains_ascii_nocase(&v, needle.as_bytes()) {
                 continue;
             }
-            let rec: ArticleRecord = codec::decode(&keys::show(keys::tree::ARTICLES, &k), &v)?;
+            let rec: ArticleRecord = codec::decode(&keys::name(keys::tree::ARTICLES, &k), &v)?;
             let hit = rec.url.to_lowercase().contains(&needle)
                 || rec
                     .title
@@ -313,7 +313,7 @@ fn contains_ascii_nocase(hay: &[u8], needle: &[u8]) -> bool {
 /// Decodes an alias value.
 fn alias_target(alias: &str, v: &[u8]) -> Result<String> {
     String::from_utf8(v.to_vec())
-        .map_err(|e| codec::corrupt(&keys::show(keys::tree::ALIASES, alias.as_bytes()), e))
+        .map_err(|e| codec::corrupt(&keys::name(keys::tree::ALIASES, alias.as_bytes()), e))
 }
 
 /// [`Store::resolve`] inside a transaction.
@@ -338,7 +338,7 @@ pub(crate) fn record_in(
 ) -> TxResult<Option<ArticleRecord>> {
     match articles.get(url)? {
         Some(v) => Ok(Some(abort(codec::decode(
-            &keys::show(keys::tree::ARTICLES, url.as_bytes()),
+            &keys::name(keys::tree::ARTICLES, url.as_bytes()),
             &v,
         ))?)),
         None => Ok(None),
@@ -347,7 +347,7 @@ pub(crate) fn record_in(
 
 /// Writes a record inside a transaction.
 pub(crate) fn put_in(articles: &TransactionalTree, rec: &ArticleRecord) -> TxResult<()> {
-    let key = keys::show(keys::tree::ARTICLES, rec.url.as_bytes());
+    let key = keys::name(keys::tree::ARTICLES, rec.url.as_bytes());
     articles.insert(rec.url.as_bytes(), abort(codec::encode(&key, rec))?)?;
     Ok(())
 }

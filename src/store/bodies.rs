@@ -24,7 +24,7 @@ impl Store {
         let Some(v) = self.bodies.get(hash).map_err(|e| self.sled_err(e))? else {
             return Ok(None);
         };
-        let name = keys::show(keys::tree::BODIES, hash.as_bytes());
+        let name = keys::name(keys::tree::BODIES, hash.as_bytes());
         match v.split_first() {
             Some((&TAG_ZSTD, frame)) => codec::decompress(frame)
                 .map(Some)
@@ -47,7 +47,7 @@ impl Store {
         let packed = if known {
             None
         } else {
-            let name = keys::show(keys::tree::BODIES, hash.as_bytes());
+            let name = keys::name(keys::tree::BODIES, hash.as_bytes());
             let mut out = vec![TAG_ZSTD];
             out.extend(codec::compress(raw).map_err(|e| codec::corrupt(&name, e))?);
             match previous {

@@ -70,8 +70,8 @@ fn put_in(captures: &TransactionalTree, key: Vec<u8>, exchange: &HttpExchange) -
     Ok(())
 }
 
-fn show(key: &[u8]) -> String {
-    keys::show(keys::tree::CAPTURES, key)
+fn show(key: &[u8]) -> keys::Named<'_> {
+    keys::name(keys::tree::CAPTURES, key)
 }
 
 impl Store {

@@ -9,16 +9,16 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use sled::Transactional;
-use sled::transaction::ConflictableTransactionError;
+use sled::transaction::{ConflictableTransactionError, TransactionalTree};
 use tokio::sync::{mpsc, oneshot};
 
 use super::articles::{record_in, resolve_in};
 use super::schedule::{ScheduleState, set_in};
-use super::tx::bump;
+use super::tx::{TxResult, bump};
 use super::versions::log_check_in;
 use super::{Store, capture, keys};
 use crate::error::{Error, Result};
-use crate::model::{Check, HttpExchange};
+use crate::model::{ArticleRecord, Check, HttpExchange};
 
 /// How long a batch gathers checks before it is written and flushed.
 pub const BATCH_WINDOW: Duration = Duration::from_millis(50);
@@ -127,11 +127,13 @@ fn store_error(path: &std::path::Path, message: String) -> Error {
 async fn write_batches(store: Store, mut rx: mpsc::UnboundedReceiver<Pending>) {
     let mut batch = Vec::new();
     while rx.recv_many(&mut batch, BATCH_MAX).await > 0 {
-        let deadline = tokio::time::Instant::now() + BATCH_WINDOW;
+        // The window is slept through, not spent waiting on the channel: a check arriving
+        // meanwhile wakes no task (one wake-up per batch, not one per check).
+        tokio::time::sleep(BATCH_WINDOW).await;
         while batch.len() < BATCH_MAX {
-            match tokio::time::timeout_at(deadline, rx.recv()).await {
-                Ok(Some(p)) => batch.push(p),
-                _ => break,
+            match rx.try_recv() {
+                Ok(p) => batch.push(p),
+                Err(_) => break,
             }
         }
         let items = std::mem::take(&mut batch);
@@ -206,16 +208,12 @@ impl Store {
                 let mut out = Vec::with_capacity(checks.len());
                 let mut logged = 0;
                 for (c, &seq) in checks.iter().zip(&seqs) {
-                    let Some(canonical) = resolve_in(articles, aliases, c.url)? else {
-                        out.push(Err(not_tracked(c.url)));
-                        continue;
-                    };
-                    let Some(mut rec) = record_in(articles, &canonical)? else {
+                    let Some(mut rec) = tracked_in(articles, aliases, c.url)? else {
                         out.push(Err(not_tracked(c.url)));
                         continue;
                     };
                     if let Some(exchange) = c.capture {
-                        capture::put_check_in(caps, &canonical, c.check.at, exchange)?;
+                        capture::put_check_in(caps, &rec.url, c.check.at, exchange)?;
                     }
                     log_check_in(articles, checks_t, &mut rec, seq, c.check)?;
                     if let Some(then) = c.then
@@ -232,6 +230,22 @@ impl Store {
             .map_err(|e| self.tx_err(e))?;
         self.flush()?;
         Ok(results)
+    }
+}
+
+/// The record `url` is logged under: its own, or its alias target's. A re-check is nearly
+/// always of the key itself, so that record is read once, not looked up and then read.
+fn tracked_in(
+    articles: &TransactionalTree,
+    aliases: &TransactionalTree,
+    url: &str,
+) -> TxResult<Option<ArticleRecord>> {
+    if let Some(rec) = record_in(articles, url)? {
+        return Ok(Some(rec));
+    }
+    match resolve_in(articles, aliases, url)? {
+        Some(canonical) => record_in(articles, &canonical),
+        None => Ok(None),
     }
 }
 

@@ -93,7 +93,7 @@ impl Store {
     }
 
     /// The raw body of delta entry `rest` (after its tag), stored under `name`.
-    pub(crate) fn read_delta(&self, name: &str, rest: &[u8]) -> Result<Vec<u8>> {
+    pub(crate) fn read_delta(&self, name: &keys::Named<'_>, rest: &[u8]) -> Result<Vec<u8>> {
         let d = parse(rest).ok_or_else(|| codec::corrupt(name, "truncated delta entry"))?;
         let capacity = zstd::bulk::Decompressor::upper_bound(d.frame)
             .ok_or_else(|| codec::corrupt(name, "delta frame records no size"))?;
@@ -112,7 +112,11 @@ impl Store {
     }
 
     /// A decoder with the whole body `d.base` as its dictionary.
-    fn base_decoder(&self, name: &str, d: &Delta<'_>) -> Result<zstd::bulk::Decompressor<'static>> {
+    fn base_decoder(
+        &self,
+        name: &keys::Named<'_>,
+        d: &Delta<'_>,
+    ) -> Result<zstd::bulk::Decompressor<'static>> {
         let base_hex = blake3::Hash::from_bytes(d.base).to_hex().to_string();
         let base_entry = self
             .bodies

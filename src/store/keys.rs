@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::codec::{corrupt, time_key};
+use super::codec::{KeyName, corrupt, time_key};
 use crate::error::{Error, Result};
 use crate::model::ChangeKind;
 
@@ -129,7 +129,7 @@ pub(crate) fn recent_suffix(at: DateTime<Utc>, url: &str, number: u32) -> Vec<u8
 pub(crate) fn parse_recent_suffix(suffix: &[u8]) -> Result<(String, u32)> {
     let bad = || {
         corrupt(
-            &String::from_utf8_lossy(suffix),
+            &*String::from_utf8_lossy(suffix),
             "malformed recent-changes key",
         )
     };
@@ -156,6 +156,24 @@ pub(crate) fn prefix_end(prefix: &[u8]) -> Option<Vec<u8>> {
         }
     }
     None
+}
+
+/// A key's name in `tree`, formatted by [`show`] only if an error needs it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Named<'a> {
+    tree: &'static str,
+    key: &'a [u8],
+}
+
+/// The lazy name of `key` in `tree`.
+pub(crate) fn name<'a>(tree: &'static str, key: &'a [u8]) -> Named<'a> {
+    Named { tree, key }
+}
+
+impl KeyName for Named<'_> {
+    fn key_name(&self) -> String {
+        show(self.tree, self.key)
+    }
 }
 
 /// Human-readable form of a key for [`Error::Corrupt`].

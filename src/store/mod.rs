@@ -138,7 +138,7 @@ impl Store {
     pub fn stats(&self) -> Result<StoreStats> {
         let read = |key: &[u8]| -> Result<u64> {
             let v = self.meta.get(key).map_err(|e| self.sled_err(e))?;
-            codec::counter(&keys::show(keys::tree::META, key), v.as_deref())
+            codec::counter(&keys::name(keys::tree::META, key), v.as_deref())
         };
         Ok(StoreStats {
             articles: read(keys::meta::ARTICLES)?,

@@ -74,7 +74,7 @@ pub(super) fn queue_in(
     }
     let last = meta.get(SEQ)?;
     let mut seq = abort(codec::counter(
-        &keys::show(keys::tree::META, SEQ),
+        &keys::name(keys::tree::META, SEQ),
         last.as_deref(),
     ))?;
     for target in targets {
@@ -96,7 +96,7 @@ pub(super) fn queue_in(
         let k = key(PENDING, target, seq);
         outbox.insert(
             k.clone(),
-            abort(codec::encode(&keys::show(keys::tree::OUTBOX, &k), &d))?,
+            abort(codec::encode(&keys::name(keys::tree::OUTBOX, &k), &d))?,
         )?;
     }
     meta.insert(SEQ, &seq.to_be_bytes())?;
@@ -150,7 +150,7 @@ impl Store {
     /// Stores an entry's new attempt count, next attempt time and last error.
     pub fn reschedule_delivery(&self, d: &Delivery) -> Result<()> {
         let k = key(PENDING, &d.target, d.seq);
-        let bytes = codec::encode(&keys::show(keys::tree::OUTBOX, &k), d)?;
+        let bytes = codec::encode(&keys::name(keys::tree::OUTBOX, &k), d)?;
         self.outbox.insert(k, bytes).map_err(|e| self.sled_err(e))?;
         Ok(())
     }
@@ -162,7 +162,7 @@ impl Store {
         batch.remove(key(PENDING, &d.target, d.seq));
         batch.insert(
             failed.clone(),
-            codec::encode(&keys::show(keys::tree::OUTBOX, &failed), d)?,
+            codec::encode(&keys::name(keys::tree::OUTBOX, &failed), d)?,
         );
         self.outbox
             .apply_batch(batch)
@@ -174,7 +174,7 @@ impl Store {
         let mut out = Vec::new();
         for item in self.outbox.scan_prefix(prefix).take(limit) {
             let (k, v) = item.map_err(|e| self.sled_err(e))?;
-            out.push(codec::decode(&keys::show(keys::tree::OUTBOX, &k), &v)?);
+            out.push(codec::decode(&keys::name(keys::tree::OUTBOX, &k), &v)?);
         }
         Ok(out)
     }

@@ -114,6 +114,17 @@ impl Store {
     /// Up to `limit` articles due at or before `now`, earliest first, with their due time.
     /// Reading does not remove them: the caller reschedules each one it takes.
     pub fn due(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<(DateTime<Utc>, String)>> {
+        self.due_except(now, limit, |_| false)
+    }
+
+    /// [`Store::due`] passing over the entries whose URL `skip` names (URLs the caller
+    /// holds already), without decoding them; they do not count towards `limit`.
+    pub fn due_except(
+        &self,
+        now: DateTime<Utc>,
+        limit: usize,
+        skip: impl Fn(&str) -> bool,
+    ) -> Result<Vec<(DateTime<Utc>, String)>> {
         let end = codec::time_key(now);
         let mut out = Vec::new();
         for item in self.due.iter() {
@@ -123,6 +134,9 @@ impl Store {
             let (k, _) = item.map_err(|e| self.sled_err(e))?;
             if k.get(..8).is_none_or(|t| t > &end[..]) {
                 break;
+            }
+            if std::str::from_utf8(&k[8..]).is_ok_and(&skip) {
+                continue;
             }
             out.push(parse_due(&k)?);
         }
@@ -140,12 +154,12 @@ impl Store {
 
 /// Decodes a schedule record (binary, or JSON as older versions wrote it).
 fn decode(url: &str, v: &[u8]) -> Result<ScheduleState> {
-    schedule_codec::decode(&keys::show(keys::tree::SCHEDULE, url.as_bytes()), v)
+    schedule_codec::decode(&keys::name(keys::tree::SCHEDULE, url.as_bytes()), v)
 }
 
 /// Splits a next-check index key.
 fn parse_due(k: &[u8]) -> Result<(DateTime<Utc>, String)> {
-    let name = keys::show(keys::tree::DUE, k);
+    let name = keys::name(keys::tree::DUE, k);
     let at = codec::time_from_key(&name, k)?;
     let url = std::str::from_utf8(&k[8..]).map_err(|e| codec::corrupt(&name, e))?;
     Ok((at, url.to_owned()))

@@ -35,7 +35,7 @@ pub(crate) fn encode(state: &ScheduleState) -> Vec<u8> {
 }
 
 /// Decodes either form; `name` shows the record's key in a corruption error.
-pub(crate) fn decode(name: &str, bytes: &[u8]) -> Result<ScheduleState> {
+pub(crate) fn decode<K: codec::KeyName + ?Sized>(name: &K, bytes: &[u8]) -> Result<ScheduleState> {
     match bytes.split_first() {
         Some((&TAG_BINARY, rest)) => {
             decode_binary(rest).ok_or_else(|| codec::corrupt(name, "truncated schedule record"))

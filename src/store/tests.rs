@@ -63,3 +63,33 @@ fn a_newer_schema_is_refused() {
         other => panic!("expected a schema error, got {other:?}"),
     }
 }
+
+#[test]
+fn due_except_passes_over_held_urls_without_counting_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let at = Utc.timestamp_opt(1_800_000_000, 0).unwrap();
+    for (i, url) in ["https://a.test/1", "https://a.test/2", "https://b.test/3"]
+        .iter()
+        .enumerate()
+    {
+        let state = super::ScheduleState {
+            next_due: Some(at + chrono::Duration::seconds(i as i64)),
+            interval_secs: 60,
+            unchanged_streak: 0,
+            failures: 0,
+            track_until: None,
+        };
+        store.set_schedule(url, &state).unwrap();
+    }
+    let now = at + chrono::Duration::seconds(10);
+    let urls = |v: Vec<(chrono::DateTime<Utc>, String)>| -> Vec<String> {
+        v.into_iter().map(|(_, u)| u).collect()
+    };
+    let held = |u: &str| u == "https://a.test/1";
+    assert_eq!(
+        urls(store.due_except(now, 2, held).unwrap()),
+        ["https://a.test/2", "https://b.test/3"]
+    );
+    assert_eq!(urls(store.due(now, 1).unwrap()), ["https://a.test/1"]);
+}

@@ -23,7 +23,7 @@ pub(crate) fn bump(meta: &TransactionalTree, key: &[u8], delta: i64) -> TxResult
     }
     let old = meta.get(key)?;
     let old = abort(codec::counter(
-        &keys::show(keys::tree::META, key),
+        &keys::name(keys::tree::META, key),
         old.as_deref(),
     ))?;
     let new = old.saturating_add_signed(delta);

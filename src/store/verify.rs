@@ -137,7 +137,7 @@ impl Store {
             let key = keys::show(keys::tree::CHECKS, &k);
             report.checks += 1;
             counts.checks += 1;
-            match codec::decode::<Check>(&key, &v) {
+            match codec::decode::<Check, _>(&key, &v) {
                 Ok(Check {
                     outcome:
                         CheckOutcome::Checked {

@@ -188,8 +188,9 @@ impl Store {
                         fetched_url: new.fetched_url.clone(),
                     };
                     let vkey = keys::version(&canonical, version.number);
-                    let name = keys::show(keys::tree::VERSIONS, &vkey);
-                    versions.insert(vkey, abort(codec::encode_compressed(&name, &version))?)?;
+                    let name = keys::name(keys::tree::VERSIONS, &vkey);
+                    let bytes = abort(codec::encode_compressed(&name, &version))?;
+                    versions.insert(vkey, bytes)?;
                     capture::put_version_in(caps, &canonical, version.number, route.capture)?;
 
                     let mut check = check.clone();
@@ -253,7 +254,7 @@ impl Store {
             .take(limit)
         {
             let (k, v) = item.map_err(|e| self.sled_err(e))?;
-            out.push(codec::decode(&keys::show(keys::tree::CHECKS, &k), &v)?);
+            out.push(codec::decode(&keys::name(keys::tree::CHECKS, &k), &v)?);
         }
         Ok(out)
     }
@@ -267,7 +268,7 @@ impl Store {
         let mut out = Vec::new();
         for item in self.versions.scan_prefix(keys::url_prefix(&canonical)) {
             let (k, v) = item.map_err(|e| self.sled_err(e))?;
-            out.push(codec::decode(&keys::show(keys::tree::VERSIONS, &k), &v)?);
+            out.push(codec::decode(&keys::name(keys::tree::VERSIONS, &k), &v)?);
         }
         Ok(out)
     }
@@ -301,7 +302,7 @@ impl Store {
     pub(crate) fn version_exact(&self, url: &str, number: u32) -> Result<Option<Version>> {
         let key = keys::version(url, number);
         let v = self.versions.get(&key).map_err(|e| self.sled_err(e))?;
-        v.map(|v| codec::decode(&keys::show(keys::tree::VERSIONS, &key), &v))
+        v.map(|v| codec::decode(&keys::name(keys::tree::VERSIONS, &key), &v))
             .transpose()
     }
 }
@@ -334,7 +335,7 @@ pub(super) fn put_check(
     check: &Check,
 ) -> TxResult<()> {
     let key = keys::check(url, seq);
-    let bytes = abort(codec::encode(&keys::show(keys::tree::CHECKS, &key), check))?;
+    let bytes = abort(codec::encode(&keys::name(keys::tree::CHECKS, &key), check))?;
     checks.insert(key, bytes)?;
     Ok(())
 }
