@@ -93,6 +93,8 @@ const FORMS: &[(&str, Option<&str>, Option<&str>)] = &[
         Some("2020-04-28T18:00:00"),
     ),
     ("label_after_de", Some("2011-12-03T10:15:00"), None),
+    // "… von Anna geschrieben": German word order puts "written" after the date it labels.
+    ("label_after_written_de", Some("2014-03-09T08:05:00"), None),
     (
         "written_label",
         Some("2023-11-07T15:03:30"),
