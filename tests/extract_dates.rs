@@ -95,6 +95,8 @@ const FORMS: &[(&str, Option<&str>, Option<&str>)] = &[
     ("label_after_de", Some("2011-12-03T10:15:00"), None),
     // "… von Anna geschrieben": German word order puts "written" after the date it labels.
     ("label_after_written_de", Some("2014-03-09T08:05:00"), None),
+    // A post's metadata paragraph, longer than a dateline, still carries its labelled date.
+    ("postmetadata_long", Some("2013-06-04T09:12:00"), None),
     (
         "written_label",
         Some("2023-11-07T15:03:30"),

@@ -76,6 +76,8 @@ fn names_date(class_id: &str) -> bool {
 
 /// Most characters of a date-classed element's text.
 const DATE_TEXT: usize = 120;
+/// Most characters of a date-classed element read for a labelled stamp.
+const META_TEXT: usize = 600;
 
 /// Walks the page once, filling `dates` and returning the rest.
 pub(super) fn scan(
@@ -120,12 +122,17 @@ pub(super) fn scan(
             let end = n.end as usize;
             if end - i <= SMALL_SUBTREE {
                 let text = dom.text_of(i);
+                let before = dates.has_published();
                 if text.len() <= DATE_TEXT && !stamps::has_update_label(&text) {
-                    let before = dates.has_published();
                     dates.published(Rank::DateClass, Some(&text), hints);
-                    if dates.has_published() != before {
-                        date_class_until = end;
-                    }
+                } else if text.len() <= META_TEXT {
+                    // A post's metadata sentence ("This entry was posted on … and filed
+                    // under …") runs longer than a dateline; only a labelled date counts there.
+                    let stamp = stamps::labelled(&text, stamps::StampKind::Published, hints);
+                    dates.published_stamp(Rank::DateClass, stamp);
+                }
+                if dates.has_published() != before {
+                    date_class_until = end;
                 }
             }
         }
