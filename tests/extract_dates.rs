@@ -97,6 +97,8 @@ const FORMS: &[(&str, Option<&str>, Option<&str>)] = &[
     ("label_after_written_de", Some("2014-03-09T08:05:00"), None),
     // A post's metadata paragraph, longer than a dateline, still carries its labelled date.
     ("postmetadata_long", Some("2013-06-04T09:12:00"), None),
+    // `<meta itemprop>` of the Article item that wraps the body, outside the `<article>` element.
+    ("article_item_metas", Some("2021-10-18"), Some("2021-10-19")),
     (
         "written_label",
         Some("2023-11-07T15:03:30"),

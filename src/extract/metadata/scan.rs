@@ -162,18 +162,15 @@ fn itemprop(
             .or_else(|| attr(el, "title"))
             .map(str::to_owned)
     };
+    let own = region.in_article(i) || of_article_item(dom, i, region);
     for p in props.split_whitespace() {
         match p {
             "datePublished" | "dateCreated" if !foreign => {
                 let v = value().unwrap_or_else(|| dom.text_of(i));
-                let rank = if region.in_article(i) {
-                    Rank::Itemprop
-                } else {
-                    Rank::WeakMeta
-                };
+                let rank = if own { Rank::Itemprop } else { Rank::WeakMeta };
                 dates.published(rank, Some(&v), hints);
             }
-            "dateModified" | "dateUpdate" | "dateUpdated" if !foreign && region.in_article(i) => {
+            "dateModified" | "dateUpdate" | "dateUpdated" if !foreign && own => {
                 let v = value().unwrap_or_else(|| dom.text_of(i));
                 dates.updated(Rank::Itemprop, Some(&v), hints);
             }
@@ -200,6 +197,24 @@ fn itemprop(
             _ => {}
         }
     }
+}
+
+/// Whether the item a property belongs to (its nearest `itemscope`) is an article that holds
+/// the article's body: its `<meta itemprop>` stamps are the article's own even where they sit
+/// before the body's container.
+fn of_article_item(dom: &Dom<'_>, i: usize, region: &Region) -> bool {
+    let mut a = dom.nodes[i].parent as usize;
+    while a > 0 {
+        if let Some(el) = dom.element(a)
+            && attr(el, "itemscope").is_some()
+        {
+            let itemtype = attr(el, "itemtype").unwrap_or("");
+            let article = itemtype.contains("Article") || itemtype.contains("BlogPosting");
+            return article && region.within(a, dom.nodes[a].end as usize);
+        }
+        a = dom.nodes[a].parent as usize;
+    }
+    false
 }
 
 /// hAtom and microformats2 classes, WordPress's `entry-date published updated`, and `<time>`.
