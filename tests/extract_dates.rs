@@ -99,6 +99,12 @@ const FORMS: &[(&str, Option<&str>, Option<&str>)] = &[
     ("postmetadata_long", Some("2013-06-04T09:12:00"), None),
     // `<meta itemprop>` of the Article item that wraps the body, outside the `<article>` element.
     ("article_item_metas", Some("2021-10-18"), Some("2021-10-19")),
+    // The dateline under a headline that sits apart from the body, in a page-wide wrapper.
+    (
+        "dateline_between_headline_and_body",
+        Some("2021-03-03"),
+        None,
+    ),
     (
         "written_label",
         Some("2023-11-07T15:03:30"),
