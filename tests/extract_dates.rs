@@ -105,6 +105,8 @@ const FORMS: &[(&str, Option<&str>, Option<&str>)] = &[
         Some("2021-03-03"),
         None,
     ),
+    // A kicker line, a line break, then the dateline with its category.
+    ("dateline_after_kicker_line", Some("2021-05-14"), None),
     (
         "written_label",
         Some("2023-11-07T15:03:30"),
