@@ -93,6 +93,20 @@ const FORMS: &[(&str, Option<&str>, Option<&str>)] = &[
         Some("2020-04-28T18:00:00"),
     ),
     ("label_after_de", Some("2011-12-03T10:15:00"), None),
+    // "… von Anna geschrieben": German word order puts "written" after the date it labels.
+    ("label_after_written_de", Some("2014-03-09T08:05:00"), None),
+    // A post's metadata paragraph, longer than a dateline, still carries its labelled date.
+    ("postmetadata_long", Some("2013-06-04T09:12:00"), None),
+    // `<meta itemprop>` of the Article item that wraps the body, outside the `<article>` element.
+    ("article_item_metas", Some("2021-10-18"), Some("2021-10-19")),
+    // The dateline under a headline that sits apart from the body, in a page-wide wrapper.
+    (
+        "dateline_between_headline_and_body",
+        Some("2021-03-03"),
+        None,
+    ),
+    // A kicker line, a line break, then the dateline with its category.
+    ("dateline_after_kicker_line", Some("2021-05-14"), None),
     (
         "written_label",
         Some("2023-11-07T15:03:30"),

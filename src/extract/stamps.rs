@@ -19,9 +19,10 @@ const UPDATED_LABELS: &str = r"(?i)(?:\blast[\s-]+updated?(?:\s+(?:on|at))?|\bup
 
 const PUBLISHED_LABELS: &str = r"(?i)(?:\bpublished(?:\s+(?:on|at))?|\bposted(?:\s+(?:on|at))?|\bwritten(?:\s+on|\s*:)|\bfirst\s+published(?:\s+on)?|\bver[öo]ffentlicht(?:\s+am)?|\bver[öo]ffentlichung(?:\s+am)?|\bpubli[ée](?:\s+le)?|\bpublicad[oa](?:\s+(?:el|em|a))?|\bpubblicato(?:\s+il)?|\bgepubliceerd(?:\s+op)?|\berschienen(?:\s+am)?|\berstellt(?:\s+am)?|\bdatum\s*:|\bdate\s*:|\bfecha\s*:|\bdata\s*:|дата\s*:|опубликовано|дата\s+публикации|yay[ıi]nlanma(?:\s+tarihi)?|yay[ıi]mlanma(?:\s+tarihi)?|d[əe]rc\s+(?:olunub|edilib)|d[əe]rc\s+tarixi)\s*[:\-–—]?";
 
-/// Participles that close a sentence after the date they label ("… veröffentlicht", "… publié"),
-/// in the languages whose word order puts them there; English labels precede the date.
-const PUBLISHED_AFTER_LABELS: &str = r"(?i)\b(?:ver[öo]ffentlicht|publi(?:é|ée)|publicad[oa]|pubblicat[oa]|gepubliceerd|опубликовано)\b";
+/// Participles that close a sentence after the date they label ("… veröffentlicht", "… von X
+/// geschrieben", "… publié"), in the languages whose word order puts them there; English
+/// labels precede the date.
+const PUBLISHED_AFTER_LABELS: &str = r"(?i)\b(?:ver[öo]ffentlicht|geschrieben|publi(?:é|ée)|publicad[oa]|pubblicat[oa]|gepubliceerd|опубликовано)\b";
 
 /// A label pattern with a loose twin: the same pattern without its `\b` assertions. The twin
 /// matches wherever the labels do (and more), and without Unicode word boundaries the regex
@@ -256,6 +257,10 @@ mod tests {
             Some("2015-12-14T14:48:00")
         );
         assert_eq!(publ("16.08.2019 publié").as_deref(), Some("2019-08-16"));
+        assert_eq!(
+            publ("Dieser Artikel wurde am 9. März 2014 von Anna geschrieben").as_deref(),
+            Some("2014-03-09")
+        );
         // "publie" (present tense) in prose is no label; an update label claims its date.
         assert_eq!(
             publ("Le 27 septembre 2018, le journal publie un article"),

@@ -206,6 +206,16 @@ fn visible_stamps(
         {
             dateline = super::dates::parse(&b.text, hints);
         }
+        // A line break sets the dateline apart from a kicker above it ("Sport<br>01.02.2022
+        // Category: …"): a later line that opens with a date is the dateline too.
+        if dateline.is_none() && chars <= 2 * DATELINE && !stamps::has_update_label(&b.text) {
+            dateline = b
+                .text
+                .lines()
+                .skip(1)
+                .find(|l| opens_with_date(l, hints))
+                .and_then(|l| super::dates::parse(l, hints));
+        }
         if byline.is_none()
             && let Some(name) = stamps::byline_name(&b.text)
         {

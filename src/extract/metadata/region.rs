@@ -98,11 +98,34 @@ impl Region {
         }
         let size = |i: usize| dom.nodes[i].end as usize - i;
         if a > 0 && size(a) <= 2 * (self.end - self.start) + 2000 {
-            vec![a]
+            return vec![a];
+        }
+        // The wrapper holds the site around the article: render only what lies between the
+        // headline and the body (the standfirst and the dateline under the headline).
+        let mut roots = between(dom, dom.nodes[h1].end as usize, self.start);
+        roots.extend(&self.scope);
+        roots
+    }
+}
+
+/// The whole subtrees from node `from` up to node `to`, when they are few nodes: what sits
+/// between a headline and the body that follows it.
+fn between(dom: &Dom<'_>, from: usize, to: usize) -> Vec<usize> {
+    if to <= from || to - from > NEAR_HEADING {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    let mut j = from;
+    while j < to {
+        let end = dom.nodes[j].end as usize;
+        if end <= to {
+            out.push(j);
+            j = end.max(j + 1);
         } else {
-            self.scope.clone()
+            j += 1;
         }
     }
+    out
 }
 
 /// The first node of the headline's header block: the highest ancestor of `h1` that holds

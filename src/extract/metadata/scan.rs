@@ -75,6 +75,8 @@ fn names_date(class_id: &str) -> bool {
 
 /// Most characters of a date-classed element's text.
 const DATE_TEXT: usize = 120;
+/// Most characters of a date-classed element read for a labelled stamp.
+const META_TEXT: usize = 600;
 
 /// Walks the page once, filling `dates` and returning the rest.
 pub(super) fn scan(
@@ -119,12 +121,17 @@ pub(super) fn scan(
             let end = n.end as usize;
             if end - i <= SMALL_SUBTREE {
                 let text = dom.text_of(i);
+                let before = dates.has_published();
                 if text.len() <= DATE_TEXT && !stamps::has_update_label(&text) {
-                    let before = dates.has_published();
                     dates.published(Rank::DateClass, Some(&text), hints);
-                    if dates.has_published() != before {
-                        date_class_until = end;
-                    }
+                } else if text.len() <= META_TEXT {
+                    // A post's metadata sentence ("This entry was posted on … and filed
+                    // under …") runs longer than a dateline; only a labelled date counts there.
+                    let stamp = stamps::labelled(&text, stamps::StampKind::Published, hints);
+                    dates.published_stamp(Rank::DateClass, stamp);
+                }
+                if dates.has_published() != before {
+                    date_class_until = end;
                 }
             }
         }
@@ -154,18 +161,15 @@ fn itemprop(
             .or_else(|| attr(el, "title"))
             .map(str::to_owned)
     };
+    let own = region.in_article(i) || of_article_item(dom, i, region);
     for p in props.split_whitespace() {
         match p {
             "datePublished" | "dateCreated" if !foreign => {
                 let v = value().unwrap_or_else(|| dom.text_of(i));
-                let rank = if region.in_article(i) {
-                    Rank::Itemprop
-                } else {
-                    Rank::WeakMeta
-                };
+                let rank = if own { Rank::Itemprop } else { Rank::WeakMeta };
                 dates.published(rank, Some(&v), hints);
             }
-            "dateModified" | "dateUpdate" | "dateUpdated" if !foreign && region.in_article(i) => {
+            "dateModified" | "dateUpdate" | "dateUpdated" if !foreign && own => {
                 let v = value().unwrap_or_else(|| dom.text_of(i));
                 dates.updated(Rank::Itemprop, Some(&v), hints);
             }
@@ -192,6 +196,24 @@ fn itemprop(
             _ => {}
         }
     }
+}
+
+/// Whether the item a property belongs to (its nearest `itemscope`) is an article that holds
+/// the article's body: its `<meta itemprop>` stamps are the article's own even where they sit
+/// before the body's container.
+fn of_article_item(dom: &Dom<'_>, i: usize, region: &Region) -> bool {
+    let mut a = dom.nodes[i].parent as usize;
+    while a > 0 {
+        if let Some(el) = dom.element(a)
+            && attr(el, "itemscope").is_some()
+        {
+            let itemtype = attr(el, "itemtype").unwrap_or("");
+            let article = itemtype.contains("Article") || itemtype.contains("BlogPosting");
+            return article && region.within(a, dom.nodes[a].end as usize);
+        }
+        a = dom.nodes[a].parent as usize;
+    }
+    false
 }
 
 /// hAtom and microformats2 classes, WordPress's `entry-date published updated`, and `<time>`.
