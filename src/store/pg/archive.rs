@@ -10,6 +10,9 @@
 use chrono::{DateTime, Utc};
 use deadpool_postgres::GenericClient;
 use tokio_postgres::Row;
+
+/// A query parameter.
+type Param<'a> = dyn tokio_postgres::types::ToSql + Sync + 'a;
 use tokio_postgres::types::Json;
 
 use super::Postgres;
@@ -259,20 +262,33 @@ impl Postgres {
             .pop())
     }
 
-    async fn version_docs(
-        &self,
-        filter: &str,
-        params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
-    ) -> Result<Vec<Version>> {
+    async fn version_docs(&self, filter: &str, params: &[&Param<'_>]) -> Result<Vec<Version>> {
+        let docs: Vec<Json<Version>> = self
+            .column(&format!("SELECT doc FROM versions {filter}"), params)
+            .await?;
+        Ok(docs.into_iter().map(|j| j.0).collect())
+    }
+
+    /// The first column of every row `sql` returns.
+    async fn column<T>(&self, sql: &str, params: &[&Param<'_>]) -> Result<Vec<T>>
+    where
+        T: for<'a> tokio_postgres::types::FromSql<'a>,
+    {
         let client = self.client().await?;
-        let rows = client
-            .query(&format!("SELECT doc FROM versions {filter}"), params)
-            .await
-            .map_err(|e| self.error(e))?;
+        let rows = client.query(sql, params).await.map_err(|e| self.error(e))?;
         rows.iter()
-            .map(|r| r.try_get::<_, Json<Version>>(0).map(|j| j.0))
+            .map(|r| r.try_get(0))
             .collect::<std::result::Result<_, _>>()
             .map_err(|e| self.error(e))
+    }
+
+    /// The `doc` column of every row `sql` returns, decoded.
+    async fn docs<T>(&self, sql: &str, params: &[&Param<'_>]) -> Result<Vec<T>>
+    where
+        T: serde::de::DeserializeOwned,
+    {
+        let docs: Vec<Json<T>> = self.column(sql, params).await?;
+        Ok(docs.into_iter().map(|j| j.0).collect())
     }
 
     /// The exchange that fetched version `number` of the article under exactly `url`.
@@ -294,18 +310,11 @@ impl Postgres {
 
     /// Up to `limit` checks of the article under exactly `url`, newest first.
     pub async fn checks(&self, url: &str, limit: i64) -> Result<Vec<Check>> {
-        let client = self.client().await?;
-        let rows = client
-            .query(
-                "SELECT doc FROM checks WHERE url = $1 ORDER BY id DESC LIMIT $2",
-                &[&url, &limit],
-            )
-            .await
-            .map_err(|e| self.error(e))?;
-        rows.iter()
-            .map(|r| r.try_get::<_, Json<Check>>(0).map(|j| j.0))
-            .collect::<std::result::Result<_, _>>()
-            .map_err(|e| self.error(e))
+        self.docs(
+            "SELECT doc FROM checks WHERE url = $1 ORDER BY id DESC LIMIT $2",
+            &[&url, &limit],
+        )
+        .await
     }
 
     /// The raw body with blake3 `hash` (hex), decompressed and checked against its hash.
@@ -327,51 +336,30 @@ impl Postgres {
 
     /// Every pending (`failed` false) or failed notification, by target then commit order.
     pub async fn deliveries(&self, failed: bool) -> Result<Vec<Delivery>> {
-        let client = self.client().await?;
-        let rows = client
-            .query(
-                "SELECT doc FROM outbox WHERE failed = $1 ORDER BY target, seq",
-                &[&failed],
-            )
-            .await
-            .map_err(|e| self.error(e))?;
-        rows.iter()
-            .map(|r| r.try_get::<_, Json<Delivery>>(0).map(|j| j.0))
-            .collect::<std::result::Result<_, _>>()
-            .map_err(|e| self.error(e))
+        self.docs(
+            "SELECT doc FROM outbox WHERE failed = $1 ORDER BY target, seq",
+            &[&failed],
+        )
+        .await
     }
 
     /// Names of the targets with pending deliveries.
     pub async fn outbox_targets(&self) -> Result<Vec<String>> {
-        let client = self.client().await?;
-        let rows = client
-            .query(
-                "SELECT DISTINCT target FROM outbox WHERE NOT failed ORDER BY target",
-                &[],
-            )
-            .await
-            .map_err(|e| self.error(e))?;
-        rows.iter()
-            .map(|r| r.try_get(0))
-            .collect::<std::result::Result<_, _>>()
-            .map_err(|e| self.error(e))
+        self.column(
+            "SELECT DISTINCT target FROM outbox WHERE NOT failed ORDER BY target",
+            &[],
+        )
+        .await
     }
 
     /// Up to `limit` pending deliveries of `target`, oldest first.
     pub async fn pending_deliveries(&self, target: &str, limit: usize) -> Result<Vec<Delivery>> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let client = self.client().await?;
-        let rows = client
-            .query(
-                "SELECT doc FROM outbox WHERE target = $1 AND NOT failed ORDER BY seq LIMIT $2",
-                &[&target, &limit],
-            )
-            .await
-            .map_err(|e| self.error(e))?;
-        rows.iter()
-            .map(|r| r.try_get::<_, Json<Delivery>>(0).map(|j| j.0))
-            .collect::<std::result::Result<_, _>>()
-            .map_err(|e| self.error(e))
+        self.docs(
+            "SELECT doc FROM outbox WHERE target = $1 AND NOT failed ORDER BY seq LIMIT $2",
+            &[&target, &limit],
+        )
+        .await
     }
 
     /// Removes a delivered entry (committed, so durable): it is never sent again.
