@@ -10,8 +10,6 @@
 
 use std::borrow::Cow;
 
-use memchr::memmem;
-
 /// Elements whose content the tokenizer reads as text up to their end tag.
 const RAW_TEXT: &[&[u8]] = &[
     b"script",
@@ -74,7 +72,7 @@ pub(crate) fn strip(html: &str) -> Cow<'_, str> {
         let closing = b.get(lt + 1) == Some(&b'/');
         let name_start = lt + 1 + usize::from(closing);
         if !b.get(name_start).is_some_and(u8::is_ascii_alphabetic) {
-            pos = skip_other(b, lt);
+            pos = super::depth::skip_markup(b, lt);
             continue;
         }
         let name_end = (name_start..b.len())
@@ -100,7 +98,7 @@ pub(crate) fn strip(html: &str) -> Cow<'_, str> {
             .iter()
             .find(|r| !closing && r.eq_ignore_ascii_case(name))
         {
-            pos = end_of_raw_text(b, pos, raw);
+            pos = super::depth::end_of_raw_text(b, pos, raw);
         }
     }
     match out {
@@ -161,39 +159,6 @@ fn attributes(b: &[u8], mut i: usize, mut drop: impl FnMut(usize, usize)) -> Opt
         drop(from, to);
     }
     Some(i + 1)
-}
-
-/// Past a comment, doctype or processing instruction at `lt` (they hold no tags), or one
-/// byte on for a stray `<`.
-fn skip_other(b: &[u8], lt: usize) -> usize {
-    let rest = &b[lt..];
-    if rest.starts_with(b"<!--") {
-        return memmem::find(&rest[4..], b"-->").map_or(b.len(), |k| lt + 4 + k + 3);
-    }
-    if rest.starts_with(b"<!") || rest.starts_with(b"<?") {
-        return memchr::memchr(b'>', rest).map_or(b.len(), |k| lt + k + 1);
-    }
-    lt + 1
-}
-
-/// Where the raw text of element `name`, starting at `from`, ends: at its end tag, or at
-/// the end of the page when it has none (as the tokenizer reads it: `</name` then a space,
-/// `/` or `>`).
-fn end_of_raw_text(b: &[u8], from: usize, name: &[u8]) -> usize {
-    let mut pos = from;
-    while let Some(k) = memmem::find(&b[pos..], b"</") {
-        let at = pos + k;
-        let after = at + 2 + name.len();
-        if b.get(at + 2..after)
-            .is_some_and(|n| n.eq_ignore_ascii_case(name))
-            && b.get(after)
-                .is_some_and(|&c| is_space(c) || c == b'/' || c == b'>')
-        {
-            return at;
-        }
-        pos = at + 2;
-    }
-    b.len()
 }
 
 #[cfg(test)]

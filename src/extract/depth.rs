@@ -161,7 +161,7 @@ fn read_tag(b: &[u8], lt: usize) -> Option<Tag<'_>> {
 }
 
 /// Past a comment, doctype or processing instruction at `lt`, or one byte on for a stray `<`.
-fn skip_markup(b: &[u8], lt: usize) -> usize {
+pub(super) fn skip_markup(b: &[u8], lt: usize) -> usize {
     let rest = &b[lt..];
     if rest.starts_with(b"<!--") {
         return memmem::find(&rest[4..], b"-->").map_or(b.len(), |k| lt + 4 + k + 3);
@@ -173,15 +173,17 @@ fn skip_markup(b: &[u8], lt: usize) -> usize {
 }
 
 /// Where the raw text of element `name`, starting at `from`, ends: at its end tag, or at
-/// the end of the page when it has none (as the tokenizer reads it).
-fn end_of_raw_text(b: &[u8], from: usize, name: &[u8]) -> usize {
+/// the end of the page when it has none (as the tokenizer reads it: `</name` then a space,
+/// `/` or `>`).
+pub(super) fn end_of_raw_text(b: &[u8], from: usize, name: &[u8]) -> usize {
     let mut pos = from;
     while let Some(k) = memmem::find(&b[pos..], b"</") {
         let at = pos + k;
         let after = at + 2 + name.len();
         if b.get(at + 2..after)
             .is_some_and(|n| n.eq_ignore_ascii_case(name))
-            && !b.get(after).is_some_and(u8::is_ascii_alphanumeric)
+            && b.get(after)
+                .is_some_and(|&c| c.is_ascii_whitespace() || c == b'/' || c == b'>')
         {
             return at;
         }
