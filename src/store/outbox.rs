@@ -60,6 +60,32 @@ fn key(state: u8, target: &str, seq: u64) -> Vec<u8> {
     k
 }
 
+impl Delivery {
+    /// The first, not yet attempted delivery of `version` of `url` (on `site`) to `target`,
+    /// queued under `seq`, due at once.
+    pub(crate) fn queued(
+        seq: u64,
+        target: &str,
+        url: &str,
+        site: Option<&str>,
+        version: &Version,
+    ) -> Delivery {
+        Delivery {
+            seq,
+            id: change_id(url, version.number),
+            target: target.to_owned(),
+            url: url.to_owned(),
+            site: site.map(str::to_owned),
+            version: version.number,
+            change: version.change,
+            queued_at: version.fetched_at,
+            attempts: 0,
+            next_attempt: version.fetched_at,
+            last_error: None,
+        }
+    }
+}
+
 /// Queues `version` of `url` for each of `targets`, inside the version's transaction.
 pub(super) fn queue_in(
     outbox: &TransactionalTree,
@@ -80,19 +106,7 @@ pub(super) fn queue_in(
     for target in targets {
         abort(keys::check_key_text("notify target name", target))?;
         seq += 1;
-        let d = Delivery {
-            seq,
-            id: change_id(url, version.number),
-            target: target.clone(),
-            url: url.to_owned(),
-            site: site.map(str::to_owned),
-            version: version.number,
-            change: version.change,
-            queued_at: version.fetched_at,
-            attempts: 0,
-            next_attempt: version.fetched_at,
-            last_error: None,
-        };
+        let d = Delivery::queued(seq, target, url, site, version);
         let k = key(PENDING, target, seq);
         outbox.insert(
             k.clone(),

@@ -34,6 +34,33 @@ pub struct NewVersion {
     pub fetched_url: String,
 }
 
+impl NewVersion {
+    /// The stored version: this one numbered `number`, its raw body under `body_hash`.
+    pub(crate) fn numbered(self, number: u32, body_hash: &str) -> Version {
+        Version {
+            number,
+            fetched_at: self.fetched_at,
+            change: self.change,
+            article: self.article,
+            text_hash: self.text_hash,
+            words_added: self.words_added,
+            words_removed: self.words_removed,
+            extractor_version: self.extractor_version,
+            body_hash: Some(body_hash.to_owned()),
+            encoding: self.encoding,
+            fetched_url: self.fetched_url,
+        }
+    }
+}
+
+/// The check that stored version `number`, its outcome pointing at that version.
+pub(crate) fn check_of(mut check: Check, number: u32) -> Check {
+    if let CheckOutcome::Checked { version, .. } = &mut check.outcome {
+        *version = Some(number);
+    }
+    check
+}
+
 /// Where a committed version is filed beyond its article: the site that claims it and the
 /// `[[notify]]` targets whose outbox it joins (in the same transaction).
 #[derive(Debug, Clone, Copy, Default)]
@@ -174,29 +201,14 @@ impl Store {
                     };
                     adopt_site(by_site, &mut rec, site)?;
                     bodies::put_in(bodies_t, meta, &body)?;
-                    let version = Version {
-                        number: rec.versions + 1,
-                        fetched_at: new.fetched_at,
-                        change: new.change,
-                        article: new.article.clone(),
-                        text_hash: new.text_hash.clone(),
-                        words_added: new.words_added,
-                        words_removed: new.words_removed,
-                        extractor_version: new.extractor_version,
-                        body_hash: Some(body.hash.clone()),
-                        encoding: new.encoding.clone(),
-                        fetched_url: new.fetched_url.clone(),
-                    };
+                    let version = new.clone().numbered(rec.versions + 1, &body.hash);
                     let vkey = keys::version(&canonical, version.number);
                     let name = keys::name(keys::tree::VERSIONS, &vkey);
                     let bytes = abort(codec::encode_compressed(&name, &version))?;
                     versions.insert(vkey, bytes)?;
                     capture::put_version_in(caps, &canonical, version.number, route.capture)?;
 
-                    let mut check = check.clone();
-                    if let CheckOutcome::Checked { version: v, .. } = &mut check.outcome {
-                        *v = Some(version.number);
-                    }
+                    let check = check_of(check.clone(), version.number);
                     put_check(checks, &canonical, seq, &check)?;
 
                     rec.versions = version.number;

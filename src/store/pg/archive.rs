@@ -10,16 +10,17 @@
 use chrono::{DateTime, Utc};
 use deadpool_postgres::GenericClient;
 use tokio_postgres::Row;
-
-/// A query parameter.
-type Param<'a> = dyn tokio_postgres::types::ToSql + Sync + 'a;
 use tokio_postgres::types::Json;
 
 use super::Postgres;
 use crate::error::{Error, Result};
-use crate::model::{ArticleRecord, Check, CheckOutcome, HttpExchange, Version};
+use crate::model::{ArticleRecord, Check, HttpExchange, Version};
 use crate::store::codec;
-use crate::store::{Delivery, NewVersion, Route, change_id};
+use crate::store::versions::check_of;
+use crate::store::{Delivery, NewVersion, Route};
+
+/// A query parameter.
+type Param<'a> = dyn tokio_postgres::types::ToSql + Sync + 'a;
 
 /// Row counts of the archive tables (what `emend migrate` verifies a copy by).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
@@ -85,11 +86,8 @@ impl Postgres {
                 current,
             });
         }
-        let version = numbered(new, current + 1, &body.hash);
-        let mut check = check;
-        if let CheckOutcome::Checked { version: v, .. } = &mut check.outcome {
-            *v = Some(version.number);
-        }
+        let version = new.numbered(current + 1, &body.hash);
+        let check = check_of(check, version.number);
         let write = async {
             insert_body(&tx, &body).await?;
             insert_version(&tx, &canonical, &version, route.capture).await?;
@@ -459,22 +457,6 @@ async fn lock_article(
     Ok(row.try_get::<_, i32>(0)? as u32)
 }
 
-fn numbered(new: NewVersion, number: u32, body_hash: &str) -> Version {
-    Version {
-        number,
-        fetched_at: new.fetched_at,
-        change: new.change,
-        article: new.article,
-        text_hash: new.text_hash,
-        words_added: new.words_added,
-        words_removed: new.words_removed,
-        extractor_version: new.extractor_version,
-        body_hash: Some(body_hash.to_owned()),
-        encoding: new.encoding,
-        fetched_url: new.fetched_url,
-    }
-}
-
 pub(crate) async fn insert_body(
     c: &impl GenericClient,
     body: &PackedBody,
@@ -530,19 +512,7 @@ async fn queue(
             .query_one("SELECT nextval('outbox_seq')", &[])
             .await?
             .try_get(0)?;
-        let d = Delivery {
-            seq: seq as u64,
-            id: change_id(url, v.number),
-            target: target.clone(),
-            url: url.to_owned(),
-            site: site.clone(),
-            version: v.number,
-            change: v.change,
-            queued_at: v.fetched_at,
-            attempts: 0,
-            next_attempt: v.fetched_at,
-            last_error: None,
-        };
+        let d = Delivery::queued(seq as u64, target, url, site.as_deref(), v);
         insert_delivery(c, &d, false).await?;
     }
     Ok(())
