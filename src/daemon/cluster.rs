@@ -1,6 +1,6 @@
 //! The daemon as one of several sharing a PostgreSQL database: hosts leased through the
-//! shared frontier, each site's discovery on one daemon at a time, checks stored with the
-//! database's one-version-per-state rule.
+//! shared frontier, each discovery source read by its host's holder, checks stored with the
+//! database's one-version-per-state rule, notifications sent by one daemon at a time.
 //!
 //! Every host is fetched by the one daemon that leases it, so that daemon's per-host
 //! limiter, robots.txt cache and Retry-After holds are the whole cluster's. A lease lasts
@@ -30,6 +30,8 @@ use crate::politeness::host_key;
 use crate::schedule;
 use crate::store::ScheduleState;
 use crate::store::pg::{Claim, Frontier, Postgres};
+
+use super::discovery::wait_or_stop;
 
 /// How long a host lease lasts unless renewed: a dead daemon's hosts are taken over within
 /// this (and one renewal period).
@@ -114,22 +116,13 @@ pub async fn run(
     Ok(())
 }
 
-/// Waits `d` or until stopped; true when stopped.
-async fn pause(stop: &mut watch::Receiver<bool>, d: Duration) -> bool {
-    tokio::select! {
-        () = tokio::time::sleep(d) => {}
-        _ = stop.wait_for(|s| *s) => {}
-    }
-    *stop.borrow()
-}
-
 /// Heartbeats and rebalances the host leases every third of [`LEASE`]. A daemon that cannot
 /// renew stops fetching before its leases can expire under it.
 async fn keep_leases(cluster: Arc<Cluster>, mut stop: watch::Receiver<bool>) {
     if let Err(e) = cluster.frontier.heartbeat().await {
         tracing::warn!(error = %e, "cannot announce this daemon");
     }
-    if pause(&mut stop, JOIN_WINDOW).await {
+    if wait_or_stop(&mut stop, JOIN_WINDOW).await {
         return;
     }
     loop {
@@ -158,7 +151,7 @@ async fn keep_leases(cluster: Arc<Cluster>, mut stop: watch::Receiver<bool>) {
                     .clear();
             }
         }
-        if pause(&mut stop, LEASE / 3).await {
+        if wait_or_stop(&mut stop, LEASE / 3).await {
             return;
         }
     }
@@ -178,7 +171,7 @@ async fn send_notifications(cluster: Arc<Cluster>, pg: Postgres, mut stop: watch
     };
     let targets = Arc::new(config.notify.clone());
     let mut sending: Option<(watch::Sender<bool>, tokio::task::JoinHandle<()>)> = None;
-    while !pause(
+    while !wait_or_stop(
         &mut stop,
         if sending.is_some() {
             LEASE / 3
@@ -240,7 +233,7 @@ async fn check_due(cluster: Arc<Cluster>, mut stop: watch::Receiver<bool>) {
                 drop(permit);
             });
         }
-        if idle && pause(&mut stop, POLL).await {
+        if idle && wait_or_stop(&mut stop, POLL).await {
             break;
         }
         if *stop.borrow() {
@@ -372,7 +365,7 @@ fn next_state(
 /// across the cluster, and one reader per source at a time.
 async fn discover_site(cluster: Arc<Cluster>, index: usize, mut stop: watch::Receiver<bool>) {
     let site = &cluster.config.sites[index];
-    if pause(&mut stop, JOIN_WINDOW + POLL).await {
+    if wait_or_stop(&mut stop, JOIN_WINDOW + POLL).await {
         return;
     }
     loop {
@@ -385,7 +378,7 @@ async fn discover_site(cluster: Arc<Cluster>, index: usize, mut stop: watch::Rec
             }
             Err(e) => tracing::warn!(site = %site.name, error = %e, "discovery failed"),
         }
-        if pause(&mut stop, site.interval).await {
+        if wait_or_stop(&mut stop, site.interval).await {
             return;
         }
     }
@@ -427,21 +420,7 @@ impl Cluster {
         }
         for page in site.start_urls.iter().filter(|u| mine(u)) {
             sources += 1;
-            let opts = crate::fetch::FetchOptions {
-                ignore_robots: false,
-                scope: scope.clone(),
-            };
-            let response = fetcher
-                .fetch_page(page, &Conditional::default(), opts)
-                .await?;
-            if let crate::fetch::PageResponse::Page(p) = response {
-                let links = discover::index_links(&p.text, &p.response.final_url, None);
-                found.extend(links.into_iter().map(|url| Discovered {
-                    url,
-                    updated: None,
-                    published: None,
-                }));
-            }
+            found.extend(super::discovery::read_index(fetcher, &scope, page).await?);
         }
         let mut added = 0;
         let now = Utc::now();

@@ -20,8 +20,8 @@ use crate::config::Site;
 use crate::discover::{self, Discovered};
 use crate::error::Result;
 use crate::fetch::{
-    Conditional, FetchOptions, PageResponse, Resource, ResourceKind, ResourceResponse, Scope,
-    SiteScope, shown,
+    Conditional, FetchOptions, Fetcher, PageResponse, Resource, ResourceKind, ResourceResponse,
+    Scope, SiteScope, shown,
 };
 use crate::politeness::{RobotsVerdict, host_key};
 use crate::schedule;
@@ -96,7 +96,7 @@ fn source_read(site: &Site, kind: &str, url: &Url, c: Counts) {
 }
 
 /// True when stopped while waiting.
-async fn wait_or_stop(stop: &mut watch::Receiver<bool>, d: Duration) -> bool {
+pub(super) async fn wait_or_stop(stop: &mut watch::Receiver<bool>, d: Duration) -> bool {
     tokio::select! {
         () = tokio::time::sleep(d) => {}
         _ = stop.wait_for(|s| *s) => {}
@@ -123,7 +123,7 @@ async fn round(shared: &Shared, site: &Site, scope: &Scope, seen: &mut Memory) -
     }
     total.add(read_sitemaps(shared, site, scope, seen, &mut budget).await);
     for page in &site.start_urls {
-        match read_index(shared, scope, page).await {
+        match read_index(shared.pipeline.fetcher(), scope, page).await {
             Ok(items) => {
                 let c = offer_all(shared, site, scope, page, items, seen, &mut budget);
                 source_read(site, "index page", page, c);
@@ -315,14 +315,16 @@ async fn read_sitemap(
 
 /// Every link of an index page: `article_pattern` is applied by [`offer_all`], which counts
 /// what it kept.
-async fn read_index(shared: &Shared, scope: &Scope, url: &Url) -> Result<Vec<Discovered>> {
+pub(super) async fn read_index(
+    fetcher: &Fetcher,
+    scope: &Scope,
+    url: &Url,
+) -> Result<Vec<Discovered>> {
     let opts = FetchOptions {
         ignore_robots: false,
         scope: scope.clone(),
     };
-    let response = shared
-        .pipeline
-        .fetcher()
+    let response = fetcher
         .fetch_page(url, &Conditional::default(), opts)
         .await?;
     let PageResponse::Page(page) = response else {
