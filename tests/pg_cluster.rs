@@ -123,6 +123,31 @@ fn agents(server: &TestServer, since: Instant) -> HashSet<String> {
         .collect()
 }
 
+/// Stops `daemons` with SIGTERM and returns what each logged, for failure messages.
+fn stop<'a>(daemons: impl IntoIterator<Item = &'a mut Daemon>) -> String {
+    let daemons: Vec<&mut Daemon> = daemons.into_iter().collect();
+    for d in &daemons {
+        d.terminate();
+    }
+    let mut logs = String::new();
+    for d in daemons {
+        let status = d.wait_exit(Duration::from_secs(15));
+        logs.push_str(&format!("--- daemon ({status}):\n{}\n", d.stderr()));
+    }
+    logs
+}
+
+/// Every article in the cluster's database has exactly one version, number 1: none lost,
+/// none stored twice.
+fn assert_one_version_each(cluster: &Cluster, articles: &[&String]) {
+    let versions = versions_per_article(cluster, articles);
+    let wrong: Vec<_> = versions
+        .iter()
+        .filter(|(_, v)| v.as_slice() != [1])
+        .collect();
+    assert!(wrong.is_empty(), "{wrong:?}");
+}
+
 /// Versions per article in the cluster's database.
 fn versions_per_article(cluster: &Cluster, articles: &[&String]) -> HashMap<String, Vec<u32>> {
     let rt = tokio::runtime::Runtime::new().expect("runtime");
@@ -148,6 +173,7 @@ fn three_daemons_share_six_hosts_politely_and_store_each_article_once() {
     let (hook, received) = notify_receiver::start();
     let work = tempfile::tempdir().expect("temp dir");
     let hook_url = hook.url("/desk");
+    let started = Instant::now();
     let mut daemons = start_daemons(&cluster, work.path(), &servers, Some(&hook_url));
 
     // Every article checked at least twice (found, then re-checked).
@@ -164,14 +190,7 @@ fn three_daemons_share_six_hosts_politely_and_store_each_article_once() {
         std::thread::sleep(Duration::from_millis(200));
     }
     let finished = done();
-    for d in &daemons {
-        d.terminate();
-    }
-    let mut logs = String::new();
-    for d in &mut daemons {
-        let status = d.wait_exit(Duration::from_secs(15));
-        logs.push_str(&format!("--- daemon ({status}):\n{}\n", d.stderr()));
-    }
+    let logs = stop(&mut daemons);
     assert!(
         finished,
         "not every article was checked twice within 40 s:\n{logs}"
@@ -179,10 +198,7 @@ fn three_daemons_share_six_hosts_politely_and_store_each_article_once() {
 
     for (i, server) in servers.iter().enumerate() {
         let requests = server.requests();
-        let agents: HashSet<String> = requests
-            .iter()
-            .filter_map(|r| r.header("user-agent").map(str::to_owned))
-            .collect();
+        let agents = agents(server, started);
         assert_eq!(agents.len(), 1, "host {i} was fetched by {agents:?}");
         let peak = busiest(
             requests.iter().map(|r| r.at).collect(),
@@ -194,11 +210,7 @@ fn three_daemons_share_six_hosts_politely_and_store_each_article_once() {
         );
         assert_eq!(server.hits("/robots.txt").len(), 1, "host {i} robots.txt");
     }
-    let daemons_used: HashSet<String> = servers
-        .iter()
-        .flat_map(|s| s.requests())
-        .filter_map(|r| r.header("user-agent").map(str::to_owned))
-        .collect();
+    let daemons_used: HashSet<String> = servers.iter().flat_map(|s| agents(s, started)).collect();
     assert_eq!(
         daemons_used.len(),
         3,
@@ -206,12 +218,7 @@ fn three_daemons_share_six_hosts_politely_and_store_each_article_once() {
     );
 
     // One version per article, in the database the three shared.
-    let versions = versions_per_article(&cluster, &all);
-    let wrong: Vec<_> = versions
-        .iter()
-        .filter(|(_, v)| v.as_slice() != [1])
-        .collect();
-    assert!(wrong.is_empty(), "{wrong:?}");
+    assert_one_version_each(&cluster, &all);
     // Every first version announced once, by whichever daemon held the notification lease.
     let sent = received.accepted("/desk");
     let ids: HashSet<String> = sent
@@ -293,22 +300,15 @@ fn a_killed_daemons_hosts_are_taken_over_and_nothing_is_lost_or_stored_twice() {
     let took = killed.elapsed();
     println!("hosts {orphans:?} of the killed daemon taken over after {took:?}");
     // The survivors kept working throughout and stop cleanly.
-    let mut logs = String::new();
     for (n, d) in daemons.iter_mut().enumerate().filter(|(n, _)| *n != victim) {
         assert!(d.running(), "daemon {n} stopped when another was killed");
-        d.terminate();
-        let status = d.wait_exit(Duration::from_secs(15));
-        logs.push_str(&format!("--- daemon {n} ({status}):\n{}\n", d.stderr()));
     }
+    let survivors = daemons.iter_mut().enumerate().filter(|(n, _)| *n != victim);
+    let logs = stop(survivors.map(|(_, d)| d));
     assert!(
         orphans.iter().all(taken_over),
         "hosts {orphans:?} of the killed daemon not taken over in {took:?}:\n{logs}"
     );
-    // Every acknowledged version is there, none twice: one version, number 1, each.
-    let versions = versions_per_article(&cluster, &all);
-    let wrong: Vec<_> = versions
-        .iter()
-        .filter(|(_, v)| v.as_slice() != [1])
-        .collect();
-    assert!(wrong.is_empty(), "{wrong:?}");
+    // Every acknowledged version is there, none twice.
+    assert_one_version_each(&cluster, &all);
 }
