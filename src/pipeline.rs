@@ -444,10 +444,8 @@ impl<A: Archive> Pipeline<A> {
         // article has versions, where reading the version first could miss one committed
         // in between and then find its record, taking a fresh article for a version-less
         // one (and storing a duplicate under the page's own URL).
-        let record = match self.store.resolve(&target).await? {
-            Some(key) => self.store.article_exact(&key).await?,
-            None => None,
-        };
+        // `target` is resolved already: its record is read as it is, not looked up again.
+        let record = self.store.article_exact(&target).await?;
         let latest = match &record {
             Some(r) if r.versions > 0 => self.store.latest(&target).await?,
             _ => None,
