@@ -287,9 +287,10 @@ async fn copy_aliases(from: &Store, to: &Postgres) -> Result<u64> {
     .await?;
     let mut copied = 0;
     for (alias, target) in &aliases {
-        // An alias whose article is gone (`emend verify --repair` drops those) is left out.
-        if to.article(target).await?.is_some() {
-            to.add_alias(alias, target).await?;
+        // add_alias files an alias only under an article that exists: one whose article is
+        // gone (`emend verify --repair` drops those) is left out, one already there counts
+        // once.
+        if to.add_alias(alias, target).await? {
             copied += 1;
         }
     }
