@@ -125,7 +125,7 @@ impl<O: Outbox> Sender<O> {
     async fn message(&self, d: &Delivery, target: &Notify) -> Result<ChangeMessage> {
         let after = self
             .store
-            .outbox_version(&d.url, d.version)
+            .version_exact(&d.url, d.version)
             .await?
             .ok_or_else(|| Error::NoSuchVersion {
                 url: d.url.clone(),
@@ -134,7 +134,7 @@ impl<O: Outbox> Sender<O> {
             })?;
         let before = match d.version {
             0 | 1 => None,
-            n => self.store.outbox_version(&d.url, n - 1).await?,
+            n => self.store.version_exact(&d.url, n - 1).await?,
         };
         Ok(ChangeMessage::new(
             &d.url,

@@ -169,8 +169,9 @@ impl Archive for Postgres {
     }
 }
 
-/// The notification outbox, on either engine: what the delivery loop needs.
-pub trait Outbox: Clone + Send + Sync + 'static {
+/// The notification outbox, on either engine: what the delivery loop needs besides the
+/// versions a message is made from ([`Archive::version_exact`]).
+pub trait Outbox: Archive {
     /// Names of the targets with pending deliveries.
     fn outbox_targets(&self) -> impl Future<Output = Result<Vec<String>>> + Send;
     /// Up to `limit` pending deliveries of `target`, oldest first.
@@ -185,12 +186,6 @@ pub trait Outbox: Clone + Send + Sync + 'static {
     fn reschedule_delivery(&self, d: &Delivery) -> impl Future<Output = Result<()>> + Send;
     /// Moves an entry to the failed ones, durably, keeping its last error.
     fn give_up_delivery(&self, d: &Delivery) -> impl Future<Output = Result<()>> + Send;
-    /// Version `number` of the article stored under exactly `url`.
-    fn outbox_version(
-        &self,
-        url: &str,
-        number: u32,
-    ) -> impl Future<Output = Result<Option<Version>>> + Send;
 }
 
 impl Outbox for Store {
@@ -213,10 +208,6 @@ impl Outbox for Store {
     async fn give_up_delivery(&self, d: &Delivery) -> Result<()> {
         Store::give_up_delivery(self, d)
     }
-
-    async fn outbox_version(&self, url: &str, number: u32) -> Result<Option<Version>> {
-        self.version(url, number)
-    }
 }
 
 impl Outbox for Postgres {
@@ -238,9 +229,5 @@ impl Outbox for Postgres {
 
     async fn give_up_delivery(&self, d: &Delivery) -> Result<()> {
         self.update_delivery(d, true).await
-    }
-
-    async fn outbox_version(&self, url: &str, number: u32) -> Result<Option<Version>> {
-        self.version(url, number).await
     }
 }
