@@ -337,38 +337,6 @@ static COUNTER: LazyLock<Option<regex::Regex>> = LazyLock::new(|| {
     regex::Regex::new(r"(?i)^\(?[\d.,\s]+[kmк]?\)?\s*(comments?|replies|shares?|views?|likes?|kommentare?|commentaires?|comentarios?|коммент\w*|просмотр\w*|yorum\w*|şərh\w*|baxış\w*)$").ok()
 });
 
-/// Lines that close a page after its article: affiliate disclosures, "pin it for later", a
-/// comment policy, an appeal from the publisher. Worded like this they are never how an article
-/// ends, but in the middle of one they may be quoted, so they are only trimmed from the end.
-static CLOSING: LazyLock<Option<regex::Regex>> = LazyLock::new(|| {
-    regex::Regex::new(concat!(
-        r"(?i)^(disclosure|disclaimer)\b|\b(affiliate marketer|earn from qualifying purchases",
-        r"|may contain affiliate|funded by readers|pin (it |this )?for later|comment policy)"
-    ))
-    .ok()
-});
-
-/// A sales pitch or a call for donations: closing the page when it stands as a line of its
-/// own, but the end of the article when it closes a paragraph of the author's conclusion.
-static PITCH: LazyLock<Option<regex::Regex>> = LazyLock::new(|| {
-    regex::Regex::new(concat!(
-        r"(?i)\b(sign up|free trial|(book|request|schedule) a (free |demo|quote|consultation)",
-        r"|get (free )?quotes|start your free|for free for \d+ days|donations?|donate)\b"
-    ))
-    .ok()
-});
-
-/// Longest line read as a pitch standing on its own.
-const PITCH_LINE: usize = 160;
-
-/// Whether a block is one of the lines that close a page after its article.
-pub(crate) fn is_closing_line(text: &str) -> bool {
-    let t = text.trim();
-    let n = t.chars().count();
-    (n < 400 && CLOSING.as_ref().is_some_and(|re| re.is_match(t)))
-        || (n < PITCH_LINE && PITCH.as_ref().is_some_and(|re| re.is_match(t)))
-}
-
 pub(crate) fn is_junk_line(text: &str) -> bool {
     if text.len() < 40 && COUNTER.as_ref().is_some_and(|re| re.is_match(text.trim())) {
         return true;

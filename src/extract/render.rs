@@ -1,6 +1,8 @@
 //! Block HTML to reader text: paragraphs separated by blank lines, headings and list items on their own lines, tables as rows of cells.
 
-use super::boilerplate::{is_closing_line, is_junk_line};
+use std::sync::LazyLock;
+
+use super::boilerplate::is_junk_line;
 use super::dom::{Dom, Kind, Tag};
 use super::normalize;
 
@@ -345,8 +347,7 @@ pub(crate) fn filter(blocks: Vec<Block>) -> Vec<Block> {
     // nothing under them announced a link list that was dropped, not text of the article.
     while kept.len() > 1
         && kept.last().is_some_and(|b| {
-            b.kind != BlockKind::Pre
-                && (is_promo(&b.text) || is_closing_line(&b.text) || announces_nothing(b))
+            b.kind != BlockKind::Pre && (closes_the_page(&b.text) || announces_nothing(b))
         })
     {
         kept.pop();
@@ -392,9 +393,45 @@ fn drop_repeated_runs(blocks: Vec<Block>) -> Vec<Block> {
         .collect()
 }
 
-static PROMO: std::sync::LazyLock<Option<regex::Regex>> = std::sync::LazyLock::new(|| {
+/// Promotions tacked onto the end: "Follow us on Twitter", "Join our forums", "Sign up for…".
+static PROMO: LazyLock<Option<regex::Regex>> = LazyLock::new(|| {
     regex::Regex::new(r"(?i)\b(follow (us|him|her|me|them)( on)?|join (us|our)|sign up (for|to)|subscribe (to|for|now)|like us on|newsletter)\b").ok()
 });
+
+/// Lines that close a page after its article: affiliate disclosures, "pin it for later", a
+/// comment policy, an appeal from the publisher. Worded like this they are never how an article
+/// ends, but in the middle of one they may be quoted, so they are only trimmed from the end.
+static CLOSING: LazyLock<Option<regex::Regex>> = LazyLock::new(|| {
+    regex::Regex::new(concat!(
+        r"(?i)^(disclosure|disclaimer)\b|\b(affiliate marketer|earn from qualifying purchases",
+        r"|may contain affiliate|funded by readers|pin (it |this )?for later|comment policy)"
+    ))
+    .ok()
+});
+
+/// A sales pitch or a call for donations: closing the page when it stands as a line of its
+/// own, but the end of the article when it closes a paragraph of the author's conclusion.
+static PITCH: LazyLock<Option<regex::Regex>> = LazyLock::new(|| {
+    regex::Regex::new(concat!(
+        r"(?i)\b(sign up|free trial|(book|request|schedule) a (free |demo|quote|consultation)",
+        r"|get (free )?quotes|start your free|for free for \d+ days|donations?|donate)\b"
+    ))
+    .ok()
+});
+
+/// Longest line read as a promotion or closing line at the end of the text.
+const CLOSING_LINE: usize = 400;
+/// Longest line read as a pitch standing on its own.
+const PITCH_LINE: usize = 160;
+
+/// Whether a block at the end of the text closes the page rather than the article: a
+/// promotion, a closing line, or a pitch on a line of its own.
+fn closes_the_page(text: &str) -> bool {
+    let t = text.trim();
+    let n = t.chars().count();
+    let says = |re: &LazyLock<Option<regex::Regex>>| re.as_ref().is_some_and(|re| re.is_match(t));
+    (n < CLOSING_LINE && (says(&PROMO) || says(&CLOSING))) || (n < PITCH_LINE && says(&PITCH))
+}
 
 fn distinct(blocks: &[Block]) -> usize {
     let set: std::collections::HashSet<&str> = blocks.iter().map(|b| b.text.as_str()).collect();
@@ -404,10 +441,6 @@ fn distinct(blocks: &[Block]) -> usize {
 /// A heading, or a short line ending in a colon, that is the last of the text.
 fn announces_nothing(b: &Block) -> bool {
     b.kind == BlockKind::Heading || (b.text.chars().count() < 100 && b.text.ends_with(':'))
-}
-
-fn is_promo(text: &str) -> bool {
-    text.chars().count() < 400 && PROMO.as_ref().is_some_and(|re| re.is_match(text))
 }
 
 /// Joins blocks: blank lines between paragraphs, single newlines inside a list or table.
