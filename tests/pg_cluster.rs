@@ -10,7 +10,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use common::daemon::Daemon;
+use common::daemon::{Daemon, serve_feed};
 use common::fixture_text;
 use common::postgres::Cluster;
 use common::route::Route;
@@ -25,10 +25,6 @@ const SEED_URL: &str = "https://newsroom.example/politics/lachin-district-return
 /// each with its own canonical URL).
 fn news_host(ip: &str) -> (TestServer, Vec<String>) {
     let server = TestServer::start(ip);
-    server.set(
-        "/robots.txt",
-        Route::new(200, "text/plain", "User-agent: *\nAllow: /\n"),
-    );
     let articles: Vec<String> = (0..ARTICLES)
         .map(|i| server.url(&format!("/a/{i}")))
         .collect();
@@ -36,18 +32,7 @@ fn news_host(ip: &str) -> (TestServer, Vec<String>) {
         let html = fixture_text("seed/v1-original.html").replace(SEED_URL, url);
         server.set(&format!("/a/{i}"), Route::new(200, "text/html", html));
     }
-    let items: String = articles
-        .iter()
-        .map(|u| format!("<item><link>{u}</link></item>"))
-        .collect();
-    server.set(
-        "/rss",
-        Route::new(
-            200,
-            "application/rss+xml",
-            format!("<rss version=\"2.0\"><channel><title>t</title>{items}</channel></rss>"),
-        ),
-    );
+    serve_feed(&server, &articles);
     (server, articles)
 }
 

@@ -13,22 +13,7 @@ use super::server::TestServer;
 /// matching `pattern`, re-checked every second at first (at most every 2 s), at 50 req/s.
 #[allow(dead_code, reason = "each test crate uses a different subset")]
 pub fn local_site(server: &TestServer, dir: &Path, links: &[String], pattern: &str) -> PathBuf {
-    server.set(
-        "/robots.txt",
-        Route::new(200, "text/plain", "User-agent: *\nAllow: /\n"),
-    );
-    let items: String = links
-        .iter()
-        .map(|u| format!("<item><link>{u}</link></item>"))
-        .collect();
-    server.set(
-        "/rss",
-        Route::new(
-            200,
-            "application/rss+xml",
-            format!("<rss version=\"2.0\"><channel><title>t</title>{items}</channel></rss>"),
-        ),
-    );
+    serve_feed(server, links);
     // The articles may be served from other loopback hosts or ports than the feed: the
     // site names them, as a real site names its article hosts.
     let mut hosts: Vec<String> = links
@@ -55,6 +40,27 @@ pub fn local_site(server: &TestServer, dir: &Path, links: &[String], pattern: &s
     )
     .expect("write sites.toml");
     config
+}
+
+/// Serves an allow-all robots.txt and an RSS feed at `/rss` listing `links` on `server`.
+#[allow(dead_code, reason = "each test crate uses a different subset")]
+pub fn serve_feed(server: &TestServer, links: &[String]) {
+    server.set(
+        "/robots.txt",
+        Route::new(200, "text/plain", "User-agent: *\nAllow: /\n"),
+    );
+    let items: String = links
+        .iter()
+        .map(|u| format!("<item><link>{u}</link></item>"))
+        .collect();
+    server.set(
+        "/rss",
+        Route::new(
+            200,
+            "application/rss+xml",
+            format!("<rss version=\"2.0\"><channel><title>t</title>{items}</channel></rss>"),
+        ),
+    );
 }
 
 /// A running `emend daemon`, killed when dropped so a failing test leaves nothing behind.
