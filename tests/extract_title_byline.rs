@@ -48,3 +48,23 @@ fn byline_labels_and_reading_times_are_cut() {
     let a = extract(&bare, &Options::default());
     assert_eq!(a.byline.as_deref(), Some("Ann Writer"));
 }
+
+#[test]
+fn a_masthead_h1_a_site_named_og_title_and_a_blogs_name_are_not_the_title() {
+    // The first <h1> links to the section the page sits in; the first og:title is the site's
+    // name; the JSON-LD is the Blog, whose one post is the article.
+    let a = fixture("masthead_h1");
+    assert_eq!(a.title.as_deref(), Some("How the tide tables are computed"));
+    // The JSON-LD author is a template's unfilled variable; the visible byline is the name,
+    // without its bullet and reading time.
+    assert_eq!(a.byline.as_deref(), Some("Mara Quill"));
+}
+
+#[test]
+fn a_two_word_title_the_h1_repeats_is_kept_and_dates_or_prose_are_no_byline() {
+    // The <h1> and the <title>'s short head agree (the tail is the site's name), and two
+    // sources the reader sees outvote a JSON-LD headline that tells another story.
+    let a = fixture("section_title");
+    assert_eq!(a.title.as_deref(), Some("Webcams"));
+    assert_eq!(a.byline, None);
+}

@@ -38,6 +38,10 @@ fn is_article_type(t: &str) -> bool {
         || t == "Blog"
 }
 
+fn is_blog(t: &str) -> bool {
+    t.rsplit(['/', ':']).next().unwrap_or(t) == "Blog"
+}
+
 fn types(v: &Value) -> Vec<&str> {
     match v.get("@type") {
         Some(Value::String(s)) => vec![s.as_str()],
@@ -58,6 +62,13 @@ fn collect<'v>(v: &'v Value, depth: usize, out: &mut Vec<&'v Value>) {
                 if let Some(x) = o.get(key) {
                     collect(x, depth + 1, out);
                 }
+            }
+            // A `Blog` describing a post's page lists that one post; a blog's index lists
+            // many, none of them the page's article.
+            match o.get("blogPost") {
+                Some(x @ Value::Object(_)) => collect(x, depth + 1, out),
+                Some(Value::Array(a)) if a.len() == 1 => collect(&a[0], depth + 1, out),
+                _ => {}
             }
         }
         _ => {}
@@ -223,9 +234,15 @@ pub(crate) fn parse<'s>(scripts: impl Iterator<Item = &'s str>) -> Option<LdArti
         .iter()
         .filter_map(|o| o.get("@id").and_then(Value::as_str).map(|id| (id, *o)))
         .collect();
+    // A post outranks the `Blog` it belongs to, whose name is the blog's.
     let article = objects
         .iter()
-        .find(|o| types(o).iter().any(|t| is_article_type(t)))
+        .find(|o| types(o).iter().any(|t| is_article_type(t) && !is_blog(t)))
+        .or_else(|| {
+            objects
+                .iter()
+                .find(|o| types(o).iter().any(|t| is_article_type(t)))
+        })
         .or_else(|| {
             objects
                 .iter()
@@ -282,6 +299,21 @@ mod tests {
             let a = parse(std::iter::once(s)).unwrap_or_default();
             assert_eq!(a.published.as_deref(), Some("2020-01-02"), "{s}");
         }
+    }
+
+    #[test]
+    fn a_blogs_single_post_is_the_article() {
+        let s = r#"{"@type":"Blog","name":"The Blog","blogPost":[{"@type":"BlogPosting",
+            "headline":"One post","datePublished":"2025-12-19T20:20:42Z"}]}"#;
+        let a = parse(std::iter::once(s)).unwrap();
+        assert_eq!(a.headline.as_deref(), Some("One post"));
+        assert_eq!(a.published.as_deref(), Some("2025-12-19T20:20:42Z"));
+        let index = r#"{"@type":"Blog","name":"The Blog","blogPost":[
+            {"@type":"BlogPosting","headline":"A"},{"@type":"BlogPosting","headline":"B"}]}"#;
+        assert_eq!(
+            parse(std::iter::once(index)).unwrap().headline.as_deref(),
+            Some("The Blog")
+        );
     }
 
     #[test]

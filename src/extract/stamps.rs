@@ -66,6 +66,11 @@ static BYLINE_LABEL: LazyLock<Option<Regex>> = LazyLock::new(|| {
     Regex::new(r"(?i)^(?:(?:written|text|recipe|guide|story|words|reported|posted|authored)\s+by|by|authors?|authored|von|par|por)\b\s*:?\s*").ok()
 });
 
+/// A reading-time note at the end of a byline.
+static READING_TIME: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(r"(?i)\s+\d+(?:\s*[–-]\s*\d+)?\s*(?:min|mins|minutes?)\b(?:\s+read)?\.?\s*$").ok()
+});
+
 /// Finds the first labelled stamp of `kind` in a short piece of text and parses its date.
 pub(crate) fn labelled(text: &str, kind: StampKind, hints: &Hints<'_>) -> Option<Stamp> {
     // A stamp has digits; most short blocks have none, and the label regex is the costly part.
@@ -148,7 +153,11 @@ pub(crate) fn byline_name(text: &str) -> Option<String> {
 pub(crate) fn clean_byline(s: &str) -> String {
     // Bylines are short; the cap bounds the date search below, which is quadratic in words.
     let cap = s.char_indices().nth(200).map_or(s.len(), |(i, _)| i);
-    let mut s = s[..cap].trim().trim_matches(['"', '“', '”']).trim();
+    let mut s = s[..cap]
+        .trim()
+        .trim_matches(['"', '“', '”'])
+        .trim_start_matches([',', ';', ':'])
+        .trim();
     if let Some(m) = BYLINE_LABEL.as_ref().and_then(|re| re.find(s)) {
         s = s[m.end()..].trim();
     }
@@ -181,6 +190,10 @@ pub(crate) fn clean_byline(s: &str) -> String {
         if let Some(m) = labels.exact.find(&s[..end]) {
             end = m.start();
         }
+    }
+    // A trailing reading time ("Jane Doe 4 min read", "… 2–3 minutes") is not either.
+    if let Some(m) = READING_TIME.as_ref().and_then(|re| re.find(&s[..end])) {
+        end = m.start();
     }
     // A trailing date ("Jane Doe December 2, 2020") is not part of the name.
     let head = &s[..end];

@@ -2,6 +2,7 @@
 
 mod byline;
 mod candidates;
+mod masthead;
 mod region;
 mod scan;
 mod tags;
@@ -83,14 +84,15 @@ pub(crate) fn collect(
     let region = Region::new(dom, scope.to_vec(), plain);
     let mut dates = Dates::default();
     structured_dates(&ld, &metas, hints, &mut dates);
-    let found = scan::scan(dom, &region, plain, hints, &mut dates);
-    let text_byline = visible_stamps(dom, &region, plain, hints, &mut dates);
     let canonical = canonical(dom, url);
     let page_url = url
         .map(url::Url::as_str)
         .map(str::to_owned)
         .or_else(|| canonical.clone())
         .or_else(|| metas.get("og:url"));
+    let page = page_url.as_deref().and_then(|u| url::Url::parse(u).ok());
+    let found = scan::scan(dom, &region, plain, hints, page.as_ref(), &mut dates);
+    let text_byline = visible_stamps(dom, &region, plain, hints, &mut dates);
     if let Some(u) = page_url {
         dates.published_stamp(Rank::Url, candidates::from_url(&u));
     }

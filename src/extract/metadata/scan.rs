@@ -8,6 +8,7 @@ use super::super::dom::{Dom, Kind, Tag, attr};
 use super::super::stamps;
 use super::byline::{self, SMALL_SUBTREE};
 use super::candidates::{Dates, Rank};
+use super::masthead;
 use super::region::Region;
 
 /// What the pass found besides dates.
@@ -84,6 +85,7 @@ pub(super) fn scan(
     region: &Region,
     plain: &[bool],
     hints: &Hints<'_>,
+    page: Option<&url::Url>,
     dates: &mut Dates,
 ) -> Found {
     let mut found = Found::default();
@@ -101,7 +103,11 @@ pub(super) fn scan(
         if let Some(p) = attr(el, "itemprop") {
             itemprop(dom, i, p, region, foreign, hints, dates, &mut found);
         }
-        if tag == Tag::H(1) && !plain.get(i).copied().unwrap_or(false) {
+        if tag == Tag::H(1)
+            && !plain.get(i).copied().unwrap_or(false)
+            && (found.h1_page.is_none() || found.h1_scope.is_none())
+            && !masthead::is_masthead(dom, i, page)
+        {
             if found.h1_scope.is_none() && region.in_scope(i) {
                 found.h1_scope = Some(dom.text_of(i));
             }

@@ -8,11 +8,20 @@ use crate::model::FieldSource;
 
 /// Separators sites put between a headline and their name in `<title>`.
 const TITLE_SEPARATORS: &[&str] = &[
-    " | ", " - ", " – ", " — ", " :: ", " » ", " · ", " / ", " \\ ",
+    " | ", " - ", " – ", " — ", " :: ", " » ", " · ", " • ", " / ", " \\ ",
 ];
 
-/// Strips a site name from a `<title>`-like string, keeping the part that reads like a headline.
-fn strip_site_name(t: &str) -> String {
+/// Strips a site name from a `<title>`-like string, keeping the part that reads like a
+/// headline, or the leading part the page's `<h1>` repeats (a two-word headline is still
+/// one; an `<h1>` repeating the trailing part is the site's logo).
+fn strip_site_name(t: &str, h1: Option<&str>) -> String {
+    for sep in TITLE_SEPARATORS {
+        if let Some((head, _)) = t.split_once(sep)
+            && h1.is_some_and(|h| head.trim().eq_ignore_ascii_case(h.trim()))
+        {
+            return head.trim().to_owned();
+        }
+    }
     for sep in TITLE_SEPARATORS {
         if let Some(i) = t.rfind(sep) {
             let head = t[..i].trim();
@@ -45,20 +54,11 @@ pub(super) fn title(
     let found: Found = ld
         .headline
         .clone()
+        .filter(|t| !agreed_otherwise(t, metas, doc_title.as_deref(), h1.as_deref()))
         .map(|t| (t, FieldSource::JsonLd))
-        .or_else(|| {
-            metas
-                .first(&[
-                    "og:title",
-                    "twitter:title",
-                    "dc.title",
-                    "parsely-title",
-                    "title",
-                ])
-                .map(|t| (t, FieldSource::Meta))
-        })
+        .or_else(|| meta_title(metas).map(|t| (t, FieldSource::Meta)))
         .or_else(|| itemprop.map(|t| (t, FieldSource::Itemprop)))
-        .or_else(|| doc_title.map(|t| (strip_site_name(&t), FieldSource::Text)))
+        .or_else(|| doc_title.map(|t| (strip_site_name(&t, h1.as_deref()), FieldSource::Text)))
         .or_else(|| h1.clone().map(|t| (t, FieldSource::Text)));
     let found = found.map(|(t, src)| (strip_named_site(&t, metas), src));
     match (found, h1) {
@@ -88,9 +88,48 @@ pub(super) fn title(
         (Some((t, _)), Some(h)) if t != h && same_story(&t, &h) && !ends_with_site(&t, &h) => {
             Some((h, FieldSource::Text))
         }
-        (Some((t, src)), _) if src == FieldSource::Meta => Some((strip_site_name(&t), src)),
+        (Some((t, src)), h) if src == FieldSource::Meta => {
+            Some((strip_site_name(&t, h.as_deref()), src))
+        }
         (f, _) => f,
     }
+}
+
+/// The first meta title that is not just the site's own name (some pages put
+/// `og:title = og:site_name` before the article's own `og:title`).
+fn meta_title(metas: &MetaTags<'_>) -> Option<String> {
+    let site = metas.first(&["og:site_name", "application-name"]);
+    metas
+        .all(&[
+            "og:title",
+            "twitter:title",
+            "dc.title",
+            "parsely-title",
+            "title",
+        ])
+        .find(|t| {
+            site.as_deref()
+                .is_none_or(|s| !t.eq_ignore_ascii_case(s.trim()))
+        })
+}
+
+/// Whether the page's `<h1>` and its meta title (else its `<title>`) agree on a headline that
+/// the JSON-LD `headline` does not tell (a section name, or a summary filed as the headline):
+/// two sources the reader sees outvote one.
+fn agreed_otherwise(
+    ld_headline: &str,
+    metas: &MetaTags<'_>,
+    doc_title: Option<&str>,
+    h1: Option<&str>,
+) -> bool {
+    let other = meta_title(metas).or_else(|| doc_title.map(str::to_owned));
+    let (Some(h1), Some(meta)) = (h1, other) else {
+        return false;
+    };
+    let meta = strip_named_site(&strip_site_name(&meta, Some(h1)), metas);
+    meta.trim().eq_ignore_ascii_case(h1.trim())
+        && !ld_headline.trim().eq_ignore_ascii_case(h1.trim())
+        && !same_story(ld_headline, h1)
 }
 
 /// Three words, or ten characters of a script written without spaces.
