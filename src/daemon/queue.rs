@@ -410,6 +410,37 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_slot_is_given_back_once_whether_released_early_or_at_the_end() {
+        let politeness = Politeness::new("emend-test");
+        let mut queues = Queues::default();
+        for i in 0..3 {
+            let item = Leased {
+                url: format!("http://h.example/{i}"),
+                state: ScheduleState::ended(),
+            };
+            queues.push("h.example".into(), item);
+        }
+        let (host, first) = queues.pop_ready(&politeness).unwrap();
+        queues.holding.insert(1, host.clone());
+        let (_, second) = queues.pop_ready(&politeness).unwrap();
+        queues.holding.insert(2, host.clone());
+        // Two requests in flight: the host takes no third.
+        assert!(queues.pop_ready(&politeness).is_none());
+        // The first check's request is done; it still waits for its flush.
+        queues.release(1);
+        assert!(queues.unleased.contains(&first.url));
+        let (_, third) = queues.pop_ready(&politeness).unwrap();
+        queues.holding.insert(3, host.clone());
+        // Its end gives nothing back a second time, but lets its URL be pulled again.
+        queues.done(1, &first.url);
+        assert!(!queues.unleased.contains(&first.url));
+        assert_eq!(queues.in_flight.get(&host), Some(&2));
+        queues.done(2, &second.url);
+        queues.done(3, &third.url);
+        assert!(queues.in_flight.is_empty() && queues.holding.is_empty());
+    }
+
+    #[test]
     fn plain_host_agrees_with_the_parsed_host() {
         for url in [
             "http://127.0.0.2:8080/a/1",
