@@ -26,6 +26,10 @@ pub const EXTRACT_BUDGET: Duration = Duration::from_secs(10);
 /// keep storing versions in between (each retry means one did).
 const COMMIT_ATTEMPTS: u32 = 4;
 
+/// What a scheduled check gives back once it waits only for its log entry's flush (see
+/// [`Pipeline::check_scheduled`]).
+pub type Release = Box<dyn FnOnce() + Send>;
+
 /// Per-check options.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct CheckOptions {
@@ -109,18 +113,24 @@ impl<A: Archive> Pipeline<A> {
 
     /// Logs a check that made no version, with the exchange of a 304 (`capture`). Batched
     /// when the pipeline has a check log, `then` (the URL's next schedule) written in the
-    /// same transaction; true when it was.
+    /// same transaction; true when it was. `release` is called once the check is handed
+    /// to the batch, before waiting for its flush.
     async fn log_check(
         &self,
         key: &str,
         check: Check,
         capture: Option<Box<HttpExchange>>,
         then: Option<Reschedule>,
+        release: Option<Release>,
     ) -> Result<bool> {
         match &self.check_log {
             Some(log) => {
                 let folded = then.is_some();
-                log.record_with(key, check, capture, then).await?;
+                let flushed = log.submit(key, check, capture, then);
+                if let Some(release) = release {
+                    release();
+                }
+                flushed.await?;
                 Ok(folded)
             }
             None => {
@@ -178,12 +188,27 @@ impl<A: Archive> Pipeline<A> {
     /// prove unchanged (answered 304, or read the same) and still answer at `then.url`. With
     /// a batched check log it is written in the check's own transaction, and the report's
     /// `rescheduled` says so; otherwise the caller reschedules.
-    #[tracing::instrument(level = "debug", skip(self, then), fields(url = %url))]
     pub async fn check_then(
         &self,
         url: &Url,
         opts: CheckOptions,
         then: Option<Reschedule>,
+    ) -> Result<CheckReport> {
+        self.check_scheduled(url, opts, then, None).await
+    }
+
+    /// [`Pipeline::check_then`] calling `release` once the check has done its work and
+    /// only waits for its batched log entry to be flushed (a 304, an unchanged page): the
+    /// daemon gives the host's request slot back then, so the batch window does not limit
+    /// how many checks a host gets through. Not called for a check that stores a version
+    /// or fails.
+    #[tracing::instrument(level = "debug", skip(self, then, release), fields(url = %url))]
+    pub async fn check_scheduled(
+        &self,
+        url: &Url,
+        opts: CheckOptions,
+        then: Option<Reschedule>,
+        release: Option<Release>,
     ) -> Result<CheckReport> {
         // The latest version is read only once it is needed (a page to compare, a 304 to
         // report): decompressing it for every conditional GET was most of a 304's store reads.
@@ -235,7 +260,9 @@ impl<A: Archive> Pipeline<A> {
                     self.latest_of(record.as_ref()).await?
                 };
                 let then = then.filter(|t| answers_at(latest.as_ref(), &t.url));
-                let rescheduled = self.log_check(&key, check, Some(exchange), then).await?;
+                let rescheduled = self
+                    .log_check(&key, check, Some(exchange), then, release)
+                    .await?;
                 return Ok(CheckReport {
                     url: key,
                     change: ChangeKind::Unchanged,
@@ -253,6 +280,7 @@ impl<A: Archive> Pipeline<A> {
             latest,
             scope,
             then,
+            release,
         };
         self.store_page(url, seen, page, opts, None).await
     }
@@ -274,6 +302,7 @@ impl<A: Archive> Pipeline<A> {
             latest,
             scope,
             then: None,
+            release: None,
         };
         self.store_page(url, seen, page, CheckOptions::default(), Some(at))
             .await
@@ -294,6 +323,7 @@ impl<A: Archive> Pipeline<A> {
             latest,
             scope,
             mut then,
+            mut release,
         } = seen;
         let site = self.config.site_for(&page.response.final_url);
         let article = self
@@ -331,7 +361,9 @@ impl<A: Archive> Pipeline<A> {
             let check = checked(&page, change, at);
             if change == ChangeKind::Unchanged {
                 let then = then.take().filter(|t| answers_at(latest.as_ref(), &t.url));
-                let rescheduled = self.log_check(&key, check, None, then).await?;
+                let rescheduled = self
+                    .log_check(&key, check, None, then, release.take())
+                    .await?;
                 self.add_aliases(&key, url, final_url).await?;
                 return Ok(CheckReport {
                     url: key,
@@ -568,6 +600,8 @@ struct Seen {
     scope: Scope,
     /// The next schedule of the URL should the page prove unchanged.
     then: Option<Reschedule>,
+    /// Called once an unchanged check waits only for its log entry's flush.
+    release: Option<Release>,
 }
 
 /// Whether an unchanged article still answers at `url`, where its re-check is scheduled:

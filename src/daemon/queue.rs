@@ -7,11 +7,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
-use tokio::sync::{Semaphore, watch};
+use tokio::sync::{Semaphore, mpsc, watch};
 use tokio::task::JoinSet;
 use url::Url;
 
 use super::{Shared, recheck};
+use crate::pipeline::Release;
 use crate::politeness::{Politeness, host_key};
 use crate::store::ScheduleState;
 
@@ -45,6 +46,10 @@ struct Queues {
     /// Hosts in the order they are served; rotated after each dispatch.
     order: VecDeque<String>,
     in_flight: HashMap<String, usize>,
+    /// The host of each dispatched check (by its slot number) until it gives its request
+    /// slot back: when its request is done and it waits only for its log's flush, or when
+    /// it ends.
+    holding: HashMap<u64, String>,
     queued: HashSet<String>,
     /// Hosts whose queue length `/metrics` shows.
     reported: HashSet<String>,
@@ -132,15 +137,24 @@ impl Queues {
         leases
     }
 
-    fn done(&mut self, host: &str, url: &str) {
-        self.queued.remove(url);
-        self.unleased.remove(url);
-        if let Some(n) = self.in_flight.get_mut(host) {
+    /// A check's request is over: its host may take another (once per slot).
+    fn release(&mut self, slot: u64) {
+        let Some(host) = self.holding.remove(&slot) else {
+            return;
+        };
+        if let Some(n) = self.in_flight.get_mut(&host) {
             *n = n.saturating_sub(1);
             if *n == 0 {
-                self.in_flight.remove(host);
+                self.in_flight.remove(&host);
             }
         }
+    }
+
+    /// A check has ended: its URL may be pulled again once due.
+    fn done(&mut self, slot: u64, url: &str) {
+        self.queued.remove(url);
+        self.unleased.remove(url);
+        self.release(slot);
     }
 }
 
@@ -149,9 +163,14 @@ pub(super) async fn run(shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
     let permits = Arc::new(Semaphore::new(shared.config.crawler.concurrency.get()));
     let mut queues = Queues::default();
     let mut checks: JoinSet<()> = JoinSet::new();
-    // Which host and URL each running check holds, so its slot is given back even if the
+    // Which slot and URL each running check holds, so its slot is given back even if the
     // task panicked (a JoinError carries only the task id).
-    let mut running: HashMap<tokio::task::Id, (String, String)> = HashMap::new();
+    let mut running: HashMap<tokio::task::Id, (u64, String)> = HashMap::new();
+    // Checks give their slot back here once their request is done: a check then waits for
+    // its log's batched flush without holding its host (nor the concurrency limit), so the
+    // batch window does not cap a host's checks per second and a batch holds many checks.
+    let (released, mut releases) = mpsc::unbounded_channel::<u64>();
+    let mut slots: u64 = 0;
     loop {
         if *stop.borrow() {
             break;
@@ -175,11 +194,20 @@ pub(super) async fn run(shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
             };
             let shared = shared.clone();
             let url = item.url.clone();
-            let task = checks.spawn(async move {
-                recheck::check(&shared, &item.url, item.state).await;
+            slots += 1;
+            let slot = slots;
+            let released = released.clone();
+            // Called when the request is done, or dropped (with the permit) when the
+            // check ends without calling it.
+            let release: Release = Box::new(move || {
                 drop(permit);
+                let _ = released.send(slot);
             });
-            running.insert(task.id(), (host, url));
+            let task = checks.spawn(async move {
+                recheck::check(&shared, &item.url, item.state, release).await;
+            });
+            queues.holding.insert(slot, host);
+            running.insert(task.id(), (slot, url));
         }
         let leases = queues.waiting_leases();
         if !leases.is_empty()
@@ -205,10 +233,11 @@ pub(super) async fn run(shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
                         e.id()
                     }
                 };
-                if let Some((host, url)) = running.remove(&id) {
-                    queues.done(&host, &url);
+                if let Some((slot, url)) = running.remove(&id) {
+                    queues.done(slot, &url);
                 }
             }
+            Some(slot) = releases.recv() => queues.release(slot),
             () = shared.wake.notified() => {}
             () = tokio::time::sleep(idle) => {}
             _ = stop.changed() => {}
@@ -379,6 +408,37 @@ pub(super) fn to_chrono(d: Duration) -> chrono::Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_slot_is_given_back_once_whether_released_early_or_at_the_end() {
+        let politeness = Politeness::new("emend-test");
+        let mut queues = Queues::default();
+        for i in 0..3 {
+            let item = Leased {
+                url: format!("http://h.example/{i}"),
+                state: ScheduleState::ended(),
+            };
+            queues.push("h.example".into(), item);
+        }
+        let (host, first) = queues.pop_ready(&politeness).unwrap();
+        queues.holding.insert(1, host.clone());
+        let (_, second) = queues.pop_ready(&politeness).unwrap();
+        queues.holding.insert(2, host.clone());
+        // Two requests in flight: the host takes no third.
+        assert!(queues.pop_ready(&politeness).is_none());
+        // The first check's request is done; it still waits for its flush.
+        queues.release(1);
+        assert!(queues.unleased.contains(&first.url));
+        let (_, third) = queues.pop_ready(&politeness).unwrap();
+        queues.holding.insert(3, host.clone());
+        // Its end gives nothing back a second time, but lets its URL be pulled again.
+        queues.done(1, &first.url);
+        assert!(!queues.unleased.contains(&first.url));
+        assert_eq!(queues.in_flight.get(&host), Some(&2));
+        queues.done(2, &second.url);
+        queues.done(3, &third.url);
+        assert!(queues.in_flight.is_empty() && queues.holding.is_empty());
+    }
 
     #[test]
     fn plain_host_agrees_with_the_parsed_host() {

@@ -12,13 +12,16 @@ use super::queue::to_chrono;
 use crate::config::{DEFAULT_INTERVAL, DEFAULT_MAX_INTERVAL, Site};
 use crate::error::Error;
 use crate::model::ChangeKind;
-use crate::pipeline::CheckOptions;
+use crate::pipeline::{CheckOptions, Release};
 use crate::politeness::{ROBOTS_RETRY, RobotsVerdict, host_key};
 use crate::schedule;
 use crate::store::{Reschedule, ScheduleState};
 
 /// Checks `url` once and reschedules it. Never fails: errors are logged and scheduled around.
-pub(super) async fn check(shared: &Shared, url: &str, state: ScheduleState) {
+/// `release` gives the host's request slot back early (see [`Pipeline::check_scheduled`]).
+///
+/// [`Pipeline::check_scheduled`]: crate::pipeline::Pipeline::check_scheduled
+pub(super) async fn check(shared: &Shared, url: &str, state: ScheduleState, release: Release) {
     let started = Instant::now();
     let Ok(parsed) = Url::parse(url) else {
         return;
@@ -50,7 +53,10 @@ pub(super) async fn check(shared: &Shared, url: &str, state: ScheduleState) {
         outcome_only: true,
         ..CheckOptions::default()
     };
-    let result = shared.pipeline.check_then(&parsed, opts, Some(then)).await;
+    let result = shared
+        .pipeline
+        .check_scheduled(&parsed, opts, Some(then), Some(release))
+        .await;
     let ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
     let now = Utc::now();
     let mut next = state.clone();

@@ -4,6 +4,7 @@
 //! acknowledges therefore survives `kill -9`, and a thousand re-checks cost one sync, not a
 //! thousand transactions.
 
+use std::future::Future;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -66,7 +67,7 @@ impl Reschedule {
 #[derive(Clone, Debug)]
 pub struct CheckLog {
     tx: mpsc::UnboundedSender<Pending>,
-    path: std::path::PathBuf,
+    path: std::sync::Arc<std::path::Path>,
 }
 
 impl CheckLog {
@@ -74,7 +75,7 @@ impl CheckLog {
     /// every [`CheckLog`] to know the last batch is on disk.
     pub fn start(store: Store) -> (CheckLog, tokio::task::JoinHandle<()>) {
         let (tx, rx) = mpsc::unbounded_channel();
-        let path = store.path().to_owned();
+        let path: std::sync::Arc<std::path::Path> = store.path().into();
         (
             CheckLog { tx, path },
             tokio::spawn(write_batches(store, rx)),
@@ -97,6 +98,19 @@ impl CheckLog {
         capture: Option<Box<HttpExchange>>,
         then: Option<Reschedule>,
     ) -> Result<()> {
+        self.submit(url, check, capture, then).await
+    }
+
+    /// [`CheckLog::record_with`] in two steps: the check is handed to the writer now, and
+    /// the future answers once it is flushed. A caller can give back what it holds (a
+    /// host's request slot) in between, instead of keeping it through the batch window.
+    pub fn submit(
+        &self,
+        url: &str,
+        check: Check,
+        capture: Option<Box<HttpExchange>>,
+        then: Option<Reschedule>,
+    ) -> impl Future<Output = Result<()>> + Send + 'static {
         let (done, answer) = oneshot::channel();
         let pending = Pending {
             url: url.to_owned(),
@@ -105,14 +119,20 @@ impl CheckLog {
             then,
             done,
         };
-        let stopped = || {
-            store_error(
-                &self.path,
-                format!("check log writer stopped before logging {url}"),
-            )
-        };
-        self.tx.send(pending).map_err(|_| stopped())?;
-        answer.await.map_err(|_| stopped())?
+        let sent = self.tx.send(pending).is_ok();
+        let (path, url) = (self.path.clone(), url.to_owned());
+        async move {
+            let stopped = || {
+                store_error(
+                    &path,
+                    format!("check log writer stopped before logging {url}"),
+                )
+            };
+            if !sent {
+                return Err(stopped());
+            }
+            answer.await.map_err(|_| stopped())?
+        }
     }
 }
 

@@ -3,9 +3,11 @@
 //! at once) costs a few syncs rather than one each. Every caller is still answered only
 //! after a flush that started after its writes.
 //!
-//! The flush runs on a thread of its own, started per group and released when done, so a
-//! caller can give up on a disk that never answers (see [`Store::flush_within`]) and the
-//! database is not held open once every [`Store`] is dropped.
+//! The flush runs on a thread of its own, so a caller can give up on a disk that never
+//! answers (see [`Store::flush_within`]). The thread stays for the next group while flushes
+//! keep coming (the daemon's check log asks every 50 ms) and ends after [`IDLE`] without
+//! one; it holds the database only while flushing, so the database is not held open once
+//! every [`Store`] is dropped.
 
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
@@ -18,7 +20,12 @@ use crate::error::{Error, Result};
 pub(crate) struct Flusher {
     state: Mutex<State>,
     flushed: Condvar,
+    /// Wakes the flush thread for its next job.
+    work: Condvar,
 }
+
+/// How long the flush thread waits for another job before it ends.
+const IDLE: Duration = Duration::from_secs(1);
 
 #[derive(Debug, Default)]
 struct State {
@@ -26,8 +33,12 @@ struct State {
     requested: u64,
     /// Every ticket up to this one is covered by a finished flush.
     done: u64,
-    /// A flush thread is running.
+    /// A flush is running or waiting for the thread.
     running: bool,
+    /// The next flush for the thread: the database, and the last ticket it covers.
+    job: Option<(sled::Db, u64)>,
+    /// The flush thread exists (flushing, or waiting for a job).
+    thread: bool,
     /// How the last finished flush went: the store's message for sled's error, as
     /// `Store::sled_err` words it ("No space left on device"), kept as text since the
     /// error is not `Clone`.
@@ -62,7 +73,8 @@ impl Store {
             if !state.running {
                 // This flush starts after every write of every ticket handed out so far.
                 state.running = true;
-                if let Err(e) = self.start_flush(state.requested) {
+                let covers = state.requested;
+                if let Err(e) = self.start_flush(&mut state, covers) {
                     state.running = false;
                     return Err(e);
                 }
@@ -84,31 +96,29 @@ impl Store {
         }
     }
 
-    /// Starts the thread that flushes for every ticket up to `covers`.
-    fn start_flush(&self, covers: u64) -> Result<()> {
-        let db = self.db.clone();
+    /// Has the flush thread flush for every ticket up to `covers`, starting it if none is
+    /// waiting. Called with the state locked.
+    fn start_flush(&self, state: &mut State, covers: u64) -> Result<()> {
+        state.job = Some((self.db.clone(), covers));
+        if state.thread {
+            self.flusher.work.notify_one();
+            return Ok(());
+        }
         let path = self.path().to_owned();
         let flusher: Arc<Flusher> = self.flusher.clone();
         let spawned = std::thread::Builder::new()
             .name("emend-flush".into())
-            .spawn(move || {
-                let flushed = db.flush();
-                // Release this handle before answering: a caller that drops the store
-                // next expects the database unlocked.
-                drop(db);
-                if let Ok(mut state) = flusher.state.lock() {
-                    state.done = state.done.max(covers);
-                    state.running = false;
-                    state.last = flushed
-                        .err()
-                        .map(|e| match super::open::sled_error(&path, e) {
-                            Error::Store { message, .. } => message,
-                            other => other.to_string(),
-                        });
-                }
-                flusher.flushed.notify_all();
-            });
-        spawned.map(drop).map_err(|e| Error::io(self.path(), e))
+            .spawn(move || flush_jobs(&flusher, &path));
+        match spawned {
+            Ok(_) => {
+                state.thread = true;
+                Ok(())
+            }
+            Err(e) => {
+                state.job = None;
+                Err(Error::io(self.path(), e))
+            }
+        }
     }
 
     fn flush_failed(&self, what: &str) -> Error {
@@ -116,6 +126,45 @@ impl Store {
             path: self.path().to_owned(),
             message: format!("the flush {what} was poisoned by a panic"),
         }
+    }
+}
+
+/// The flush thread: runs each job handed to it, and ends once none came for [`IDLE`].
+fn flush_jobs(flusher: &Flusher, path: &std::path::Path) {
+    let Ok(mut state) = flusher.state.lock() else {
+        return;
+    };
+    loop {
+        let Some((db, covers)) = state.job.take() else {
+            let (next, waited) = match flusher.work.wait_timeout(state, IDLE) {
+                Ok(w) => w,
+                Err(_) => return,
+            };
+            state = next;
+            if waited.timed_out() && state.job.is_none() {
+                state.thread = false;
+                return;
+            }
+            continue;
+        };
+        drop(state);
+        let flushed = db.flush();
+        // Release this handle before answering: a caller that drops the store next
+        // expects the database unlocked.
+        drop(db);
+        state = match flusher.state.lock() {
+            Ok(s) => s,
+            Err(_) => return,
+        };
+        state.done = state.done.max(covers);
+        state.running = false;
+        state.last = flushed
+            .err()
+            .map(|e| match super::open::sled_error(path, e) {
+                Error::Store { message, .. } => message,
+                other => other.to_string(),
+            });
+        flusher.flushed.notify_all();
     }
 }
 
