@@ -275,7 +275,8 @@ fn sled_only(db: &Path, command: &'static str) -> Result<(), Error> {
     Err(Error::Postgres {
         target: command.to_owned(),
         message: "this command runs on a sled database directory only for now; on PostgreSQL \
-                  so far: daemon, snapshot, history, diff, checks, list, notify status and migrate"
+                  so far: daemon (with --listen), serve, snapshot, history, diff, checks, list, notify \
+                  status and migrate"
             .to_owned(),
     })
 }

@@ -35,6 +35,9 @@ pub struct ServeArgs {
 pub async fn run(ctx: &Context, args: &ServeArgs) -> anyhow::Result<()> {
     let config = Arc::new(ctx.config()?);
     let db = ctx.db_path(&config);
+    if let Some(conninfo) = db.to_str().filter(|_| crate::store::pg::is_conninfo(&db)) {
+        return serve_postgres(conninfo, &db, args).await;
+    }
     match ctx
         .access(&config, "emend serve", false, true, Needs::Actions)
         .await?
@@ -51,20 +54,7 @@ async fn serve_here(
     args: &ServeArgs,
 ) -> anyhow::Result<()> {
     let (store, _holder) = held.into_parts();
-    let listener = tokio::net::TcpListener::bind(args.listen)
-        .await
-        .map_err(|e| Error::Network {
-            url: format!("http://{}/", args.listen),
-            message: format!("cannot listen: {e}"),
-        })?;
-    let addr = listener.local_addr().map_err(|e| Error::Network {
-        url: format!("http://{}/", args.listen),
-        message: format!("cannot read the bound address: {e}"),
-    })?;
-    let base_url = args
-        .base_url
-        .clone()
-        .or_else(|| (!addr.ip().is_unspecified()).then(|| format!("http://{addr}")));
+    let (listener, addr, base_url) = bind(args).await?;
     announce(addr, db, None)?;
     web::warn_if_exposed(addr);
     // Other commands go through this process while it holds the database; `snapshot` and
@@ -86,6 +76,44 @@ async fn serve_here(
     let served = web::serve_router(listener, router, super::signal::shutdown()).await;
     serving.stop().await;
     Ok(served?)
+}
+
+/// Serves the web UI over a PostgreSQL database: no process owns it, so any number of
+/// `serve`s (and daemons) read it at once, and nothing else is served.
+async fn serve_postgres(conninfo: &str, db: &Path, args: &ServeArgs) -> anyhow::Result<()> {
+    let pg = crate::store::pg::Postgres::connect_existing(conninfo).await?;
+    let (listener, addr, base_url) = bind(args).await?;
+    announce(addr, db, None)?;
+    web::warn_if_exposed(addr);
+    let router = web::router(
+        pg,
+        WebOptions {
+            metrics: None,
+            base_url,
+        },
+    );
+    Ok(web::serve_router(listener, router, super::signal::shutdown()).await?)
+}
+
+/// Listens on `--listen`: the listener, the address it bound and the base URL for links.
+async fn bind(
+    args: &ServeArgs,
+) -> Result<(tokio::net::TcpListener, SocketAddr, Option<String>), Error> {
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .map_err(|e| Error::Network {
+            url: format!("http://{}/", args.listen),
+            message: format!("cannot listen: {e}"),
+        })?;
+    let addr = listener.local_addr().map_err(|e| Error::Network {
+        url: format!("http://{}/", args.listen),
+        message: format!("cannot read the bound address: {e}"),
+    })?;
+    let base_url = args
+        .base_url
+        .clone()
+        .or_else(|| (!addr.ip().is_unspecified()).then(|| format!("http://{addr}")));
+    Ok((listener, addr, base_url))
 }
 
 /// How often a `serve` running through another process checks that it is still there.

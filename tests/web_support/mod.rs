@@ -170,6 +170,8 @@ pub struct Server {
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<emend::Result<()>>>,
     _dir: tempfile::TempDir,
+    /// What the archive served needs kept alive while it is served (a database server).
+    _keep: Option<Box<dyn std::any::Any + Send>>,
 }
 
 impl Server {
@@ -186,7 +188,17 @@ impl Server {
         Server::serve(store, tempfile::tempdir().unwrap()).await
     }
 
-    async fn serve(store: Store, dir: tempfile::TempDir) -> Server {
+    /// Serves `archive` (on either engine), keeping `keep` alive until the server is dropped.
+    pub async fn start_archive(
+        archive: impl emend::store::ArchiveRead,
+        keep: Box<dyn std::any::Any + Send>,
+    ) -> Server {
+        let mut server = Server::serve(archive, tempfile::tempdir().unwrap()).await;
+        server._keep = Some(keep);
+        server
+    }
+
+    async fn serve(store: impl emend::store::ArchiveRead, dir: tempfile::TempDir) -> Server {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let metrics = Arc::new(SharedMetrics::default());
@@ -214,6 +226,7 @@ impl Server {
             stop: Some(tx),
             task: Some(task),
             _dir: dir,
+            _keep: None,
         }
     }
 

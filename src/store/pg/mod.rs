@@ -1,14 +1,15 @@
 //! The PostgreSQL engine: a pooled connection, its schema migrations and the shared frontier
 //! that lets several daemons crawl one set of sites (see `frontier.rs`).
 //!
-//! The second storage engine so far: the frontier with its host leases, and the archive
-//! (articles, versions, bodies, checks; `archive.rs`), which `emend migrate` fills from a
-//! sled database (`copy.rs`). The daemon and the read commands still run on sled.
+//! The second storage engine: the frontier with its host leases, the archive (articles,
+//! versions, bodies, checks; `archive.rs`), which `emend migrate` fills from a sled database
+//! (`copy.rs`), and the web UI's queries over it (`read.rs`).
 
 mod archive;
 mod copy;
 mod frontier;
 mod migrate;
+mod read;
 
 use std::str::FromStr;
 
