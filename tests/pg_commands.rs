@@ -143,3 +143,181 @@ async fn a_daemon_on_postgres_serves_the_web_ui_while_it_crawls() {
     daemon.terminate();
     assert!(daemon.wait_exit(Duration::from_secs(20)).success());
 }
+
+/// `emend --config CONFIG --db DB ARGS…` in `dir`, parsed as one JSON object.
+fn run_json(
+    dir: &std::path::Path,
+    config: &std::path::Path,
+    db: &str,
+    args: &[&str],
+) -> serde_json::Value {
+    let config = config.to_str().expect("config path");
+    let mut all = vec!["--config", config, "--db", db];
+    all.extend_from_slice(args);
+    common::emend_json(dir, &all)
+}
+
+#[test]
+fn watch_on_postgres_checks_now_then_a_cluster_daemon_rechecks_until_stopped_and_forget_removes_it()
+{
+    let Some(cluster) = Cluster::start("watch and forget on postgres") else {
+        return;
+    };
+    let server = TestServer::start("127.0.0.1");
+    let work = tempfile::tempdir().expect("temp dir");
+    let sites = local_site(&server, work.path(), &[], "/watched/");
+    let url = server.url("/watched/1");
+    let page = common::fixture_text("seed/v1-original.html").replace(
+        "https://newsroom.example/politics/lachin-district-returned",
+        &url,
+    );
+    server.set("/watched/1", Route::html(page));
+    let db = cluster.url();
+
+    let before = chrono::Utc::now();
+    let w = run_json(work.path(), &sites, &db, &["watch", &url, "--json"]);
+    assert_eq!(
+        (w["watching"].as_bool(), w["interval_secs"].as_u64()),
+        (Some(true), Some(1)),
+        "{w}"
+    );
+    let next = chrono::DateTime::parse_from_rfc3339(w["next_due"].as_str().expect("next_due"))
+        .expect("RFC 3339");
+    assert!(next > before, "not due before the check it just made: {w}");
+    assert_eq!(server.hits("/watched/1").len(), 1);
+
+    let mut daemon = Daemon::spawn_on(&db, work.path(), &sites, &[], &[], None);
+    common::daemon::wait_until(
+        "the cluster daemon's re-checks",
+        Duration::from_secs(30),
+        || server.hits("/watched/1").len() >= 3,
+    );
+    let stop = run_json(
+        work.path(),
+        &sites,
+        &db,
+        &["watch", &url, "--stop", "--json"],
+    );
+    assert_eq!(stop["watching"], false, "{stop}");
+    std::thread::sleep(Duration::from_secs(2));
+    let after_stop = server.hits("/watched/1").len();
+    std::thread::sleep(Duration::from_secs(3));
+    assert_eq!(
+        server.hits("/watched/1").len(),
+        after_stop,
+        "no re-check after --stop"
+    );
+    daemon.terminate();
+    assert!(daemon.wait_exit(Duration::from_secs(20)).success());
+
+    let again = common::emend(work.path())
+        .args(["--config", sites.to_str().expect("path"), "--db", &db])
+        .args(["watch", &url, "--stop"])
+        .output()
+        .expect("run emend");
+    assert!(again.status.success());
+    assert!(String::from_utf8_lossy(&again.stdout).contains("was not being watched"));
+
+    let gone = run_json(
+        work.path(),
+        &sites,
+        &db,
+        &["forget", &url, "--yes", "--json"],
+    );
+    assert_eq!(gone["url"], url.as_str(), "{gone}");
+    assert!(gone["versions"].as_u64() >= Some(1), "{gone}");
+    assert!(gone["checks"].as_u64() >= Some(3), "{gone}");
+    let history = common::emend(work.path())
+        .args(["--db", &db, "history", &url])
+        .output()
+        .expect("run emend");
+    assert!(!history.status.success(), "forgotten, so not tracked");
+    let forget_again = common::emend(work.path())
+        .args(["--db", &db, "forget", &url, "--yes"])
+        .output()
+        .expect("run emend");
+    assert!(!forget_again.status.success());
+    assert!(String::from_utf8_lossy(&forget_again.stderr).contains("not tracked"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn export_import_reextract_and_verify_on_postgres() {
+    let Some(cluster) = Cluster::start("export, import, reextract, verify on postgres") else {
+        return;
+    };
+    let (_site, url) = news_site();
+    let work = tempfile::tempdir().expect("temp dir");
+    let dir = work.path();
+    let db = cluster.url();
+    let stored = common::emend_json(dir, &["--db", &db, "snapshot", &url, "--json"]);
+    let key = stored["url"].as_str().expect("url").to_owned();
+
+    let warc = dir.join("out.warc.gz");
+    let warc_arg = warc.to_str().expect("path");
+    let stats = common::emend_json(dir, &["--db", &db, "export", "--warc", warc_arg, "--json"]);
+    assert_eq!(
+        (stats["articles"].as_u64(), stats["versions"].as_u64()),
+        (Some(1), Some(1)),
+        "{stats}"
+    );
+    let rows = common::emend(dir)
+        .args(["--db", &db, "export", "--jsonl", "-"])
+        .output()
+        .expect("run emend");
+    assert!(rows.status.success());
+    let rows = String::from_utf8_lossy(&rows.stdout).into_owned();
+    assert_eq!(rows.lines().count(), 1, "{rows}");
+    assert!(rows.contains(&key), "{rows}");
+
+    // The WARC into a second database on the same server.
+    let (client, conn) = tokio_postgres::connect(&cluster.conninfo, tokio_postgres::NoTls)
+        .await
+        .expect("connect");
+    tokio::spawn(conn);
+    client
+        .batch_execute("CREATE DATABASE second")
+        .await
+        .expect("create database");
+    let second = db.replace("/postgres", "/second");
+    let imported = common::emend_json(
+        dir,
+        &["--db", &second, "import", "--warc", warc_arg, "--json"],
+    );
+    assert_eq!(imported["versions"], 1, "{imported}");
+    let history = common::emend_json(dir, &["--db", &second, "history", &key, "--json"]);
+    assert_eq!(
+        history["versions"].as_array().map(Vec::len),
+        Some(1),
+        "{history}"
+    );
+
+    let again = common::emend_json(dir, &["--db", &db, "reextract", &key, "--json"]);
+    assert_eq!(again["versions"][0]["result"], "same", "{again}");
+
+    let sound = common::emend_json(dir, &["--db", &db, "verify", "--json"]);
+    assert_eq!(
+        (sound["bodies"].as_u64(), sound["versions"].as_u64()),
+        (Some(1), Some(1)),
+        "{sound}"
+    );
+    assert_eq!(sound["damage"], serde_json::json!([]), "{sound}");
+    // A body whose bytes no longer decode is named, and verify exits 1.
+    let (first, conn) = tokio_postgres::connect(&cluster.conninfo, tokio_postgres::NoTls)
+        .await
+        .expect("connect");
+    tokio::spawn(conn);
+    first
+        .batch_execute("UPDATE bodies SET zstd = '\\x00'::bytea")
+        .await
+        .expect("damage a body");
+    let damaged = common::emend(dir)
+        .args(["--db", &db, "verify"])
+        .output()
+        .expect("run emend");
+    assert_eq!(damaged.status.code(), Some(1));
+    let report = String::from_utf8_lossy(&damaged.stdout);
+    assert!(
+        report.contains("bodies/") && report.contains("1 problem"),
+        "{report}"
+    );
+}

@@ -3,6 +3,7 @@
 
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::Context as _;
 use chrono::{DateTime, Utc};
@@ -11,7 +12,8 @@ use clap::Args;
 use super::Context;
 use crate::export::{Format, Selection, export_dataset, export_warc};
 use crate::owner::{Access, Needs};
-use crate::store::Store;
+use crate::store::ArchiveRead;
+use crate::store::pg::Postgres;
 
 /// Arguments of `emend export`.
 #[derive(Debug, Args)]
@@ -51,17 +53,27 @@ fn parse_since(s: &str) -> Result<DateTime<Utc>, String> {
 /// `--wait` has to be stopped first.
 pub async fn run(ctx: &Context, args: &ExportArgs) -> anyhow::Result<()> {
     let config = ctx.config()?;
-    // The holder record stays until the export is done: other commands wait for it.
-    let (store, _holder) = match ctx
-        .access(&config, "emend export", false, false, Needs::Actions)
-        .await?
-    {
-        Access::Held(held) => held.into_parts(),
-        Access::Remote(remote) => anyhow::bail!(
-            "{}: held by {}; export reads the database itself: stop that process first",
-            ctx.db_path(&config).display(),
-            remote.holder.describe()
-        ),
+    let db = ctx.db_path(&config);
+    // The holder record stays until the export is done: other commands wait for it. On
+    // PostgreSQL there is none: the export reads beside any daemons.
+    let (store, _holder): (Arc<dyn ArchiveRead>, _) = match db.to_str() {
+        Some(conninfo) if crate::store::pg::is_conninfo(&db) => {
+            (Arc::new(Postgres::connect_existing(conninfo).await?), None)
+        }
+        _ => match ctx
+            .access(&config, "emend export", false, false, Needs::Actions)
+            .await?
+        {
+            Access::Held(held) => {
+                let (store, holder) = held.into_parts();
+                (Arc::new(store), Some(holder))
+            }
+            Access::Remote(remote) => anyhow::bail!(
+                "{}: held by {}; export reads the database itself: stop that process first",
+                db.display(),
+                remote.holder.describe()
+            ),
+        },
     };
     let sel = Selection {
         urls: args.urls.clone(),
@@ -78,7 +90,7 @@ pub async fn run(ctx: &Context, args: &ExportArgs) -> anyhow::Result<()> {
         let (store, sel, path) = (store.clone(), sel.clone(), path.clone());
         move || {
             write_atomically(&path, |file, name| {
-                let (out, stats) = export_warc(&store, &sel, name, BufWriter::new(file))?;
+                let (out, stats) = export_warc(&*store, &sel, name, BufWriter::new(file))?;
                 out.into_inner()
                     .map_err(|e| crate::Error::io(&path, e.into_error()))?;
                 Ok(stats)
@@ -109,17 +121,22 @@ pub async fn run(ctx: &Context, args: &ExportArgs) -> anyhow::Result<()> {
 }
 
 /// Writes the dataset to `path` (`-`: stdout), a file through [`write_atomically`].
-async fn dataset(store: Store, sel: Selection, format: Format, path: &Path) -> anyhow::Result<()> {
+async fn dataset(
+    store: Arc<dyn ArchiveRead>,
+    sel: Selection,
+    format: Format,
+    path: &Path,
+) -> anyhow::Result<()> {
     let path = path.to_owned();
     tokio::task::spawn_blocking(move || {
         if path.as_os_str() == "-" {
             let mut out = std::io::stdout().lock();
-            export_dataset(&store, &sel, format, "standard output", &mut out)?;
+            export_dataset(&*store, &sel, format, "standard output", &mut out)?;
             return Ok(());
         }
         write_atomically(&path, |file, name| {
             let mut out = BufWriter::new(file);
-            export_dataset(&store, &sel, format, name, &mut out)
+            export_dataset(&*store, &sel, format, name, &mut out)
         })
         .map(drop)
     })

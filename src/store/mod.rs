@@ -42,7 +42,7 @@ use std::sync::Arc;
 
 use crate::error::{Error, Result};
 
-pub use archive::{Archive, Commit, Outbox};
+pub use archive::{Archive, Commit, Outbox, Schedules};
 pub use articles::NewArticle;
 pub use checklog::{CheckLog, LoggedCheck, Reschedule};
 pub use forget::Forgotten;

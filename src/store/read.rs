@@ -1,13 +1,17 @@
-//! [`ArchiveRead`]: what the web UI reads from a storage engine, implemented by both, so one
-//! set of pages, APIs and feeds serves sled or PostgreSQL.
+//! [`ArchiveRead`]: what the web UI and the exports read from a storage engine, implemented
+//! by both, so one set of pages, APIs, feeds and export writers serves sled or PostgreSQL.
+//!
+//! `emend export` reads through it too.
 //!
 //! Synchronous and object-safe: the web runs every read on the blocking pool (a history can
 //! be megabytes to decode and diff) behind one `Arc<dyn ArchiveRead>`. sled answers in
 //! place; PostgreSQL waits there for its queries (see `pg/read.rs`).
 
+use chrono::{DateTime, Utc};
+
 use super::{ChangeCounts, ChangeCursor, ChangeFilter, Store, StoreStats};
 use crate::error::Result;
-use crate::model::{ArticleRecord, Check, Version};
+use crate::model::{ArticleRecord, Check, HttpExchange, Version};
 
 /// The read-only archive queries of the web UI, resolving aliases wherever a URL is taken.
 pub trait ArchiveRead: Send + Sync + 'static {
@@ -21,6 +25,11 @@ pub trait ArchiveRead: Send + Sync + 'static {
     fn version(&self, url: &str, number: u32) -> Result<Option<Version>>;
     /// The newest version of `url`.
     fn latest(&self, url: &str) -> Result<Option<Version>>;
+    /// The HTTP exchange that fetched version `number` of the article under exactly `url`.
+    fn capture(&self, url: &str, number: u32) -> Result<Option<HttpExchange>>;
+    /// The exchanges of the checks of the article under exactly `url` answered 304, with
+    /// their times, oldest first.
+    fn not_modified_captures(&self, url: &str) -> Result<Vec<(DateTime<Utc>, HttpExchange)>>;
     /// Up to `limit` checks of `url`, newest first.
     fn checks(&self, url: &str, limit: usize) -> Result<Vec<Check>>;
     /// The raw response body stored under blake3 `hash` (hex).
@@ -74,6 +83,14 @@ impl ArchiveRead for Store {
 
     fn latest(&self, url: &str) -> Result<Option<Version>> {
         Store::latest(self, url)
+    }
+
+    fn capture(&self, url: &str, number: u32) -> Result<Option<HttpExchange>> {
+        Store::capture(self, url, number)
+    }
+
+    fn not_modified_captures(&self, url: &str) -> Result<Vec<(DateTime<Utc>, HttpExchange)>> {
+        Store::not_modified_captures(self, url)
     }
 
     fn checks(&self, url: &str, limit: usize) -> Result<Vec<Check>> {

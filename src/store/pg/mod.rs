@@ -7,9 +7,12 @@
 
 mod archive;
 mod copy;
+mod forget;
 mod frontier;
 mod migrate;
 mod read;
+mod verify;
+mod watch;
 
 use std::str::FromStr;
 

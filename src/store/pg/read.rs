@@ -6,12 +6,13 @@
 
 use std::future::Future;
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
+use tokio_postgres::types::Json;
 
 use super::Postgres;
 use super::archive::{SELECT_ARTICLE, article_record};
 use crate::error::{Error, Result};
-use crate::model::{ArticleRecord, ChangeKind, Check, Version};
+use crate::model::{ArticleRecord, ChangeKind, Check, HttpExchange, Version};
 use crate::store::{ArchiveRead, ChangeCounts, ChangeCursor, ChangeFilter, StoreStats, WeekCounts};
 
 /// Counts of one scope (every article when `$1` is NULL, else one site): articles with a
@@ -80,7 +81,7 @@ impl Postgres {
             .map_err(|e| self.error(e))?;
         rows.iter()
             .map(|r| {
-                let doc: tokio_postgres::types::Json<Version> = r.try_get(1)?;
+                let doc: Json<Version> = r.try_get(1)?;
                 Ok((r.try_get(0)?, doc.0))
             })
             .collect::<std::result::Result<_, tokio_postgres::Error>>()
@@ -244,6 +245,29 @@ impl Postgres {
             .map_err(|e| self.error(e))
     }
 
+    /// The exchanges of the 304 checks of the article under exactly `url`, oldest first.
+    pub async fn not_modified_captures(
+        &self,
+        url: &str,
+    ) -> Result<Vec<(DateTime<Utc>, HttpExchange)>> {
+        let client = self.client().await?;
+        let rows = client
+            .query(
+                "SELECT at, capture FROM checks WHERE url = $1 AND capture IS NOT NULL
+                 ORDER BY at, id",
+                &[&url],
+            )
+            .await
+            .map_err(|e| self.error(e))?;
+        rows.iter()
+            .map(|r| {
+                let capture: Json<HttpExchange> = r.try_get(1)?;
+                Ok((r.try_get(0)?, capture.0))
+            })
+            .collect::<std::result::Result<_, tokio_postgres::Error>>()
+            .map_err(|e| self.error(e))
+    }
+
     /// Whether the server answers.
     pub async fn ping(&self) -> Result<()> {
         let client = self.client().await?;
@@ -321,6 +345,14 @@ impl ArchiveRead for Postgres {
                 None => Ok(None),
             }
         })
+    }
+
+    fn capture(&self, url: &str, number: u32) -> Result<Option<HttpExchange>> {
+        self.wait(Postgres::capture(self, url, number))
+    }
+
+    fn not_modified_captures(&self, url: &str) -> Result<Vec<(DateTime<Utc>, HttpExchange)>> {
+        self.wait(Postgres::not_modified_captures(self, url))
     }
 
     fn checks(&self, url: &str, limit: usize) -> Result<Vec<Check>> {
