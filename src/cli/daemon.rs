@@ -43,7 +43,7 @@ pub async fn run(ctx: &Context, args: &DaemonArgs) -> anyhow::Result<()> {
         .into());
     }
     let db = ctx.db_path(&config);
-    if let Some(conninfo) = db.to_str().filter(|_| crate::store::pg::is_conninfo(&db)) {
+    if let Some(conninfo) = crate::store::pg::conninfo(&db) {
         let options = listen(&config, args).await?;
         return run_in_cluster(config, conninfo, options).await;
     }

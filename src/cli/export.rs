@@ -56,10 +56,8 @@ pub async fn run(ctx: &Context, args: &ExportArgs) -> anyhow::Result<()> {
     let db = ctx.db_path(&config);
     // The holder record stays until the export is done: other commands wait for it. On
     // PostgreSQL there is none: the export reads beside any daemons.
-    let (store, _holder): (Arc<dyn ArchiveRead>, _) = match db.to_str() {
-        Some(conninfo) if crate::store::pg::is_conninfo(&db) => {
-            (Arc::new(Postgres::connect_existing(conninfo).await?), None)
-        }
+    let (store, _holder): (Arc<dyn ArchiveRead>, _) = match crate::store::pg::conninfo(&db) {
+        Some(conninfo) => (Arc::new(Postgres::connect_existing(conninfo).await?), None),
         _ => match ctx
             .access(&config, "emend export", false, false, Needs::Actions)
             .await?

@@ -34,7 +34,7 @@ pub async fn run(ctx: &Context, args: &ForgetArgs) -> anyhow::Result<()> {
         url: args.url.clone(),
     };
     let db = ctx.db_path(&config);
-    if let Some(conninfo) = db.to_str().filter(|_| crate::store::pg::is_conninfo(&db)) {
+    if let Some(conninfo) = crate::store::pg::conninfo(&db) {
         let pg = crate::store::pg::Postgres::connect_existing(conninfo).await?;
         let forgotten = pg.forget(&args.url).await?.ok_or_else(not_tracked)?;
         return report(&forgotten, args.json);

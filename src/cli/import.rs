@@ -27,7 +27,7 @@ pub struct ImportArgs {
 pub async fn run(ctx: &Context, args: &ImportArgs) -> anyhow::Result<()> {
     let config = ctx.config()?;
     let db = ctx.db_path(&config);
-    if let Some(conninfo) = db.to_str().filter(|_| crate::store::pg::is_conninfo(&db)) {
+    if let Some(conninfo) = crate::store::pg::conninfo(&db) {
         // Every version is committed in its own transaction: nothing to flush after.
         let pg = crate::store::pg::Postgres::connect(conninfo).await?;
         let fetcher = Fetcher::new(&config.crawler)?;

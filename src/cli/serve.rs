@@ -35,7 +35,7 @@ pub struct ServeArgs {
 pub async fn run(ctx: &Context, args: &ServeArgs) -> anyhow::Result<()> {
     let config = Arc::new(ctx.config()?);
     let db = ctx.db_path(&config);
-    if let Some(conninfo) = db.to_str().filter(|_| crate::store::pg::is_conninfo(&db)) {
+    if let Some(conninfo) = crate::store::pg::conninfo(&db) {
         return serve_postgres(conninfo, &db, args).await;
     }
     match ctx

@@ -23,9 +23,9 @@ pub struct VerifyArgs {
 pub async fn run(ctx: &Context, args: &VerifyArgs) -> anyhow::Result<()> {
     let config = ctx.config()?;
     let db = ctx.db_path(&config);
-    let report = match db.to_str() {
+    let report = match crate::store::pg::conninfo(&db) {
         // No counters to repair on PostgreSQL (see store/pg/verify.rs): --repair only checks.
-        Some(conninfo) if crate::store::pg::is_conninfo(&db) => {
+        Some(conninfo) => {
             let pg = crate::store::pg::Postgres::connect_existing(conninfo).await?;
             pg.verify().await?
         }

@@ -34,7 +34,7 @@ pub async fn run(ctx: &Context, args: &WatchArgs) -> anyhow::Result<()> {
     let url = parse_article_url(&args.url)?;
     let config = Arc::new(ctx.config()?);
     let db = ctx.db_path(&config);
-    if let Some(conninfo) = db.to_str().filter(|_| crate::store::pg::is_conninfo(&db)) {
+    if let Some(conninfo) = crate::store::pg::conninfo(&db) {
         // No owner on PostgreSQL: the frontier row is the request; whichever daemon leases
         // the host checks it.
         let pg = Postgres::connect(conninfo).await?;

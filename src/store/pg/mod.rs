@@ -131,6 +131,12 @@ pub fn is_conninfo(db: &std::path::Path) -> bool {
         .is_some_and(|s| s.starts_with("postgres://") || s.starts_with("postgresql://"))
 }
 
+/// The connection string a `--db` value gives when it names a PostgreSQL database (see
+/// [`is_conninfo`]); `None` for a sled directory.
+pub fn conninfo(db: &std::path::Path) -> Option<&str> {
+    db.to_str().filter(|_| is_conninfo(db))
+}
+
 /// `host/dbname` for messages: a socket directory or host name, and the database.
 fn describe(config: &tokio_postgres::Config) -> String {
     let host = match config.get_hosts().first() {
