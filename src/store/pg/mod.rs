@@ -11,6 +11,7 @@ mod forget;
 mod frontier;
 mod migrate;
 mod read;
+mod stats;
 mod verify;
 mod watch;
 

@@ -1,56 +1,20 @@
-//! [`ArchiveRead`] on PostgreSQL: the web UI's queries (change lists, article lists and
-//! search, statistics) as SQL over the archive tables.
+//! [`ArchiveRead`] on PostgreSQL: the web UI's and the exports' queries (change lists,
+//! article lists and search, counts; the change statistics are in `stats.rs`) as SQL over
+//! the archive tables.
 //!
 //! The trait is synchronous (the web calls it on the blocking pool); each call here waits
 //! on the runtime for its query, which is allowed on a blocking thread and nowhere else.
 
 use std::future::Future;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use tokio_postgres::types::Json;
 
 use super::Postgres;
 use super::archive::{SELECT_ARTICLE, article_record};
 use crate::error::{Error, Result};
 use crate::model::{ArticleRecord, ChangeKind, Check, HttpExchange, Version};
-use crate::store::{ArchiveRead, ChangeCounts, ChangeCursor, ChangeFilter, StoreStats, WeekCounts};
-
-/// Counts of one scope (every article when `$1` is NULL, else one site): articles with a
-/// version, versions, edited and silently edited articles, and the two middle times to a
-/// first edit (in whole seconds, as the sled engine counts them).
-const SCOPE_COUNTS: &str = "
-    WITH v AS (
-        SELECT v.url, v.number, v.fetched_at, v.change
-        FROM versions v JOIN articles a ON a.url = v.url
-        WHERE $1::text IS NULL OR a.site = $1
-    ), per AS (
-        SELECT url,
-               min(fetched_at) FILTER (WHERE number = 1) AS first,
-               min(fetched_at) FILTER (WHERE change IN ('declared_update', 'silent_edit'))
-                   AS first_edit,
-               bool_or(change = 'silent_edit') AS silent
-        FROM v GROUP BY url
-    ), gaps AS (
-        SELECT ((EXTRACT(EPOCH FROM first_edit) - EXTRACT(EPOCH FROM first)) * 1000000)::bigint
-               / 1000000 AS gap
-        FROM per WHERE first IS NOT NULL AND first_edit IS NOT NULL
-    )
-    SELECT (SELECT count(*) FROM per), (SELECT count(*) FROM v),
-           (SELECT count(*) FROM per WHERE first_edit IS NOT NULL),
-           (SELECT count(*) FROM per WHERE silent),
-           (SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY gap) FROM gaps),
-           (SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY gap DESC) FROM gaps)";
-
-/// Changes per ISO week (UTC) by kind, of one scope as in [`SCOPE_COUNTS`].
-const SCOPE_WEEKS: &str = "
-    SELECT date_trunc('week', v.fetched_at AT TIME ZONE 'UTC')::date AS monday,
-           count(*) FILTER (WHERE v.change = 'new'),
-           count(*) FILTER (WHERE v.change = 'declared_update'),
-           count(*) FILTER (WHERE v.change = 'silent_edit'),
-           count(*) FILTER (WHERE v.change = 'stamp_only')
-    FROM versions v JOIN articles a ON a.url = v.url
-    WHERE ($1::text IS NULL OR a.site = $1) AND v.change <> 'unchanged'
-    GROUP BY monday ORDER BY monday";
+use crate::store::{ArchiveRead, ChangeCounts, ChangeCursor, ChangeFilter, StoreStats};
 
 impl Postgres {
     /// Changes newest first, strictly older than `before`, filtered by site and kind. URLs
@@ -136,67 +100,6 @@ impl Postgres {
             &[],
         )
         .await
-    }
-
-    /// Every article's change counts and each site's (the sites with versions), with weeks
-    /// as far back as `max_weeks` before the latest week with a change.
-    pub async fn change_counts(
-        &self,
-        max_weeks: usize,
-    ) -> Result<(ChangeCounts, Vec<ChangeCounts>)> {
-        let all = self.scope_counts(None, max_weeks).await?;
-        let names: Vec<String> = self
-            .column(
-                "SELECT DISTINCT a.site FROM articles a
-                 WHERE a.site IS NOT NULL AND a.versions > 0 ORDER BY a.site",
-                &[],
-            )
-            .await?;
-        let mut sites = Vec::with_capacity(names.len());
-        for name in names {
-            sites.push(self.scope_counts(Some(name), max_weeks).await?);
-        }
-        Ok((all, sites))
-    }
-
-    async fn scope_counts(&self, site: Option<String>, max_weeks: usize) -> Result<ChangeCounts> {
-        let client = self.client().await?;
-        let row = client
-            .query_one(SCOPE_COUNTS, &[&site])
-            .await
-            .map_err(|e| self.error(e))?;
-        let weeks = client
-            .query(SCOPE_WEEKS, &[&site])
-            .await
-            .map_err(|e| self.error(e))?;
-        let read = || {
-            let n = |i: usize| row.try_get::<_, i64>(i).map(|n| n as u64);
-            let low: Option<i64> = row.try_get(4)?;
-            let high: Option<i64> = row.try_get(5)?;
-            let weeks = weeks
-                .iter()
-                .map(|w| {
-                    let c = |i: usize| w.try_get::<_, i64>(i).map(|n| n as u64);
-                    Ok(WeekCounts {
-                        monday: w.try_get(0)?,
-                        new: c(1)?,
-                        declared_update: c(2)?,
-                        silent_edit: c(3)?,
-                        stamp_only: c(4)?,
-                    })
-                })
-                .collect::<std::result::Result<Vec<_>, tokio_postgres::Error>>()?;
-            Ok::<_, tokio_postgres::Error>(ChangeCounts {
-                site: site.clone(),
-                articles: n(0)?,
-                versions: n(1)?,
-                edited_articles: n(2)?,
-                silently_edited_articles: n(3)?,
-                median_secs_to_first_edit: low.zip(high).map(|(l, h)| (l + h) / 2),
-                weeks: last_weeks(weeks, max_weeks),
-            })
-        };
-        read().map_err(|e| self.error(e))
     }
 
     /// Record, version, body and check counts, as the sled engine keeps them.
@@ -292,19 +195,6 @@ impl Postgres {
             url: url.to_owned(),
         })
     }
-}
-
-/// The weeks among the `max_weeks` up to the latest one (`weeks` oldest first).
-fn last_weeks(mut weeks: Vec<WeekCounts>, max_weeks: usize) -> Vec<WeekCounts> {
-    let Some(last) = weeks.last().map(|w| w.monday) else {
-        return weeks;
-    };
-    let span = i64::try_from(max_weeks.max(1) - 1).unwrap_or(i64::MAX);
-    let start = chrono::Duration::try_weeks(span)
-        .and_then(|d| last.checked_sub_signed(d))
-        .unwrap_or(NaiveDate::MIN);
-    weeks.retain(|w| w.monday >= start);
-    weeks
 }
 
 fn limit_of(n: usize) -> i64 {
