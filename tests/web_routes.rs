@@ -576,45 +576,6 @@ async fn stats_count_changes_per_week_silent_share_and_time_to_first_edit(s: Ser
     s.stop().await;
 }
 
-/// The fixture store copied into a throw-away PostgreSQL (as `emend migrate` copies it) and
-/// served from there; None (SKIPPED printed) without a PostgreSQL server.
-async fn on_postgres(test: &str) -> Option<Server> {
-    let cluster = pg_cluster::Cluster::start(test)?;
-    let dir = tempfile::tempdir().unwrap();
-    let store = emend::store::Store::open(dir.path()).unwrap();
-    web_support::build(&store);
-    let pg = emend::store::pg::Postgres::connect(&cluster.conninfo)
-        .await
-        .unwrap();
-    emend::store::pg::copy(&store, &pg).await.unwrap();
-    Some(Server::start_archive(pg, Box::new((cluster, dir))).await)
-}
-
-/// Runs each check against the fixture on sled (`sled::NAME`) and on PostgreSQL
-/// (`postgres::NAME`, skipped without a server).
-macro_rules! on_both_engines {
-    ($($name:ident),* $(,)?) => {
-        mod sled {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    super::$name(super::Server::start().await).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    if let Some(s) = super::on_postgres(stringify!($name)).await {
-                        super::$name(s).await;
-                    }
-                }
-            )*
-        }
-    };
-}
-
 on_both_engines!(
     recent_changes_are_newest_first_with_kinds_and_filters,
     site_and_article_lists,
