@@ -288,8 +288,9 @@ async fn migrate_copies_a_sled_database_whole_and_a_rerun_copies_nothing_twice()
     assert_eq!((counts.articles, counts.versions, counts.checks), (2, 3, 5));
 }
 
-/// `history`, `diff`, `checks`, `list` and `notify status` print the same JSON from the sled database and from
-/// its copy in PostgreSQL, reached by a `postgres://` URL (a pasted URL variant included).
+/// `history`, `diff`, `checks`, `list`, `notify status`, `reextract`, `export` (JSON Lines
+/// and CSV) and `verify` print the same from the sled database and from its copy in
+/// PostgreSQL, reached by a `postgres://` URL (a pasted URL variant included).
 fn reads_answer_the_same_on_both_engines(
     work: &std::path::Path,
     db: &std::path::Path,
@@ -298,7 +299,7 @@ fn reads_answer_the_same_on_both_engines(
     let url = cluster.url();
     let sled = db.display().to_string();
     let a = "https://news.test/a";
-    let reads: [&[&str]; 6] = [
+    let reads: [&[&str]; 10] = [
         &["history", a, "--json"],
         &[
             "history",
@@ -309,6 +310,10 @@ fn reads_answer_the_same_on_both_engines(
         &["checks", a, "--json"],
         &["list", "--json"],
         &["notify", "status", "--json"],
+        &["reextract", a, "--json"],
+        &["export", "--jsonl", "-"],
+        &["export", "--csv", "-"],
+        &["verify", "--json"],
     ];
     for read in reads {
         let on = |db: &str| {
