@@ -11,6 +11,7 @@ use clap::Args;
 
 use super::Context;
 use crate::export::{Format, Selection, export_dataset, export_warc};
+use crate::owner::holder::HolderRecord;
 use crate::owner::{Access, Needs};
 use crate::store::ArchiveRead;
 use crate::store::pg::Postgres;
@@ -49,30 +50,12 @@ fn parse_since(s: &str) -> Result<DateTime<Utc>, String> {
     })
 }
 
-/// Runs `emend export`. Reads the database itself: a process holding it for longer than
-/// `--wait` has to be stopped first.
+/// Runs `emend export`. Reads a sled database itself (a process holding it for longer than
+/// `--wait` has to be stopped first); a PostgreSQL one beside whatever else runs on it.
 pub async fn run(ctx: &Context, args: &ExportArgs) -> anyhow::Result<()> {
     let config = ctx.config()?;
-    let db = ctx.db_path(&config);
-    // The holder record stays until the export is done: other commands wait for it. On
-    // PostgreSQL there is none: the export reads beside any daemons.
-    let (store, _holder): (Arc<dyn ArchiveRead>, _) = match crate::store::pg::conninfo(&db) {
-        Some(conninfo) => (Arc::new(Postgres::connect_existing(conninfo).await?), None),
-        _ => match ctx
-            .access(&config, "emend export", false, false, Needs::Actions)
-            .await?
-        {
-            Access::Held(held) => {
-                let (store, holder) = held.into_parts();
-                (Arc::new(store), Some(holder))
-            }
-            Access::Remote(remote) => anyhow::bail!(
-                "{}: held by {}; export reads the database itself: stop that process first",
-                db.display(),
-                remote.holder.describe()
-            ),
-        },
-    };
+    // The holder record stays until the export is done: other commands wait for it.
+    let (store, _holder) = open(ctx, &config).await?;
     let sel = Selection {
         urls: args.urls.clone(),
         site: args.site.clone(),
@@ -116,6 +99,32 @@ pub async fn run(ctx: &Context, args: &ExportArgs) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// The archive to export: the sled database, taken by this process (its holder record
+/// returned with it), or a PostgreSQL database, read beside any daemons.
+async fn open(
+    ctx: &Context,
+    config: &crate::config::Config,
+) -> anyhow::Result<(Arc<dyn ArchiveRead>, Option<HolderRecord>)> {
+    let db = ctx.db_path(config);
+    if let Some(conninfo) = crate::store::pg::conninfo(&db) {
+        return Ok((Arc::new(Postgres::connect_existing(conninfo).await?), None));
+    }
+    match ctx
+        .access(config, "emend export", false, false, Needs::Actions)
+        .await?
+    {
+        Access::Held(held) => {
+            let (store, holder) = held.into_parts();
+            Ok((Arc::new(store), Some(holder)))
+        }
+        Access::Remote(remote) => anyhow::bail!(
+            "{}: held by {}; export reads the database itself: stop that process first",
+            db.display(),
+            remote.holder.describe()
+        ),
+    }
 }
 
 /// Writes the dataset to `path` (`-`: stdout), a file through [`write_atomically`].
