@@ -49,8 +49,9 @@ impl Drop for Running {
     }
 }
 
-/// `emend --db DB serve --listen 127.0.0.1:0` in `dir`: the process and its base URL.
-fn spawn_serve(db: &str, dir: &std::path::Path) -> (Running, String) {
+/// `emend --db DB serve --listen 127.0.0.1:0` in `dir`: the process, its base URL and its
+/// first line.
+fn spawn_serve(db: &str, dir: &std::path::Path) -> (Running, String, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_emend"))
         .env_clear()
         .env("RUST_LOG", "off")
@@ -69,7 +70,7 @@ fn spawn_serve(db: &str, dir: &std::path::Path) -> (Running, String) {
         .and_then(|r| r.split('/').nth(2))
         .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
         .to_owned();
-    (Running(child), format!("http://{addr}"))
+    (Running(child), format!("http://{addr}"), line)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -85,8 +86,12 @@ async fn serve_on_postgres_answers_pages_apis_and_feeds_and_two_run_at_once() {
     let url = stored["url"].as_str().expect("url").to_owned();
 
     // No owner on PostgreSQL: a second serve reads the database itself.
-    let (_first, base) = spawn_serve(&db, work.path());
-    let (_second, other) = spawn_serve(&db, work.path());
+    let (_first, base, _) = spawn_serve(&db, work.path());
+    // A password in the URL (ignored by this trust-auth server) is never printed.
+    let with_password = db.replacen("emend@", "emend:s3cret@", 1);
+    let (_second, other, line) = spawn_serve(&with_password, work.path());
+    assert!(line.contains("(database postgres "), "{line}");
+    assert!(!line.contains("s3cret"), "{line}");
     for base in [&base, &other] {
         let (status, list) = get(base, "/api/list").await;
         assert_eq!(status, 200, "{list}");

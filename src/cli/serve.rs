@@ -36,7 +36,7 @@ pub async fn run(ctx: &Context, args: &ServeArgs) -> anyhow::Result<()> {
     let config = Arc::new(ctx.config()?);
     let db = ctx.db_path(&config);
     if let Some(conninfo) = crate::store::pg::conninfo(&db) {
-        return serve_postgres(conninfo, &db, args).await;
+        return serve_postgres(conninfo, args).await;
     }
     match ctx
         .access(&config, "emend serve", false, true, Needs::Actions)
@@ -55,7 +55,7 @@ async fn serve_here(
 ) -> anyhow::Result<()> {
     let (store, _holder) = held.into_parts();
     let (listener, addr, base_url) = bind(args).await?;
-    announce(addr, db, None)?;
+    announce(addr, &db.display(), None)?;
     web::warn_if_exposed(addr);
     // Other commands go through this process while it holds the database; `snapshot` and
     // `watch` check with this fetcher.
@@ -80,10 +80,11 @@ async fn serve_here(
 
 /// Serves the web UI over a PostgreSQL database: no process owns it, so any number of
 /// `serve`s (and daemons) read it at once, and nothing else is served.
-async fn serve_postgres(conninfo: &str, db: &Path, args: &ServeArgs) -> anyhow::Result<()> {
+async fn serve_postgres(conninfo: &str, args: &ServeArgs) -> anyhow::Result<()> {
     let pg = crate::store::pg::Postgres::connect_existing(conninfo).await?;
     let (listener, addr, base_url) = bind(args).await?;
-    announce(addr, db, None)?;
+    // Its server and database, never the connection string (which may hold a password).
+    announce(addr, &format!("postgres {}", pg.target()), None)?;
     web::warn_if_exposed(addr);
     let router = web::router(
         pg,
@@ -126,7 +127,7 @@ async fn serve_through(db: &Path, remote: &Remote, args: &ServeArgs) -> anyhow::
         path.push_str(&format!("&base_url={}", encode(base)));
     }
     let started: WebReply = remote.client.post(&path, &holder).await?;
-    announce(started.addr, db, Some(&holder))?;
+    announce(started.addr, &db.display(), Some(&holder))?;
     let owner_gone = async {
         loop {
             tokio::time::sleep(OWNER_POLL).await;
@@ -156,18 +157,17 @@ async fn serve_through(db: &Path, remote: &Remote, args: &ServeArgs) -> anyhow::
 
 /// Prints `listening on http://ADDR/ (database DB)`: tests and scripts read the bound port
 /// from this first line.
-fn announce(addr: SocketAddr, db: &Path, through: Option<&str>) -> anyhow::Result<()> {
+fn announce(
+    addr: SocketAddr,
+    db: &dyn std::fmt::Display,
+    through: Option<&str>,
+) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     match through {
-        None => writeln!(
-            out,
-            "listening on http://{addr}/ (database {})",
-            db.display()
-        )?,
+        None => writeln!(out, "listening on http://{addr}/ (database {db})")?,
         Some(holder) => writeln!(
             out,
-            "listening on http://{addr}/ (database {}, served by {holder}, which holds it)",
-            db.display()
+            "listening on http://{addr}/ (database {db}, served by {holder}, which holds it)"
         )?,
     }
     out.flush()?;
