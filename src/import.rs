@@ -17,6 +17,7 @@ use crate::error::Result;
 use crate::fetch::{Page, Resource, charset_of, decode_html, is_html};
 use crate::model::{ChangeKind, HttpExchange, RequestHead, ResponseHead};
 use crate::pipeline::Pipeline;
+use crate::store::Archive;
 use crate::warc::{Reader, Record, parse_date};
 
 /// What an import did.
@@ -54,8 +55,8 @@ struct Capture {
 
 /// Reads every file, then replays its HTML pages in date order through `pipeline`.
 /// `max_body` bounds a page as it bounds a fetch.
-pub async fn import_warcs(
-    pipeline: &Pipeline,
+pub async fn import_warcs<A: Archive>(
+    pipeline: &Pipeline<A>,
     files: &[PathBuf],
     max_body: u64,
 ) -> Result<ImportReport> {
@@ -188,16 +189,16 @@ fn take(rec: &Record, max_body: u64, origin: &str) -> std::result::Result<Taken,
 }
 
 /// Stores one page (unless its article already has a later history).
-async fn replay(
-    pipeline: &Pipeline,
+async fn replay<A: Archive>(
+    pipeline: &Pipeline<A>,
     c: Capture,
     requests: &HashMap<String, RequestHead>,
     report: &mut ImportReport,
 ) -> Result<()> {
     report.pages += 1;
-    let store = pipeline.store();
-    if let Some(key) = store.resolve(c.url.as_str())? {
-        if let Some(latest) = store.latest(&key)? {
+    let store = pipeline.archive();
+    if let Some(key) = store.resolve(c.url.as_str()).await? {
+        if let Some(latest) = store.latest(&key).await? {
             if latest.fetched_at > c.at {
                 report.older += 1;
                 return Ok(());

@@ -7,7 +7,7 @@ use url::Url;
 use crate::config::{Config, DEFAULT_INTERVAL, DEFAULT_TRACK_FOR};
 use crate::error::Result;
 use crate::schedule;
-use crate::store::{ScheduleState, Store};
+use crate::store::{ScheduleState, Schedules};
 
 /// When a newly watched URL is first checked by the daemon.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,8 +24,8 @@ pub enum FirstCheck {
 /// A URL already on the schedule keeps its adaptive interval; it is brought forward to the
 /// first check if that is sooner, and its tracking window is extended, never shortened.
 /// Returns the new state.
-pub fn watch(
-    store: &Store,
+pub async fn watch(
+    store: &impl Schedules,
     config: &Config,
     url: &Url,
     now: DateTime<Utc>,
@@ -44,11 +44,13 @@ pub fn watch(
     let key = url.as_str();
     // An alias of a tracked article already has its record; a new URL gets one now, so
     // `list` shows it before its first check.
-    if store.resolve(key)?.is_none() {
-        store.ensure_article(key, site.map(|s| s.name.as_str()), now)?;
+    if store.resolve(key).await?.is_none() {
+        store
+            .ensure_article(key, site.map(|s| s.name.as_str()), now)
+            .await?;
     }
     let until = schedule::track_until(now, track_for);
-    let state = match store.schedule(key)? {
+    let state = match store.schedule(key).await? {
         Some(mut s) => {
             s.next_due = Some(s.next_due.map_or(first_due, |d| d.min(first_due)));
             s.track_until = Some(s.track_until.map_or(until, |t| t.max(until)));
@@ -63,27 +65,24 @@ pub fn watch(
             track_until: Some(until),
         },
     };
-    store.set_schedule(key, &state)?;
+    store.set_schedule(key, &state).await?;
     Ok(state)
 }
 
 /// Takes `url` off the schedule: the URL as given, the article it is an alias of, and the
 /// address the article last answered from (where the daemon moves its schedule entry).
 /// Returns whether anything was scheduled.
-pub fn unwatch(store: &Store, url: &str) -> Result<bool> {
+pub async fn unwatch(store: &impl Schedules, url: &str) -> Result<bool> {
     let mut keys = vec![url.to_owned()];
-    if let Some(canonical) = store.resolve(url)? {
-        if let Some(latest) = store.latest(&canonical)? {
+    if let Some(canonical) = store.resolve(url).await? {
+        if let Some(latest) = store.latest(&canonical).await? {
             keys.push(latest.fetched_url);
         }
         keys.push(canonical);
     }
     let mut found = false;
     for key in keys {
-        if store.schedule(&key)?.is_some() {
-            store.clear_schedule(&key)?;
-            found = true;
-        }
+        found |= store.clear_schedule(&key).await?;
     }
     Ok(found)
 }

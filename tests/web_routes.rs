@@ -1,6 +1,14 @@
 //! Route tests for every page and API of the web interface: status, content type and the
-//! content a user relies on, against a fixture store served on 127.0.0.1.
+//! content a user relies on, against a fixture store served on 127.0.0.1, from sled and
+//! (the same store copied) from PostgreSQL: each check runs on both engines.
 
+#![allow(
+    clippy::unwrap_used,
+    reason = "the checks are shared by both engines' #[test]s, outside them"
+)]
+
+#[path = "common/postgres.rs"]
+mod pg_cluster;
 mod web_support;
 
 use web_support::{HARBOUR, HARBOUR_ALIAS, OTHER, SITE, Server, enc, header};
@@ -11,9 +19,7 @@ fn feed_link(body: &str) -> bool {
     body.contains("<link rel=\"alternate\" type=\"application/atom+xml\"")
 }
 
-#[tokio::test]
-async fn recent_changes_are_newest_first_with_kinds_and_filters() {
-    let s = Server::start().await;
+async fn recent_changes_are_newest_first_with_kinds_and_filters(s: Server) {
     let body = s.text("/", HTML).await;
     assert!(feed_link(&body));
     assert!(body.contains("<span class=\"kind silent_edit\">silent edit</span>"));
@@ -57,9 +63,7 @@ async fn recent_changes_are_newest_first_with_kinds_and_filters() {
     s.stop().await;
 }
 
-#[tokio::test]
-async fn site_and_article_lists() {
-    let s = Server::start().await;
+async fn site_and_article_lists(s: Server) {
     let site = s.text(&format!("/site?name={SITE}"), HTML).await;
     assert!(feed_link(&site));
     assert!(site.contains("Harbour bridge to close to cars"));
@@ -86,9 +90,7 @@ async fn site_and_article_lists() {
     s.stop().await;
 }
 
-#[tokio::test]
-async fn article_timeline_follows_aliases_and_lists_every_version() {
-    let s = Server::start().await;
+async fn article_timeline_follows_aliases_and_lists_every_version(s: Server) {
     let body = s
         .text(&format!("/article?url={}", enc(HARBOUR_ALIAS)), HTML)
         .await;
@@ -112,9 +114,7 @@ async fn article_timeline_follows_aliases_and_lists_every_version() {
     s.stop().await;
 }
 
-#[tokio::test]
-async fn version_page_shows_text_metadata_sources_and_memento_headers() {
-    let s = Server::start().await;
+async fn version_page_shows_text_metadata_sources_and_memento_headers(s: Server) {
     let resp = s.get(&format!("/version?url={}&n=2", enc(HARBOUR))).await;
     assert_eq!(resp.status(), 200);
     assert_eq!(
@@ -150,9 +150,7 @@ async fn version_page_shows_text_metadata_sources_and_memento_headers() {
     s.stop().await;
 }
 
-#[tokio::test]
-async fn diff_page_marks_words_collapses_unchanged_runs_and_links_neighbours() {
-    let s = Server::start().await;
+async fn diff_page_marks_words_collapses_unchanged_runs_and_links_neighbours(s: Server) {
     let path = format!("/diff?url={}&from=2&to=3", enc(HARBOUR));
     let body = s.text(&path, HTML).await;
     assert!(feed_link(&body));
@@ -205,9 +203,7 @@ async fn diff_page_marks_words_collapses_unchanged_runs_and_links_neighbours() {
     s.stop().await;
 }
 
-#[tokio::test]
-async fn search_by_url_alias_or_title() {
-    let s = Server::start().await;
+async fn search_by_url_alias_or_title(s: Server) {
     let by_title = s.text("/search?q=cup+FINAL", HTML).await;
     assert!(by_title.contains("Cup final ends in a draw"));
     assert!(!by_title.contains("Harbour bridge"));
@@ -223,9 +219,7 @@ async fn search_by_url_alias_or_title() {
     s.stop().await;
 }
 
-#[tokio::test]
-async fn json_api_uses_the_cli_shapes() {
-    let s = Server::start().await;
+async fn json_api_uses_the_cli_shapes(s: Server) {
     let json = |body: String| serde_json::from_str::<serde_json::Value>(&body).unwrap();
 
     let h = json(
@@ -340,9 +334,7 @@ async fn json_api_uses_the_cli_shapes() {
     s.stop().await;
 }
 
-#[tokio::test]
-async fn atom_feeds_parse_with_stable_ids_kinds_and_diff_summaries() {
-    let s = Server::start().await;
+async fn atom_feeds_parse_with_stable_ids_kinds_and_diff_summaries(s: Server) {
     let parse = |xml: String| feed_rs::parser::parse(xml.as_bytes()).unwrap();
 
     let all_xml = s.text("/feed.atom", "application/atom+xml").await;
@@ -414,9 +406,7 @@ async fn atom_feeds_parse_with_stable_ids_kinds_and_diff_summaries() {
     s.stop().await;
 }
 
-#[tokio::test]
-async fn timemap_and_timegate_follow_rfc_7089() {
-    let s = Server::start().await;
+async fn timemap_and_timegate_follow_rfc_7089(s: Server) {
     let tm = s
         .text(
             &format!("/timemap/link/{HARBOUR}"),
@@ -476,9 +466,7 @@ async fn timemap_and_timegate_follow_rfc_7089() {
     s.stop().await;
 }
 
-#[tokio::test]
-async fn metrics_health_and_stylesheet() {
-    let s = Server::start().await;
+async fn metrics_health_and_stylesheet(s: Server) {
     let m = s.text("/metrics", "text/plain; version=0.0.4").await;
     assert!(
         m.contains("# TYPE emend_versions_total counter\nemend_versions_total 7\n"),
@@ -508,9 +496,7 @@ async fn metrics_health_and_stylesheet() {
     s.stop().await;
 }
 
-#[tokio::test]
-async fn every_html_page_advertises_its_feed_and_needs_no_script() {
-    let s = Server::start().await;
+async fn every_html_page_advertises_its_feed_and_needs_no_script(s: Server) {
     let u = enc(HARBOUR);
     for path in [
         "/".to_owned(),
@@ -539,9 +525,7 @@ async fn every_html_page_advertises_its_feed_and_needs_no_script() {
     s.stop().await;
 }
 
-#[tokio::test]
-async fn stats_count_changes_per_week_silent_share_and_time_to_first_edit() {
-    let s = Server::start().await;
+async fn stats_count_changes_per_week_silent_share_and_time_to_first_edit(s: Server) {
     let stats: serde_json::Value =
         serde_json::from_str(&s.text("/api/stats", "application/json").await).unwrap();
     // HARBOUR: new, declared update (+4 h), silent edit, stamp only; the hostile article:
@@ -590,4 +574,63 @@ async fn stats_count_changes_per_week_silent_share_and_time_to_first_edit() {
         "{page}"
     );
     s.stop().await;
+}
+
+on_both_engines!(
+    recent_changes_are_newest_first_with_kinds_and_filters,
+    site_and_article_lists,
+    article_timeline_follows_aliases_and_lists_every_version,
+    version_page_shows_text_metadata_sources_and_memento_headers,
+    diff_page_marks_words_collapses_unchanged_runs_and_links_neighbours,
+    search_by_url_alias_or_title,
+    json_api_uses_the_cli_shapes,
+    atom_feeds_parse_with_stable_ids_kinds_and_diff_summaries,
+    timemap_and_timegate_follow_rfc_7089,
+    metrics_health_and_stylesheet,
+    every_html_page_advertises_its_feed_and_needs_no_script,
+    stats_count_changes_per_week_silent_share_and_time_to_first_edit,
+);
+
+/// Beyond the same assertions: every API, feed and page answers the very same bytes from
+/// either engine (links made absolute with each server's own base aside).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn both_engines_answer_the_same_bytes() {
+    let Some(cluster) = pg_cluster::Cluster::start("same bytes on both engines") else {
+        return;
+    };
+    let conninfo = cluster.conninfo.clone();
+    let pg = Server::start_postgres(&conninfo, Box::new(cluster)).await;
+    let sled = Server::start().await;
+    let u = enc(HARBOUR);
+    for path in [
+        "/api/list".to_owned(),
+        "/api/list?limit=1".to_owned(),
+        "/api/recent".to_owned(),
+        "/api/recent?limit=2".to_owned(),
+        format!("/api/recent?site={SITE}&kind=silent_edit"),
+        format!("/api/history?url={u}"),
+        format!("/api/history?url={}", enc(HARBOUR_ALIAS)),
+        format!("/api/diff?url={u}&from=1&to=3"),
+        "/api/stats".to_owned(),
+        "/feed.atom".to_owned(),
+        format!("/feed/site.atom?name={SITE}"),
+        format!("/feed/article.atom?url={u}"),
+        format!("/timemap/link/{HARBOUR}"),
+        "/".to_owned(),
+        "/articles".to_owned(),
+        "/sites".to_owned(),
+        "/search?q=harbour".to_owned(),
+        format!("/article?url={u}"),
+        format!("/version?url={u}&n=2"),
+        format!("/diff?url={u}"),
+        "/stats".to_owned(),
+    ] {
+        let (a, b) = (sled.get(&path).await, pg.get(&path).await);
+        assert_eq!(a.status(), b.status(), "{path}");
+        let a = a.text().await.unwrap().replace(&sled.base, "BASE");
+        let b = b.text().await.unwrap().replace(&pg.base, "BASE");
+        assert_eq!(a, b, "{path}: sled and PostgreSQL differ");
+    }
+    sled.stop().await;
+    pg.stop().await;
 }

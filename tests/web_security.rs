@@ -2,6 +2,13 @@
 //! untrusted URLs never become `javascript:` links, every response carries the strict
 //! headers, and nothing but GET and HEAD is answered.
 
+#![allow(
+    clippy::unwrap_used,
+    reason = "the checks are shared by both engines' #[test]s, outside them"
+)]
+
+#[path = "common/postgres.rs"]
+mod pg_cluster;
 mod web_support;
 
 use scraper::{Html, Selector};
@@ -50,9 +57,7 @@ fn assert_inert(path: &str, body: &str) {
     }
 }
 
-#[tokio::test]
-async fn hostile_title_byline_body_site_and_url_stay_text() {
-    let s = Server::start().await;
+async fn hostile_title_byline_body_site_and_url_stay_text(s: Server) {
     let u = enc(XSS_URL);
     let pages = [
         "/".to_owned(),
@@ -100,9 +105,7 @@ async fn hostile_title_byline_body_site_and_url_stay_text() {
     s.stop().await;
 }
 
-#[tokio::test]
-async fn feeds_and_memento_headers_carry_no_live_markup() {
-    let s = Server::start().await;
+async fn feeds_and_memento_headers_carry_no_live_markup(s: Server) {
     let u = enc(XSS_URL);
     for path in [
         "/feed.atom".to_owned(),
@@ -134,9 +137,7 @@ async fn feeds_and_memento_headers_carry_no_live_markup() {
     s.stop().await;
 }
 
-#[tokio::test]
-async fn every_response_has_strict_headers() {
-    let s = Server::start().await;
+async fn every_response_has_strict_headers(s: Server) {
     for path in [
         "/".to_owned(),
         format!("/diff?url={}", enc(HARBOUR)),
@@ -170,9 +171,7 @@ async fn every_response_has_strict_headers() {
     assert_eq!(header(&card, "content-type"), "image/png");
 }
 
-#[tokio::test]
-async fn only_get_and_head_are_answered() {
-    let s = Server::start().await;
+async fn only_get_and_head_are_answered(s: Server) {
     let client = reqwest::Client::new();
     for (method, path) in [
         (reqwest::Method::POST, "/"),
@@ -199,3 +198,10 @@ async fn only_get_and_head_are_answered() {
     assert!(!list.contains("attacker"));
     s.stop().await;
 }
+
+on_both_engines!(
+    hostile_title_byline_body_site_and_url_stay_text,
+    feeds_and_memento_headers_carry_no_live_markup,
+    every_response_has_strict_headers,
+    only_get_and_head_are_answered,
+);

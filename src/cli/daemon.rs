@@ -43,38 +43,15 @@ pub async fn run(ctx: &Context, args: &DaemonArgs) -> anyhow::Result<()> {
         .into());
     }
     let db = ctx.db_path(&config);
-    if let Some(conninfo) = db.to_str().filter(|_| crate::store::pg::is_conninfo(&db)) {
-        return run_in_cluster(config, conninfo, args).await;
+    if let Some(conninfo) = crate::store::pg::conninfo(&db) {
+        let options = listen(&config, args).await?;
+        return run_in_cluster(config, conninfo, options).await;
     }
     // A one-shot command holding the database lets go within moments; a long-running one
     // (`serve`) is named, with what to do instead.
     let (store, _holder) = ctx.take(&config, "emend daemon").await?.into_parts();
-    let listener = match args.listen.or(config.crawler.listen) {
-        Some(addr) => Some(
-            tokio::net::TcpListener::bind(addr)
-                .await
-                .with_context(|| format!("cannot listen on {addr}"))?,
-        ),
-        None => None,
-    };
-    let mut base_url = None;
-    if let Some(l) = &listener
-        && let Ok(addr) = l.local_addr()
-    {
-        tracing::info!(%addr, "serving the web UI on http://{addr}/");
-        crate::web::warn_if_exposed(addr);
-        base_url = args
-            .base_url
-            .clone()
-            .or_else(|| (!addr.ip().is_unspecified()).then(|| format!("http://{addr}")));
-    }
-    daemon::run(
-        Arc::new(config),
-        store,
-        DaemonOptions { listener, base_url },
-        super::signal::shutdown(),
-    )
-    .await?;
+    let options = listen(&config, args).await?;
+    daemon::run(Arc::new(config), store, options, super::signal::shutdown()).await?;
     Ok(())
 }
 
@@ -82,21 +59,51 @@ pub async fn run(ctx: &Context, args: &DaemonArgs) -> anyhow::Result<()> {
 async fn run_in_cluster(
     config: crate::config::Config,
     conninfo: &str,
-    args: &DaemonArgs,
+    options: DaemonOptions,
 ) -> anyhow::Result<()> {
-    if args.listen.or(config.crawler.listen).is_some() {
-        anyhow::bail!(
-            "the web UI does not run on PostgreSQL yet: start the daemon without --listen \
-             (and without `listen` in the config)"
-        );
-    }
     let pg = crate::store::pg::Postgres::connect(conninfo).await?;
     let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
         .map(|h| h.trim().to_owned())
         .unwrap_or_else(|_| "emend".into());
     let worker = format!("{host}-{}", std::process::id());
-    daemon::cluster::run(Arc::new(config), pg, worker, super::signal::shutdown()).await?;
+    daemon::cluster::run(
+        Arc::new(config),
+        pg,
+        worker,
+        options,
+        super::signal::shutdown(),
+    )
+    .await?;
     Ok(())
+}
+
+/// The web UI's listener (`--listen`, else the config's `listen`) and its base URL.
+async fn listen(
+    config: &crate::config::Config,
+    args: &DaemonArgs,
+) -> anyhow::Result<DaemonOptions> {
+    let Some(addr) = args.listen.or(config.crawler.listen) else {
+        return Ok(DaemonOptions {
+            listener: None,
+            base_url: None,
+        });
+    };
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr}"))?;
+    let mut base_url = None;
+    if let Ok(addr) = listener.local_addr() {
+        tracing::info!(%addr, "serving the web UI on http://{addr}/");
+        crate::web::warn_if_exposed(addr);
+        base_url = args
+            .base_url
+            .clone()
+            .or_else(|| (!addr.ip().is_unspecified()).then(|| format!("http://{addr}")));
+    }
+    Ok(DaemonOptions {
+        listener: Some(listener),
+        base_url,
+    })
 }
 
 /// [`Error::NoConfig`] for the current directory.

@@ -3,6 +3,7 @@
 
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::Context as _;
 use chrono::{DateTime, Utc};
@@ -10,8 +11,10 @@ use clap::Args;
 
 use super::Context;
 use crate::export::{Format, Selection, export_dataset, export_warc};
+use crate::owner::holder::HolderRecord;
 use crate::owner::{Access, Needs};
-use crate::store::Store;
+use crate::store::ArchiveRead;
+use crate::store::pg::Postgres;
 
 /// Arguments of `emend export`.
 #[derive(Debug, Args)]
@@ -47,22 +50,12 @@ fn parse_since(s: &str) -> Result<DateTime<Utc>, String> {
     })
 }
 
-/// Runs `emend export`. Reads the database itself: a process holding it for longer than
-/// `--wait` has to be stopped first.
+/// Runs `emend export`. Reads a sled database itself (a process holding it for longer than
+/// `--wait` has to be stopped first); a PostgreSQL one beside whatever else runs on it.
 pub async fn run(ctx: &Context, args: &ExportArgs) -> anyhow::Result<()> {
     let config = ctx.config()?;
     // The holder record stays until the export is done: other commands wait for it.
-    let (store, _holder) = match ctx
-        .access(&config, "emend export", false, false, Needs::Actions)
-        .await?
-    {
-        Access::Held(held) => held.into_parts(),
-        Access::Remote(remote) => anyhow::bail!(
-            "{}: held by {}; export reads the database itself: stop that process first",
-            ctx.db_path(&config).display(),
-            remote.holder.describe()
-        ),
-    };
+    let (store, _holder) = open(ctx, &config).await?;
     let sel = Selection {
         urls: args.urls.clone(),
         site: args.site.clone(),
@@ -78,7 +71,7 @@ pub async fn run(ctx: &Context, args: &ExportArgs) -> anyhow::Result<()> {
         let (store, sel, path) = (store.clone(), sel.clone(), path.clone());
         move || {
             write_atomically(&path, |file, name| {
-                let (out, stats) = export_warc(&store, &sel, name, BufWriter::new(file))?;
+                let (out, stats) = export_warc(&*store, &sel, name, BufWriter::new(file))?;
                 out.into_inner()
                     .map_err(|e| crate::Error::io(&path, e.into_error()))?;
                 Ok(stats)
@@ -108,18 +101,49 @@ pub async fn run(ctx: &Context, args: &ExportArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The archive to export: the sled database, taken by this process (its holder record
+/// returned with it), or a PostgreSQL database, read beside any daemons.
+async fn open(
+    ctx: &Context,
+    config: &crate::config::Config,
+) -> anyhow::Result<(Arc<dyn ArchiveRead>, Option<HolderRecord>)> {
+    let db = ctx.db_path(config);
+    if let Some(conninfo) = crate::store::pg::conninfo(&db) {
+        return Ok((Arc::new(Postgres::connect_existing(conninfo).await?), None));
+    }
+    match ctx
+        .access(config, "emend export", false, false, Needs::Actions)
+        .await?
+    {
+        Access::Held(held) => {
+            let (store, holder) = held.into_parts();
+            Ok((Arc::new(store), Some(holder)))
+        }
+        Access::Remote(remote) => anyhow::bail!(
+            "{}: held by {}; export reads the database itself: stop that process first",
+            db.display(),
+            remote.holder.describe()
+        ),
+    }
+}
+
 /// Writes the dataset to `path` (`-`: stdout), a file through [`write_atomically`].
-async fn dataset(store: Store, sel: Selection, format: Format, path: &Path) -> anyhow::Result<()> {
+async fn dataset(
+    store: Arc<dyn ArchiveRead>,
+    sel: Selection,
+    format: Format,
+    path: &Path,
+) -> anyhow::Result<()> {
     let path = path.to_owned();
     tokio::task::spawn_blocking(move || {
         if path.as_os_str() == "-" {
             let mut out = std::io::stdout().lock();
-            export_dataset(&store, &sel, format, "standard output", &mut out)?;
+            export_dataset(&*store, &sel, format, "standard output", &mut out)?;
             return Ok(());
         }
         write_atomically(&path, |file, name| {
             let mut out = BufWriter::new(file);
-            export_dataset(&store, &sel, format, name, &mut out)
+            export_dataset(&*store, &sel, format, name, &mut out)
         })
         .map(drop)
     })

@@ -33,6 +33,12 @@ pub async fn run(ctx: &Context, args: &ForgetArgs) -> anyhow::Result<()> {
     let not_tracked = || Error::NotTracked {
         url: args.url.clone(),
     };
+    let db = ctx.db_path(&config);
+    if let Some(conninfo) = crate::store::pg::conninfo(&db) {
+        let pg = crate::store::pg::Postgres::connect_existing(conninfo).await?;
+        let forgotten = pg.forget(&args.url).await?.ok_or_else(not_tracked)?;
+        return report(&forgotten, args.json);
+    }
     // Never creates a database: there is nothing to forget in a new one.
     let access = ctx
         .access(&config, "emend forget", false, false, Needs::Actions)
@@ -51,8 +57,13 @@ pub async fn run(ctx: &Context, args: &ForgetArgs) -> anyhow::Result<()> {
             found.ok_or_else(not_tracked)?
         }
     };
-    if args.json {
-        return print_json(&forgotten);
+    report(&forgotten, args.json)
+}
+
+/// Prints what was removed.
+fn report(forgotten: &Forgotten, json: bool) -> anyhow::Result<()> {
+    if json {
+        return print_json(forgotten);
     }
     print_text(&format!(
         "{}: forgotten ({}, {})\n",

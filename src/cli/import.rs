@@ -7,7 +7,7 @@ use clap::Args;
 
 use super::Context;
 use crate::fetch::Fetcher;
-use crate::import::import_warcs;
+use crate::import::{ImportReport, import_warcs};
 use crate::owner::{Access, Needs};
 use crate::pipeline::Pipeline;
 
@@ -26,6 +26,16 @@ pub struct ImportArgs {
 /// skipped (what could be imported is stored either way).
 pub async fn run(ctx: &Context, args: &ImportArgs) -> anyhow::Result<()> {
     let config = ctx.config()?;
+    let db = ctx.db_path(&config);
+    if let Some(conninfo) = crate::store::pg::conninfo(&db) {
+        // Every version is committed in its own transaction: nothing to flush after.
+        let pg = crate::store::pg::Postgres::connect(conninfo).await?;
+        let fetcher = Fetcher::new(&config.crawler)?;
+        let max_body = config.crawler.max_body;
+        let pipeline = Pipeline::new(Arc::new(config), fetcher, pg);
+        let report = import_warcs(&pipeline, &args.files, max_body).await?;
+        return report_on(&report, args.json);
+    }
     let (store, _holder) = match ctx
         .access(&config, "emend import", true, false, Needs::Actions)
         .await?
@@ -42,8 +52,13 @@ pub async fn run(ctx: &Context, args: &ImportArgs) -> anyhow::Result<()> {
     let pipeline = Pipeline::new(Arc::new(config), fetcher, store);
     let report = import_warcs(&pipeline, &args.files, max_body).await?;
     pipeline.store().flush()?;
-    if args.json {
-        super::output::print_json(&report)?;
+    report_on(&report, args.json)
+}
+
+/// Prints the report; an error when some records could not be imported.
+fn report_on(report: &ImportReport, json: bool) -> anyhow::Result<()> {
+    if json {
+        super::output::print_json(report)?;
     } else {
         for p in &report.problems {
             eprintln!("emend: skipped {p}");

@@ -266,16 +266,15 @@ impl Context {
     }
 }
 
-/// Refuses a `postgres://` database for a command that runs on sled only so far, rather than
-/// creating a directory named after the URL.
+/// Refuses a `postgres://` database where a sled directory is needed (every command that
+/// runs on PostgreSQL takes its own path there first), rather than creating a directory
+/// named after the URL.
 fn sled_only(db: &Path, command: &'static str) -> Result<(), Error> {
     if !crate::store::pg::is_conninfo(db) {
         return Ok(());
     }
     Err(Error::Postgres {
         target: command.to_owned(),
-        message: "this command runs on a sled database directory only for now; on PostgreSQL \
-                  so far: daemon, snapshot, history, diff, checks, list, notify status and migrate"
-            .to_owned(),
+        message: "this command runs on a sled database directory only".to_owned(),
     })
 }

@@ -37,11 +37,9 @@ impl Reader {
     /// Opens the existing database at `db` for `command`, or reaches the process holding
     /// it, waiting up to `wait` for one that answers nothing. Never creates a database.
     pub async fn open(db: &Path, wait: Duration, command: &'static str) -> Result<Reader, Error> {
-        let postgres = match db.to_str() {
-            Some(conninfo) if pg::is_conninfo(db) => {
-                Some(Postgres::connect_existing(conninfo).await?)
-            }
-            _ => None,
+        let postgres = match pg::conninfo(db) {
+            Some(conninfo) => Some(Postgres::connect_existing(conninfo).await?),
+            None => None,
         };
         let opts = AccessOptions {
             create: false,

@@ -35,6 +35,9 @@ pub struct ServeArgs {
 pub async fn run(ctx: &Context, args: &ServeArgs) -> anyhow::Result<()> {
     let config = Arc::new(ctx.config()?);
     let db = ctx.db_path(&config);
+    if let Some(conninfo) = crate::store::pg::conninfo(&db) {
+        return serve_postgres(conninfo, args).await;
+    }
     match ctx
         .access(&config, "emend serve", false, true, Needs::Actions)
         .await?
@@ -51,21 +54,8 @@ async fn serve_here(
     args: &ServeArgs,
 ) -> anyhow::Result<()> {
     let (store, _holder) = held.into_parts();
-    let listener = tokio::net::TcpListener::bind(args.listen)
-        .await
-        .map_err(|e| Error::Network {
-            url: format!("http://{}/", args.listen),
-            message: format!("cannot listen: {e}"),
-        })?;
-    let addr = listener.local_addr().map_err(|e| Error::Network {
-        url: format!("http://{}/", args.listen),
-        message: format!("cannot read the bound address: {e}"),
-    })?;
-    let base_url = args
-        .base_url
-        .clone()
-        .or_else(|| (!addr.ip().is_unspecified()).then(|| format!("http://{addr}")));
-    announce(addr, db, None)?;
+    let (listener, addr, base_url) = bind(args).await?;
+    announce(addr, &db.display(), None)?;
     web::warn_if_exposed(addr);
     // Other commands go through this process while it holds the database; `snapshot` and
     // `watch` check with this fetcher.
@@ -88,6 +78,45 @@ async fn serve_here(
     Ok(served?)
 }
 
+/// Serves the web UI over a PostgreSQL database: no process owns it, so any number of
+/// `serve`s (and daemons) read it at once, and nothing else is served.
+async fn serve_postgres(conninfo: &str, args: &ServeArgs) -> anyhow::Result<()> {
+    let pg = crate::store::pg::Postgres::connect_existing(conninfo).await?;
+    let (listener, addr, base_url) = bind(args).await?;
+    // Its server and database, never the connection string (which may hold a password).
+    announce(addr, &format!("postgres {}", pg.target()), None)?;
+    web::warn_if_exposed(addr);
+    let router = web::router(
+        pg,
+        WebOptions {
+            metrics: None,
+            base_url,
+        },
+    );
+    Ok(web::serve_router(listener, router, super::signal::shutdown()).await?)
+}
+
+/// Listens on `--listen`: the listener, the address it bound and the base URL for links.
+async fn bind(
+    args: &ServeArgs,
+) -> Result<(tokio::net::TcpListener, SocketAddr, Option<String>), Error> {
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .map_err(|e| Error::Network {
+            url: format!("http://{}/", args.listen),
+            message: format!("cannot listen: {e}"),
+        })?;
+    let addr = listener.local_addr().map_err(|e| Error::Network {
+        url: format!("http://{}/", args.listen),
+        message: format!("cannot read the bound address: {e}"),
+    })?;
+    let base_url = args
+        .base_url
+        .clone()
+        .or_else(|| (!addr.ip().is_unspecified()).then(|| format!("http://{addr}")));
+    Ok((listener, addr, base_url))
+}
+
 /// How often a `serve` running through another process checks that it is still there.
 const OWNER_POLL: Duration = Duration::from_secs(2);
 
@@ -98,7 +127,7 @@ async fn serve_through(db: &Path, remote: &Remote, args: &ServeArgs) -> anyhow::
         path.push_str(&format!("&base_url={}", encode(base)));
     }
     let started: WebReply = remote.client.post(&path, &holder).await?;
-    announce(started.addr, db, Some(&holder))?;
+    announce(started.addr, &db.display(), Some(&holder))?;
     let owner_gone = async {
         loop {
             tokio::time::sleep(OWNER_POLL).await;
@@ -128,18 +157,17 @@ async fn serve_through(db: &Path, remote: &Remote, args: &ServeArgs) -> anyhow::
 
 /// Prints `listening on http://ADDR/ (database DB)`: tests and scripts read the bound port
 /// from this first line.
-fn announce(addr: SocketAddr, db: &Path, through: Option<&str>) -> anyhow::Result<()> {
+fn announce(
+    addr: SocketAddr,
+    db: &dyn std::fmt::Display,
+    through: Option<&str>,
+) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     match through {
-        None => writeln!(
-            out,
-            "listening on http://{addr}/ (database {})",
-            db.display()
-        )?,
+        None => writeln!(out, "listening on http://{addr}/ (database {db})")?,
         Some(holder) => writeln!(
             out,
-            "listening on http://{addr}/ (database {}, served by {holder}, which holds it)",
-            db.display()
+            "listening on http://{addr}/ (database {db}, served by {holder}, which holds it)"
         )?,
     }
     out.flush()?;

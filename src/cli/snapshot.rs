@@ -51,7 +51,7 @@ pub async fn run(ctx: &Context, args: &SnapshotArgs) -> anyhow::Result<()> {
     }
     let config = ctx.config()?;
     let db = ctx.db_path(&config);
-    if let Some(conninfo) = db.to_str().filter(|_| crate::store::pg::is_conninfo(&db)) {
+    if let Some(conninfo) = crate::store::pg::conninfo(&db) {
         // Any number of processes share PostgreSQL: this one checks and commits itself, and
         // the database keeps one version per state whoever commits.
         let pg = crate::store::pg::Postgres::connect(conninfo).await?;

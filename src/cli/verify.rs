@@ -22,19 +22,15 @@ pub struct VerifyArgs {
 /// Runs `emend verify`: exit 0 when nothing is wrong (or all of it was repaired), else 1.
 pub async fn run(ctx: &Context, args: &VerifyArgs) -> anyhow::Result<()> {
     let config = ctx.config()?;
-    let (store, _holder) = match ctx
-        .access(&config, "emend verify", false, false, Needs::Actions)
-        .await?
-    {
-        Access::Held(held) => held.into_parts(),
-        Access::Remote(remote) => anyhow::bail!(
-            "{}: held by {}; verify reads the database itself: stop that process first",
-            ctx.db_path(&config).display(),
-            remote.holder.describe()
-        ),
+    let db = ctx.db_path(&config);
+    let report = match crate::store::pg::conninfo(&db) {
+        // No counters to repair on PostgreSQL (see store/pg/verify.rs): --repair only checks.
+        Some(conninfo) => {
+            let pg = crate::store::pg::Postgres::connect_existing(conninfo).await?;
+            pg.verify().await?
+        }
+        _ => verify_sled(ctx, &config, args.repair).await?,
     };
-    let repair = args.repair;
-    let report = tokio::task::spawn_blocking(move || store.verify(repair)).await??;
     if args.json {
         print_json(&report)?;
     } else {
@@ -61,4 +57,24 @@ pub async fn run(ctx: &Context, args: &VerifyArgs) -> anyhow::Result<()> {
         anyhow::bail!("the database is damaged (see above)");
     }
     Ok(())
+}
+
+/// Verifies (and with `repair`, repairs) the sled database, which this process must hold.
+async fn verify_sled(
+    ctx: &Context,
+    config: &crate::config::Config,
+    repair: bool,
+) -> anyhow::Result<crate::store::VerifyReport> {
+    let (store, _holder) = match ctx
+        .access(config, "emend verify", false, false, Needs::Actions)
+        .await?
+    {
+        Access::Held(held) => held.into_parts(),
+        Access::Remote(remote) => anyhow::bail!(
+            "{}: held by {}; verify reads the database itself: stop that process first",
+            ctx.db_path(config).display(),
+            remote.holder.describe()
+        ),
+    };
+    Ok(tokio::task::spawn_blocking(move || store.verify(repair)).await??)
 }

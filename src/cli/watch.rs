@@ -11,6 +11,8 @@ use crate::api::{WatchJson, rfc3339};
 use crate::fetch::{Fetcher, parse_article_url};
 use crate::owner::{self, Access, Needs, Owner, WatchReply, actions};
 use crate::pipeline::Pipeline;
+use crate::store::ScheduleState;
+use crate::store::pg::Postgres;
 use crate::watchlist;
 
 /// Arguments of `emend watch`.
@@ -31,6 +33,21 @@ pub struct WatchArgs {
 pub async fn run(ctx: &Context, args: &WatchArgs) -> anyhow::Result<()> {
     let url = parse_article_url(&args.url)?;
     let config = Arc::new(ctx.config()?);
+    let db = ctx.db_path(&config);
+    if let Some(conninfo) = crate::store::pg::conninfo(&db) {
+        // No owner on PostgreSQL: the frontier row is the request; whichever daemon leases
+        // the host checks it.
+        let pg = Postgres::connect(conninfo).await?;
+        let (key, state, found) = if args.stop {
+            let found = watchlist::unwatch(&pg, url.as_str()).await?;
+            (url.to_string(), None, found)
+        } else {
+            let pipeline = Pipeline::new(config.clone(), Fetcher::new(&config.crawler)?, pg);
+            let reply = actions::watch_checked(&pipeline, &config, &url).await?;
+            (reply.url, Some(reply.state), true)
+        };
+        return report(&key, state.as_ref(), false, found, args.json);
+    }
     let access = ctx
         .access(&config, "emend watch", true, false, Needs::Actions)
         .await?;
@@ -39,7 +56,7 @@ pub async fn run(ctx: &Context, args: &WatchArgs) -> anyhow::Result<()> {
         Access::Held(held) => {
             let (store, _holder) = held.into_parts();
             if args.stop {
-                let found = watchlist::unwatch(&store, url.as_str())?;
+                let found = watchlist::unwatch(&store, url.as_str()).await?;
                 (url.to_string(), None, false, found)
             } else {
                 let fetcher = Fetcher::new(&config.crawler)?;
@@ -67,11 +84,22 @@ pub async fn run(ctx: &Context, args: &WatchArgs) -> anyhow::Result<()> {
             }
         }
     };
-    if args.json {
-        return print_json(&WatchJson::new(&key, state.as_ref()));
+    report(&key, state.as_ref(), by_daemon, was_watched, args.json)
+}
+
+/// Prints the schedule `key` now has (`state`), or that it has none.
+fn report(
+    key: &str,
+    state: Option<&ScheduleState>,
+    by_daemon: bool,
+    was_watched: bool,
+    json: bool,
+) -> anyhow::Result<()> {
+    if json {
+        return print_json(&WatchJson::new(key, state));
     }
     let mut text = String::new();
-    match &state {
+    match state {
         None if was_watched => writeln!(text, "{key}: no longer watched (its history stays)")?,
         None => writeln!(text, "{key}: was not being watched")?,
         Some(s) => {

@@ -61,6 +61,7 @@ pub async fn run(
     config: Arc<Config>,
     pg: Postgres,
     worker: String,
+    options: super::DaemonOptions,
     shutdown: impl Future<Output = ()>,
 ) -> Result<()> {
     let fetcher = Fetcher::new(&config.crawler)?;
@@ -100,6 +101,20 @@ pub async fn run(
             pg.clone(),
             stop_rx.clone(),
         ));
+    }
+    if let Some(listener) = options.listener {
+        // No live queue figures: another daemon may hold any host.
+        let web = crate::web::WebOptions {
+            metrics: None,
+            base_url: options.base_url,
+        };
+        let router = crate::web::router(pg.clone(), web);
+        let stop = super::stopped(stop_rx.clone());
+        tasks.spawn(async move {
+            if let Err(e) = crate::web::serve_router(listener, router, stop).await {
+                tracing::error!(error = %e, "web server stopped");
+            }
+        });
     }
     shutdown.await;
     tracing::info!("stopping: finishing in-flight checks");

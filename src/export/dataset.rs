@@ -15,7 +15,7 @@ use serde::Serialize;
 use super::Selection;
 use crate::error::{Error, Result};
 use crate::model::{ArticleRecord, Version};
-use crate::store::Store;
+use crate::store::ArchiveRead;
 
 /// The two dataset formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -112,7 +112,7 @@ impl<'a> Row<'a> {
 /// Writes one row per selected version to `out`; returns the number of rows. `name` is
 /// the output's name in errors.
 pub fn export_dataset<W: Write>(
-    store: &Store,
+    store: &dyn ArchiveRead,
     sel: &Selection,
     format: Format,
     name: &str,

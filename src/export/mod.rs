@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 
 use crate::error::{Error, Result};
 use crate::model::{ArticleRecord, Version};
-use crate::store::Store;
+use crate::store::ArchiveRead;
 
 pub use dataset::{Format, export_dataset};
 pub use warc::{WarcStats, export_warc};
@@ -39,7 +39,7 @@ impl Selection {
     /// version). A named URL that is not tracked is [`Error::NotTracked`].
     pub fn for_each(
         &self,
-        store: &Store,
+        store: &dyn ArchiveRead,
         mut f: impl FnMut(&ArticleRecord, Vec<Version>) -> Result<()>,
     ) -> Result<()> {
         if !self.urls.is_empty() {

@@ -15,7 +15,7 @@ use url::Url;
 use super::Selection;
 use crate::error::{Error, Result};
 use crate::model::{ArticleRecord, HttpExchange, RequestHead, ResponseHead, Version};
-use crate::store::Store;
+use crate::store::ArchiveRead;
 use crate::warc::{self, Writer, one_line};
 
 /// What an export wrote.
@@ -42,7 +42,7 @@ pub struct WarcStats {
 /// Writes the selected history to `out` as WARC/1.1, one gzip member per record;
 /// `filename` goes into the warcinfo record and error messages.
 pub fn export_warc<W: Write>(
-    store: &Store,
+    store: &dyn ArchiveRead,
     sel: &Selection,
     filename: &str,
     out: W,
@@ -96,7 +96,7 @@ fn version_id(article: &str, number: u32) -> String {
 
 /// Writes one article's selected versions and 304 re-checks in time order.
 fn write_article<W: Write>(
-    store: &Store,
+    store: &dyn ArchiveRead,
     sel: &Selection,
     w: &mut Writer<W>,
     rec: &ArticleRecord,
@@ -127,7 +127,7 @@ fn write_article<W: Write>(
 /// Writes version `v` if selected; returns its payload digest (computed either way, for
 /// the revisits that refer to it) or `None` when its body is missing.
 fn write_version<W: Write>(
-    store: &Store,
+    store: &dyn ArchiveRead,
     sel: &Selection,
     w: &mut Writer<W>,
     rec: &ArticleRecord,

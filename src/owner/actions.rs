@@ -9,7 +9,7 @@ use crate::config::Config;
 use crate::error::Result;
 use crate::model::{ChangeKind, Version};
 use crate::pipeline::{CheckOptions, CheckReport, Pipeline};
-use crate::store::{Archive, ScheduleState};
+use crate::store::{Archive, ScheduleState, Schedules};
 use crate::watchlist::{self, FirstCheck};
 
 /// The outcome of a `snapshot`, as the socket carries it.
@@ -67,8 +67,8 @@ pub async fn snapshot<A: Archive>(
 
 /// Checks `url` now, as `snapshot` does (a URL that cannot be read fails here, not later in
 /// a daemon's log), then schedules its re-checks one interval on, where the page answered.
-pub async fn watch_checked(
-    pipeline: &Pipeline,
+pub async fn watch_checked<A: Schedules>(
+    pipeline: &Pipeline<A>,
     config: &Arc<Config>,
     url: &Url,
 ) -> Result<WatchReply> {
@@ -79,12 +79,13 @@ pub async fn watch_checked(
         .and_then(|v| Url::parse(&v.fetched_url).ok())
         .unwrap_or_else(|| url.clone());
     let state = watchlist::watch(
-        pipeline.store(),
+        pipeline.archive(),
         config,
         &at,
         chrono::Utc::now(),
         FirstCheck::AfterInterval,
-    )?;
+    )
+    .await?;
     Ok(WatchReply {
         url: report.url,
         state,

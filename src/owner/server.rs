@@ -287,6 +287,7 @@ async fn watch_url(State(owner): State<Arc<Owner>>, Query(q): Query<UrlQuery>) -
             chrono::Utc::now(),
             FirstCheck::Now,
         )
+        .await
         .map(|state| {
             wake.notify_one();
             actions::WatchReply {
@@ -309,7 +310,7 @@ async fn unwatch_url(State(owner): State<Arc<Owner>>, Query(q): Query<UrlQuery>)
     if owner.checks.is_none() {
         return one_shot(&owner);
     }
-    match watchlist::unwatch(&owner.store, &q.url) {
+    match watchlist::unwatch(&owner.store, &q.url).await {
         Ok(found) => Json(found).into_response(),
         Err(e) => failed(&e),
     }

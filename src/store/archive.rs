@@ -9,7 +9,9 @@ use std::future::Future;
 use bytes::Bytes;
 
 use super::pg::Postgres;
-use super::{Delivery, NewVersion, Route, Store};
+use chrono::{DateTime, Utc};
+
+use super::{Delivery, NewVersion, Route, ScheduleState, Store};
 use crate::error::{Error, Result};
 use crate::model::{ArticleRecord, Check, HttpExchange, Version};
 
@@ -229,5 +231,77 @@ impl Outbox for Postgres {
 
     async fn give_up_delivery(&self, d: &Delivery) -> Result<()> {
         self.update_delivery(d, true).await
+    }
+}
+
+/// A URL's place on the re-check schedule, on either engine: what `emend watch` changes.
+pub trait Schedules: Archive {
+    /// Creates the record of `key` (not an alias) with `site` when there is none.
+    fn ensure_article(
+        &self,
+        key: &str,
+        site: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// The re-check state of exactly `key`, if it has one.
+    fn schedule(&self, key: &str) -> impl Future<Output = Result<Option<ScheduleState>>> + Send;
+    /// Replaces the re-check state of exactly `key` (no longer scheduled when its
+    /// `next_due` is `None`).
+    fn set_schedule(
+        &self,
+        key: &str,
+        state: &ScheduleState,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// Takes exactly `key` off the schedule; false when it was not on it.
+    fn clear_schedule(&self, key: &str) -> impl Future<Output = Result<bool>> + Send;
+}
+
+impl Schedules for Store {
+    async fn ensure_article(
+        &self,
+        key: &str,
+        site: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        Store::ensure_article(self, key, site, now).map(drop)
+    }
+
+    async fn schedule(&self, key: &str) -> Result<Option<ScheduleState>> {
+        Store::schedule(self, key)
+    }
+
+    async fn set_schedule(&self, key: &str, state: &ScheduleState) -> Result<()> {
+        Store::set_schedule(self, key, state)
+    }
+
+    async fn clear_schedule(&self, key: &str) -> Result<bool> {
+        let scheduled = Store::schedule(self, key)?.is_some();
+        if scheduled {
+            Store::clear_schedule(self, key)?;
+        }
+        Ok(scheduled)
+    }
+}
+
+impl Schedules for Postgres {
+    async fn ensure_article(
+        &self,
+        key: &str,
+        site: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        Postgres::ensure_article(self, key, site, now).await
+    }
+
+    async fn schedule(&self, key: &str) -> Result<Option<ScheduleState>> {
+        Postgres::schedule(self, key).await
+    }
+
+    async fn set_schedule(&self, key: &str, state: &ScheduleState) -> Result<()> {
+        Postgres::set_schedule(self, key, state).await
+    }
+
+    async fn clear_schedule(&self, key: &str) -> Result<bool> {
+        Postgres::clear_schedule(self, key).await
     }
 }

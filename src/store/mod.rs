@@ -26,6 +26,7 @@ mod keys;
 mod open;
 mod outbox;
 pub mod pg;
+mod read;
 mod recent;
 mod recover;
 mod schedule;
@@ -41,11 +42,12 @@ use std::sync::Arc;
 
 use crate::error::{Error, Result};
 
-pub use archive::{Archive, Commit, Outbox};
+pub use archive::{Archive, Commit, Outbox, Schedules};
 pub use articles::NewArticle;
 pub use checklog::{CheckLog, LoggedCheck, Reschedule};
 pub use forget::Forgotten;
 pub use outbox::{Delivery, change_id};
+pub use read::ArchiveRead;
 pub use recent::{ChangeCursor, ChangeFilter};
 pub use schedule::ScheduleState;
 pub use upgrade::UpgradeRecord;

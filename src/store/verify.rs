@@ -41,7 +41,7 @@ impl VerifyReport {
         self.damage.iter().any(|d| !d.repaired)
     }
 
-    fn found(&mut self, key: String, problem: impl Into<String>, repaired: bool) {
+    pub(crate) fn found(&mut self, key: String, problem: impl Into<String>, repaired: bool) {
         self.damage.push(Damage {
             key,
             problem: problem.into(),

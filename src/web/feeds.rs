@@ -19,7 +19,7 @@ use super::security::escape_html;
 use super::view;
 use crate::diff::{Field, FieldChange, Op, field_changes, headline_phrase, word_diff};
 use crate::model::Version;
-use crate::store::Store;
+use crate::store::ArchiveRead;
 
 /// Entries per feed.
 const ENTRIES: usize = 50;
@@ -212,7 +212,7 @@ pub fn atom(base: &str, meta: &FeedMeta, items: &[FeedItem]) -> String {
 /// The summary of what `v` changed against the previous version of `url`: the first
 /// changed phrases and every changed field besides the text.
 fn summarise(
-    store: &Store,
+    store: &dyn ArchiveRead,
     url: &str,
     v: &Version,
 ) -> Result<(Vec<Span>, Vec<FieldChange>), WebError> {
@@ -244,7 +244,7 @@ fn respond(base: &str, meta: &FeedMeta, items: &[FeedItem]) -> Response {
     with_type(StatusCode::OK, atom(base, meta, items), ATOM)
 }
 
-fn items_from_recent(store: &Store, q: &RecentQuery) -> Result<Vec<FeedItem>, WebError> {
+fn items_from_recent(store: &dyn ArchiveRead, q: &RecentQuery) -> Result<Vec<FeedItem>, WebError> {
     let page = recent::load(store, q)?;
     page.items
         .into_iter()
@@ -268,7 +268,7 @@ pub(crate) async fn all(State(state): State<AppState>) -> Result<Response, WebEr
             limit: Some(ENTRIES),
             ..RecentQuery::default()
         };
-        let items = items_from_recent(&state.store, &q)?;
+        let items = items_from_recent(&*state.store, &q)?;
         let meta = FeedMeta {
             title: "emend: recent changes".to_owned(),
             id: format!("{TAG}feed:all"),
@@ -294,7 +294,7 @@ pub(crate) async fn site(
             limit: Some(ENTRIES),
             ..RecentQuery::default()
         };
-        let items = items_from_recent(&state.store, &rq)?;
+        let items = items_from_recent(&*state.store, &rq)?;
         let meta = FeedMeta {
             title: format!("emend: changes on {name}"),
             id: format!("{TAG}feed:site:{}", links::enc(&name)),
@@ -312,7 +312,7 @@ pub(crate) async fn article(
     Query(q): Query<UrlQuery>,
 ) -> Result<Response, WebError> {
     blocking(move || {
-        let store = &state.store;
+        let store = &*state.store;
         let url = canonical(store, q.url.as_deref().unwrap_or(""))?;
         let site = store.article(&url)?.and_then(|a| a.site);
         let mut versions = store.versions(&url)?;

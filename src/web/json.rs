@@ -29,7 +29,7 @@ where
 /// `GET /api/history?url=`: [`HistoryJson`].
 pub async fn history(State(state): State<AppState>, Query(q): Query<UrlQuery>) -> Response {
     api(move || {
-        let url = canonical(&state.store, q.url.as_deref().unwrap_or(""))?;
+        let url = canonical(&*state.store, q.url.as_deref().unwrap_or(""))?;
         let versions = state.store.versions(&url)?;
         json(&HistoryJson::new(&url, &versions))
     })
@@ -39,7 +39,7 @@ pub async fn history(State(state): State<AppState>, Query(q): Query<UrlQuery>) -
 /// `GET /api/diff?url=&from=&to=`: [`DiffJson`].
 pub async fn diff(State(state): State<AppState>, Query(q): Query<DiffQuery>) -> Response {
     api(move || {
-        let c = compare(&state.store, &q)?;
+        let c = compare(&*state.store, &q)?;
         json(&DiffJson {
             url: &c.url,
             from: c.from.as_ref().map(|v| v.number).unwrap_or(0),
@@ -55,7 +55,7 @@ pub async fn diff(State(state): State<AppState>, Query(q): Query<DiffQuery>) -> 
 /// `Link: <...>; rel="next"` header so the body keeps the CLI's shape.
 pub async fn list(State(state): State<AppState>, Query(q): Query<ListQuery>) -> Response {
     api(move || {
-        let (rows, more) = articles::load(&state.store, &q)?;
+        let (rows, more) = articles::load(&*state.store, &q)?;
         let mut resp = json(&ListJson {
             articles: rows.iter().map(ArticleJson::from).collect(),
         })?;
@@ -79,7 +79,7 @@ pub async fn list(State(state): State<AppState>, Query(q): Query<ListQuery>) -> 
 /// `GET /api/recent?site=&kind=&before=&limit=`: [`RecentJson`].
 pub async fn recent(State(state): State<AppState>, Query(q): Query<RecentQuery>) -> Response {
     api(move || {
-        let page = recent::load(&state.store, &q)?;
+        let page = recent::load(&*state.store, &q)?;
         json(&RecentJson {
             changes: page
                 .items

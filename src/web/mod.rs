@@ -1,5 +1,6 @@
 //! The read-only web UI, JSON API, Atom feeds and Memento endpoints (issue 5): one axum
-//! router over a [`Store`], served by `emend serve` and by the daemon's `--listen`.
+//! router over either storage engine ([`ArchiveRead`]), served by `emend serve` and by the
+//! daemon's `--listen`.
 
 pub mod diff_view;
 pub mod feeds;
@@ -20,7 +21,7 @@ use axum::Router;
 use axum::routing::get;
 
 use crate::error::Result;
-use crate::store::Store;
+use crate::store::ArchiveRead;
 
 pub use metrics::{MetricsSource, SharedMetrics};
 pub use server::Limits;
@@ -47,7 +48,7 @@ impl std::fmt::Debug for WebOptions {
 /// What every handler shares.
 #[derive(Clone)]
 pub(crate) struct AppState {
-    store: Store,
+    store: Arc<dyn ArchiveRead>,
     metrics: Option<Arc<dyn MetricsSource>>,
     /// Prefix for absolute links ("" for relative ones).
     base: Arc<str>,
@@ -55,13 +56,13 @@ pub(crate) struct AppState {
 
 /// The whole web interface. Only GET and HEAD are answered; nothing mutates the store or
 /// makes emend fetch anything.
-pub fn router(store: Store, options: WebOptions) -> Router {
+pub fn router(store: impl ArchiveRead, options: WebOptions) -> Router {
     let base = options
         .base_url
         .map(|b| b.trim_end_matches('/').to_owned())
         .unwrap_or_default();
     let state = AppState {
-        store,
+        store: Arc::new(store),
         metrics: options.metrics,
         base: base.into(),
     };
@@ -107,7 +108,7 @@ async fn not_found() -> respond::WebError {
 /// Serves the web interface on `listener` until `shutdown` completes.
 pub async fn serve(
     listener: tokio::net::TcpListener,
-    store: Store,
+    store: impl ArchiveRead,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<()> {
     serve_router(listener, router(store, WebOptions::default()), shutdown).await

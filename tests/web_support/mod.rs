@@ -170,6 +170,8 @@ pub struct Server {
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<emend::Result<()>>>,
     _dir: tempfile::TempDir,
+    /// What the archive served needs kept alive while it is served (a database server).
+    _keep: Option<Box<dyn std::any::Any + Send>>,
 }
 
 impl Server {
@@ -186,7 +188,28 @@ impl Server {
         Server::serve(store, tempfile::tempdir().unwrap()).await
     }
 
-    async fn serve(store: Store, dir: tempfile::TempDir) -> Server {
+    /// The fixture store copied into the PostgreSQL database at `conninfo` (as `emend
+    /// migrate` copies it) and served from there, keeping `keep` (its server) alive.
+    pub async fn start_postgres(conninfo: &str, keep: Box<dyn std::any::Any + Send>) -> Server {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        build(&store);
+        let pg = emend::store::pg::Postgres::connect(conninfo).await.unwrap();
+        emend::store::pg::copy(&store, &pg).await.unwrap();
+        Server::start_archive(pg, Box::new((keep, dir))).await
+    }
+
+    /// Serves `archive` (on either engine), keeping `keep` alive until the server is dropped.
+    pub async fn start_archive(
+        archive: impl emend::store::ArchiveRead,
+        keep: Box<dyn std::any::Any + Send>,
+    ) -> Server {
+        let mut server = Server::serve(archive, tempfile::tempdir().unwrap()).await;
+        server._keep = Some(keep);
+        server
+    }
+
+    async fn serve(store: impl emend::store::ArchiveRead, dir: tempfile::TempDir) -> Server {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let metrics = Arc::new(SharedMetrics::default());
@@ -214,6 +237,7 @@ impl Server {
             stop: Some(tx),
             task: Some(task),
             _dir: dir,
+            _keep: None,
         }
     }
 
@@ -268,4 +292,36 @@ pub fn header(resp: &reqwest::Response, name: &str) -> String {
 /// `s` percent-encoded for a query value, as the pages build links.
 pub fn enc(s: &str) -> String {
     emend::web::links::enc(s)
+}
+
+/// Runs each check `async fn NAME(s: Server)` of the crate against the fixture on sled
+/// (`sled::NAME`) and on PostgreSQL (`postgres::NAME`, skipped without a server). The crate
+/// declares `#[path = "common/postgres.rs"] mod pg_cluster;`.
+#[macro_export]
+macro_rules! on_both_engines {
+    ($($name:ident),* $(,)?) => {
+        mod sled {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name(super::web_support::Server::start().await).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let Some(cluster) = $crate::pg_cluster::Cluster::start(stringify!($name))
+                    else {
+                        return;
+                    };
+                    let conninfo = cluster.conninfo.clone();
+                    let s = super::web_support::Server::start_postgres(&conninfo, Box::new(cluster))
+                        .await;
+                    super::$name(s).await;
+                }
+            )*
+        }
+    };
 }

@@ -20,7 +20,7 @@ use crate::store::versions::check_of;
 use crate::store::{Delivery, NewVersion, Route};
 
 /// A query parameter.
-type Param<'a> = dyn tokio_postgres::types::ToSql + Sync + 'a;
+pub(super) type Param<'a> = dyn tokio_postgres::types::ToSql + Sync + 'a;
 
 /// Row counts of the archive tables (what `emend migrate` verifies a copy by).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
@@ -260,7 +260,11 @@ impl Postgres {
             .pop())
     }
 
-    async fn version_docs(&self, filter: &str, params: &[&Param<'_>]) -> Result<Vec<Version>> {
+    pub(super) async fn version_docs(
+        &self,
+        filter: &str,
+        params: &[&Param<'_>],
+    ) -> Result<Vec<Version>> {
         let docs: Vec<Json<Version>> = self
             .column(&format!("SELECT doc FROM versions {filter}"), params)
             .await?;
@@ -268,7 +272,7 @@ impl Postgres {
     }
 
     /// The first column of every row `sql` returns.
-    async fn column<T>(&self, sql: &str, params: &[&Param<'_>]) -> Result<Vec<T>>
+    pub(super) async fn column<T>(&self, sql: &str, params: &[&Param<'_>]) -> Result<Vec<T>>
     where
         T: for<'a> tokio_postgres::types::FromSql<'a>,
     {
@@ -281,7 +285,7 @@ impl Postgres {
     }
 
     /// The `doc` column of every row `sql` returns, decoded.
-    async fn docs<T>(&self, sql: &str, params: &[&Param<'_>]) -> Result<Vec<T>>
+    pub(super) async fn docs<T>(&self, sql: &str, params: &[&Param<'_>]) -> Result<Vec<T>>
     where
         T: serde::de::DeserializeOwned,
     {
@@ -551,10 +555,11 @@ pub(crate) async fn insert_check(
     .await
 }
 
-const SELECT_ARTICLE: &str = "SELECT url, site, first_seen, last_checked, last_changed, versions,
+pub(super) const SELECT_ARTICLE: &str =
+    "SELECT url, site, first_seen, last_checked, last_changed, versions,
      etag, last_modified, title FROM articles";
 
-fn article_record(r: &Row) -> std::result::Result<ArticleRecord, tokio_postgres::Error> {
+pub(super) fn article_record(r: &Row) -> std::result::Result<ArticleRecord, tokio_postgres::Error> {
     Ok(ArticleRecord {
         url: r.try_get(0)?,
         site: r.try_get(1)?,

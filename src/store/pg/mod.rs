@@ -1,14 +1,19 @@
 //! The PostgreSQL engine: a pooled connection, its schema migrations and the shared frontier
 //! that lets several daemons crawl one set of sites (see `frontier.rs`).
 //!
-//! The second storage engine so far: the frontier with its host leases, and the archive
-//! (articles, versions, bodies, checks; `archive.rs`), which `emend migrate` fills from a
-//! sled database (`copy.rs`). The daemon and the read commands still run on sled.
+//! The second storage engine: the frontier with its host leases, the archive (articles,
+//! versions, bodies, checks; `archive.rs`), which `emend migrate` fills from a sled database
+//! (`copy.rs`), and the web UI's queries over it (`read.rs`).
 
 mod archive;
 mod copy;
+mod forget;
 mod frontier;
 mod migrate;
+mod read;
+mod stats;
+mod verify;
+mod watch;
 
 use std::str::FromStr;
 
@@ -125,6 +130,12 @@ impl Postgres {
 pub fn is_conninfo(db: &std::path::Path) -> bool {
     db.to_str()
         .is_some_and(|s| s.starts_with("postgres://") || s.starts_with("postgresql://"))
+}
+
+/// The connection string a `--db` value gives when it names a PostgreSQL database (see
+/// [`is_conninfo`]); `None` for a sled directory.
+pub fn conninfo(db: &std::path::Path) -> Option<&str> {
+    db.to_str().filter(|_| is_conninfo(db))
 }
 
 /// `host/dbname` for messages: a socket directory or host name, and the database.

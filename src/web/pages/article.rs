@@ -89,7 +89,7 @@ pub async fn page(
     Query(q): Query<UrlQuery>,
 ) -> Result<Response, WebError> {
     blocking(move || {
-        let store = &state.store;
+        let store = &*state.store;
         let url = canonical(store, q.url.as_deref().unwrap_or(""))?;
         let record = store
             .article(&url)?

@@ -7,7 +7,7 @@ use axum::response::Response;
 use serde::Deserialize;
 
 use crate::model::ArticleRecord;
-use crate::store::Store;
+use crate::store::ArchiveRead;
 use crate::web::AppState;
 use crate::web::links;
 use crate::web::respond::{WebError, blocking, page as render};
@@ -38,7 +38,10 @@ impl ListQuery {
 }
 
 /// One page of articles and whether there is another.
-pub fn load(store: &Store, q: &ListQuery) -> Result<(Vec<ArticleRecord>, bool), WebError> {
+pub fn load(
+    store: &dyn ArchiveRead,
+    q: &ListQuery,
+) -> Result<(Vec<ArticleRecord>, bool), WebError> {
     let limit = view::limit(q.limit);
     let after = q.after.as_deref().filter(|a| !a.is_empty());
     let mut rows = match q.site_name() {
@@ -61,7 +64,7 @@ struct ArticlesPage {
     next: Option<String>,
 }
 
-fn render_list(store: &Store, q: &ListQuery) -> Result<Response, WebError> {
+fn render_list(store: &dyn ArchiveRead, q: &ListQuery) -> Result<Response, WebError> {
     let (rows, more) = load(store, q)?;
     let site = q.site_name().map(str::to_owned);
     let next = more.then(|| rows.last()).flatten().map(|last| match &site {
@@ -91,7 +94,7 @@ pub async fn all(
 ) -> Result<Response, WebError> {
     q.name = None;
     q.site = None;
-    blocking(move || render_list(&state.store, &q)).await
+    blocking(move || render_list(&*state.store, &q)).await
 }
 
 /// `GET /site?name=`.
@@ -102,5 +105,5 @@ pub async fn site(
     if q.site_name().is_none() {
         return Err(WebError::BadRequest("missing ?name= parameter".to_owned()));
     }
-    blocking(move || render_list(&state.store, &q)).await
+    blocking(move || render_list(&*state.store, &q)).await
 }

@@ -17,7 +17,7 @@ pub async fn png(
     Query(q): Query<DiffQuery>,
 ) -> Result<Response, WebError> {
     blocking(move || {
-        let store = &state.store;
+        let store = &*state.store;
         let c = compare(store, &q)?;
         let site = store.article(&c.url)?.and_then(|r| r.site);
         let m = ChangeMessage::new(&c.url, site.as_deref(), c.from.as_ref(), &c.to, None);

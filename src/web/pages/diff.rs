@@ -9,7 +9,7 @@ use serde::Deserialize;
 use super::canonical;
 use crate::diff::{DiffOp, Field, FieldChange, field_changes, word_counts, word_diff};
 use crate::model::Version;
-use crate::store::Store;
+use crate::store::ArchiveRead;
 use crate::web::AppState;
 use crate::web::diff_view::{self, Block, DiffView};
 use crate::web::links;
@@ -46,7 +46,7 @@ pub struct Compared {
 }
 
 /// Resolves the query and diffs the two versions.
-pub fn compare(store: &Store, q: &DiffQuery) -> Result<Compared, WebError> {
+pub fn compare(store: &dyn ArchiveRead, q: &DiffQuery) -> Result<Compared, WebError> {
     let url = canonical(store, q.url.as_deref().unwrap_or(""))?;
     let latest = store
         .latest(&url)?
@@ -150,7 +150,7 @@ pub async fn page(
     Query(q): Query<DiffQuery>,
 ) -> Result<Response, WebError> {
     blocking(move || {
-        let c = compare(&state.store, &q)?;
+        let c = compare(&*state.store, &q)?;
         let url = &c.url;
         let from_n = c.from.as_ref().map(|v| v.number).unwrap_or(0);
         let to_n = c.to.number;

@@ -6,7 +6,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 
 use super::canonical;
-use crate::store::Store;
+use crate::store::ArchiveRead;
 use crate::web::AppState;
 use crate::web::links;
 use crate::web::memento::{self, LINK_FORMAT, Memento};
@@ -19,7 +19,7 @@ fn original(uri: &Uri, prefix: &str) -> String {
 }
 
 /// The article's versions as mementos, oldest first.
-fn mementos(store: &Store, raw: &str) -> Result<(String, Vec<Memento>), WebError> {
+fn mementos(store: &dyn ArchiveRead, raw: &str) -> Result<(String, Vec<Memento>), WebError> {
     let url = canonical(store, raw)?;
     let list = store
         .versions(&url)?
@@ -52,7 +52,7 @@ pub async fn timegate(
         None => None,
     };
     blocking(move || {
-        let (url, list) = mementos(&state.store, &raw)?;
+        let (url, list) = mementos(&*state.store, &raw)?;
         let chosen = memento::select(&list, wanted)
             .ok_or_else(|| WebError::NotFound(format!("{url}: no versions stored")))?;
         let location = format!("{}{}", state.base, links::version(&url, chosen.number));
@@ -74,7 +74,7 @@ pub async fn timegate(
 pub async fn timemap(State(state): State<AppState>, uri: Uri) -> Result<Response, WebError> {
     let raw = original(&uri, "/timemap/link/");
     blocking(move || {
-        let (url, list) = mementos(&state.store, &raw)?;
+        let (url, list) = mementos(&*state.store, &raw)?;
         Ok(with_type(
             StatusCode::OK,
             memento::timemap(&state.base, &url, &list),

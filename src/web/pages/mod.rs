@@ -14,10 +14,10 @@ pub mod stats;
 pub mod version;
 
 use super::respond::WebError;
-use crate::store::Store;
+use crate::store::ArchiveRead;
 
 /// The canonical URL of a tracked article (resolving aliases), or a 404.
-pub(crate) fn canonical(store: &Store, url: &str) -> Result<String, WebError> {
+pub(crate) fn canonical(store: &dyn ArchiveRead, url: &str) -> Result<String, WebError> {
     let url = url.trim();
     if url.is_empty() {
         return Err(WebError::BadRequest("missing ?url= parameter".to_owned()));

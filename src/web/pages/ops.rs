@@ -21,10 +21,10 @@ pub async fn style() -> Response {
     r
 }
 
-/// `GET /healthz`: 200 when the store answers.
+/// `GET /healthz`: 200 when the archive answers.
 pub async fn healthz(State(state): State<AppState>) -> Result<Response, WebError> {
     blocking(move || {
-        state.store.stats()?;
+        state.store.ping()?;
         Ok(with_type(
             StatusCode::OK,
             "ok\n".to_owned(),

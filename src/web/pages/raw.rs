@@ -31,7 +31,7 @@ pub async fn body(
     Query(q): Query<RawQuery>,
 ) -> Result<Response, WebError> {
     blocking(move || {
-        let url = canonical(&state.store, q.url.as_deref().unwrap_or(""))?;
+        let url = canonical(&*state.store, q.url.as_deref().unwrap_or(""))?;
         let n =
             q.n.ok_or_else(|| WebError::BadRequest("missing ?n= (version number)".to_owned()))?;
         let version = state

@@ -7,7 +7,7 @@ use axum::response::Response;
 use serde::Deserialize;
 
 use crate::model::{ChangeKind, Version};
-use crate::store::{ChangeCursor, ChangeFilter, Store};
+use crate::store::{ArchiveRead, ChangeCursor, ChangeFilter};
 use crate::web::AppState;
 use crate::web::links;
 use crate::web::respond::{WebError, blocking, page as render};
@@ -35,7 +35,7 @@ pub struct Changes {
 }
 
 /// Reads one page of changes for `q`.
-pub fn load(store: &Store, q: &RecentQuery) -> Result<Changes, WebError> {
+pub fn load(store: &dyn ArchiveRead, q: &RecentQuery) -> Result<Changes, WebError> {
     let site = q.site.as_deref().map(str::trim).filter(|s| !s.is_empty());
     let kind = match q.kind.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         Some(k) => Some(
@@ -104,7 +104,7 @@ pub async fn page(
     Query(q): Query<RecentQuery>,
 ) -> Result<Response, WebError> {
     blocking(move || {
-        let changes = load(&state.store, &q)?;
+        let changes = load(&*state.store, &q)?;
         let site = q.site.clone().unwrap_or_default().trim().to_owned();
         let kind = q.kind.clone().unwrap_or_default().trim().to_owned();
         let opt = |s: &str| (!s.is_empty()).then(|| s.to_owned());

@@ -11,7 +11,7 @@ use serde::Serialize;
 
 pub use figures::SiteFigures;
 
-use crate::store::Store;
+use crate::store::ArchiveRead;
 use crate::web::AppState;
 use crate::web::links;
 use crate::web::respond::{WebError, blocking, json, page as render};
@@ -26,7 +26,7 @@ pub struct StatsJson {
 }
 
 /// Reads the store's counters (a few hundred keys, whatever its size) into the figures.
-fn load(store: &Store) -> Result<StatsJson, WebError> {
+fn load(store: &dyn ArchiveRead) -> Result<StatsJson, WebError> {
     let (all, sites) = store.change_counts(figures::MAX_WEEKS)?;
     Ok(StatsJson {
         all: SiteFigures::from_counts(&all),
@@ -82,7 +82,7 @@ struct StatsPage {
 /// `GET /stats`.
 pub async fn page(State(state): State<AppState>) -> Result<Response, WebError> {
     blocking(move || {
-        let stats = load(&state.store)?;
+        let stats = load(&*state.store)?;
         let mut sections = vec![Section::new("All articles".to_owned(), None, stats.all)];
         sections.extend(stats.sites.into_iter().map(|f| {
             let name = f.site.clone().unwrap_or_default();
@@ -99,7 +99,7 @@ pub async fn page(State(state): State<AppState>) -> Result<Response, WebError> {
 
 /// `GET /api/stats`: [`StatsJson`].
 pub async fn api(State(state): State<AppState>) -> Response {
-    match blocking(move || json(&load(&state.store)?)).await {
+    match blocking(move || json(&load(&*state.store)?)).await {
         Ok(r) => r,
         Err(e) => e.into_json(),
     }

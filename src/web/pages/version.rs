@@ -132,7 +132,7 @@ pub async fn page(
     Query(q): Query<VersionQuery>,
 ) -> Result<Response, WebError> {
     blocking(move || {
-        let url = canonical(&state.store, q.url.as_deref().unwrap_or(""))?;
+        let url = canonical(&*state.store, q.url.as_deref().unwrap_or(""))?;
         let versions = state.store.versions(&url)?;
         let wanted =
             q.n.or_else(|| versions.last().map(|v| v.number))
