@@ -12,6 +12,8 @@
 
 use std::borrow::Cow;
 
+use super::depth::{self, MAX_DEPTH, Nesting};
+
 /// Elements whose content the tokenizer reads as text up to their end tag.
 const RAW_TEXT: &[&[u8]] = &[
     b"script",
@@ -64,36 +66,40 @@ fn dropped(name: &[u8]) -> bool {
 /// decode to one; otherwise the parsed value is the raw one).
 fn unread_href(tag: &[u8], attr: &[u8]) -> bool {
     !tag.eq_ignore_ascii_case(b"link")
-        && memchr::memchr(b'&', attr).is_none()
-        && memchr::memmem::find(attr, b"/author").is_none()
+        && !memchr::memchr2_iter(b'&', b'/', attr)
+            .any(|i| attr[i] == b'&' || attr[i + 1..].starts_with(b"author"))
 }
 
 fn is_space(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | b'\r' | b'\x0c')
 }
 
-/// `html` without the dropped attributes; borrowed when there are none.
+/// `html` without the dropped attributes, capped at [`MAX_DEPTH`] as [`depth::cap`] does
+/// (one walk over the tags for both); borrowed when nothing goes.
 pub(crate) fn strip(html: &str) -> Cow<'_, str> {
     let b = html.as_bytes();
     let mut out: Option<String> = None;
     let mut copied = 0;
     let mut pos = 0;
+    let mut cap = depth::Cap::new(MAX_DEPTH);
     while let Some(k) = memchr::memchr(b'<', b.get(pos..).unwrap_or_default()) {
         let lt = pos + k;
         let closing = b.get(lt + 1) == Some(&b'/');
         let name_start = lt + 1 + usize::from(closing);
         if !b.get(name_start).is_some_and(u8::is_ascii_alphabetic) {
-            pos = super::depth::skip_markup(b, lt);
+            pos = depth::skip_markup(b, lt);
             continue;
         }
         let name_end = (name_start..b.len())
             .find(|&i| is_space(b[i]) || b[i] == b'/' || b[i] == b'>')
             .unwrap_or(b.len());
         let name = &b[name_start..name_end];
+        let kind = depth::kind(name);
+        let deep = (closing || kind != Nesting::RawText) && cap.drops(closing, kind);
         // End tags are walked too (their attributes are ignored, and kept) so that a quoted
         // '<' in one is not taken for a tag.
         let Some(end) = attributes(b, name, name_end, |from, to| {
-            if closing {
+            if closing || deep {
                 return;
             }
             // Both ends sit on ASCII bytes (a name's first byte, a quote or the byte before
@@ -104,12 +110,18 @@ pub(crate) fn strip(html: &str) -> Cow<'_, str> {
         }) else {
             break;
         };
+        if deep {
+            // '<' and the byte past '>' are char boundaries.
+            let o = out.get_or_insert_with(|| String::with_capacity(html.len()));
+            o.push_str(&html[copied..lt]);
+            copied = end;
+        }
         pos = end;
         if let Some(raw) = RAW_TEXT
             .iter()
             .find(|r| !closing && r.eq_ignore_ascii_case(name))
         {
-            pos = super::depth::end_of_raw_text(b, pos, raw);
+            pos = depth::end_of_raw_text(b, pos, raw);
         }
     }
     match out {
@@ -192,6 +204,20 @@ mod tests {
             strip(html),
             r#"<div class="a"  id=b><img   ><a rel=author  >t</a></div>"#
         );
+    }
+
+    #[test]
+    fn the_depth_cap_applies_in_the_same_walk() {
+        let nested = |n: usize| {
+            format!(
+                "{}<p data-x=1>deep{}",
+                "<div>".repeat(n),
+                "</div>".repeat(n)
+            )
+        };
+        let html = nested(MAX_DEPTH + 40);
+        assert_eq!(strip(&html), nested(MAX_DEPTH).replace(" data-x=1", ""));
+        assert_eq!(strip(&html), depth::cap(&strip(&html)));
     }
 
     #[test]
