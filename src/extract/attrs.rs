@@ -4,11 +4,15 @@
 //!
 //! Only attributes whose removal cannot change the tree go: the tree builder reads none of
 //! them, and no pass of the extractor does (it reads `class`, `id`, `style`, `itemprop`,
-//! `href`, `content`… by name). Site selectors may match any attribute, so a page extracted
+//! `href`, `content`… by name). `href` is the one read by value: a `<link>`'s (the canonical
+//! URL) and one containing `/author` (a byline's author link) are read, every other goes; it
+//! was the largest attribute left, about a tenth of the parsed bytes. Site selectors may match any attribute, so a page extracted
 //! with selectors is parsed whole. Raw-text content (`<title>`, a JSON-LD `<script>`,
 //! `<textarea>`…) is text, not markup, and is left alone.
 
 use std::borrow::Cow;
+
+use super::depth::{self, MAX_DEPTH, Nesting};
 
 /// Elements whose content the tokenizer reads as text up to their end tag.
 const RAW_TEXT: &[&[u8]] = &[
@@ -57,32 +61,45 @@ fn dropped(name: &[u8]) -> bool {
     }
 }
 
+/// Whether `attr` (the whole `href=value` bytes) is an `href` the extractor never reads: any
+/// but a `<link>`'s, unless its value holds `/author` or a character reference (which could
+/// decode to one; otherwise the parsed value is the raw one).
+fn unread_href(tag: &[u8], attr: &[u8]) -> bool {
+    !tag.eq_ignore_ascii_case(b"link")
+        && !memchr::memchr2_iter(b'&', b'/', attr)
+            .any(|i| attr[i] == b'&' || attr[i + 1..].starts_with(b"author"))
+}
+
 fn is_space(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | b'\r' | b'\x0c')
 }
 
-/// `html` without the dropped attributes; borrowed when there are none.
+/// `html` without the dropped attributes, capped at [`MAX_DEPTH`] as [`depth::cap`] does
+/// (one walk over the tags for both); borrowed when nothing goes.
 pub(crate) fn strip(html: &str) -> Cow<'_, str> {
     let b = html.as_bytes();
     let mut out: Option<String> = None;
     let mut copied = 0;
     let mut pos = 0;
+    let mut cap = depth::Cap::new(MAX_DEPTH);
     while let Some(k) = memchr::memchr(b'<', b.get(pos..).unwrap_or_default()) {
         let lt = pos + k;
         let closing = b.get(lt + 1) == Some(&b'/');
         let name_start = lt + 1 + usize::from(closing);
         if !b.get(name_start).is_some_and(u8::is_ascii_alphabetic) {
-            pos = super::depth::skip_markup(b, lt);
+            pos = depth::skip_markup(b, lt);
             continue;
         }
         let name_end = (name_start..b.len())
             .find(|&i| is_space(b[i]) || b[i] == b'/' || b[i] == b'>')
             .unwrap_or(b.len());
         let name = &b[name_start..name_end];
+        let kind = depth::kind(name);
+        let deep = (closing || kind != Nesting::RawText) && cap.drops(closing, kind);
         // End tags are walked too (their attributes are ignored, and kept) so that a quoted
         // '<' in one is not taken for a tag.
-        let Some(end) = attributes(b, name_end, |from, to| {
-            if closing {
+        let Some(end) = attributes(b, name, name_end, |from, to| {
+            if closing || deep {
                 return;
             }
             // Both ends sit on ASCII bytes (a name's first byte, a quote or the byte before
@@ -93,12 +110,18 @@ pub(crate) fn strip(html: &str) -> Cow<'_, str> {
         }) else {
             break;
         };
+        if deep {
+            // '<' and the byte past '>' are char boundaries.
+            let o = out.get_or_insert_with(|| String::with_capacity(html.len()));
+            o.push_str(&html[copied..lt]);
+            copied = end;
+        }
         pos = end;
         if let Some(raw) = RAW_TEXT
             .iter()
             .find(|r| !closing && r.eq_ignore_ascii_case(name))
         {
-            pos = super::depth::end_of_raw_text(b, pos, raw);
+            pos = depth::end_of_raw_text(b, pos, raw);
         }
     }
     match out {
@@ -113,8 +136,14 @@ pub(crate) fn strip(html: &str) -> Cow<'_, str> {
 /// Walks the attributes of a start tag from `i` (just past its name), calling `drop` with
 /// the byte range of each dropped attribute; returns the offset past the tag's `>`, or
 /// `None` when the tag runs to the end of the page (which is then left as it is).
-fn attributes(b: &[u8], mut i: usize, mut drop: impl FnMut(usize, usize)) -> Option<usize> {
+fn attributes(
+    b: &[u8],
+    tag: &[u8],
+    mut i: usize,
+    mut drop: impl FnMut(usize, usize),
+) -> Option<usize> {
     let mut spans: Vec<(usize, usize)> = Vec::new();
+    let mut first_href: Option<bool> = None;
     loop {
         while is_space(*b.get(i)?) || b[i] == b'/' {
             i += 1;
@@ -150,7 +179,10 @@ fn attributes(b: &[u8], mut i: usize, mut drop: impl FnMut(usize, usize)) -> Opt
                 }
             };
         }
-        if dropped(name) {
+        // The tokenizer keeps only the first of duplicate attributes: it decides for the rest.
+        let href = name.eq_ignore_ascii_case(b"href")
+            && *first_href.get_or_insert_with(|| unread_href(tag, &b[start..i]));
+        if href || dropped(name) {
             spans.push((start, i));
         }
     }
@@ -167,10 +199,33 @@ mod tests {
 
     #[test]
     fn unread_attributes_go_read_ones_stay() {
-        let html = r#"<div class="a" data-x='1>2' id=b><img src=x.jpg alt="An image" srcset="a 1x, b 2x"><a href="/p" onclick="f()" target=_blank>t</a></div>"#;
+        let html = r#"<div class="a" data-x='1>2' id=b><img src=x.jpg alt="An image" srcset="a 1x, b 2x"><a rel=author onclick="f()" target=_blank>t</a></div>"#;
         assert_eq!(
             strip(html),
-            r#"<div class="a"  id=b><img   ><a href="/p"  >t</a></div>"#
+            r#"<div class="a"  id=b><img   ><a rel=author  >t</a></div>"#
+        );
+    }
+
+    #[test]
+    fn the_depth_cap_applies_in_the_same_walk() {
+        let nested = |n: usize| {
+            format!(
+                "{}<p data-x=1>deep{}",
+                "<div>".repeat(n),
+                "</div>".repeat(n)
+            )
+        };
+        let html = nested(MAX_DEPTH + 40);
+        assert_eq!(strip(&html), nested(MAX_DEPTH).replace("data-x=1", ""));
+        assert_eq!(strip(&html), depth::cap(&strip(&html)));
+    }
+
+    #[test]
+    fn only_hrefs_read_stay() {
+        let html = r#"<LINK rel=canonical href="/c"><a href="/p">p</a><a HREF='/author/x'>x</a><a href="&#x2F;author">y</a><base href=/><a href=/p href=/author>"#;
+        assert_eq!(
+            strip(html),
+            r#"<LINK rel=canonical href="/c"><a >p</a><a HREF='/author/x'>x</a><a href="&#x2F;author">y</a><base ><a  >"#
         );
     }
 

@@ -18,7 +18,7 @@ pub const MAX_DEPTH: usize = 512;
 
 /// How the scan treats a tag by its (lower-cased) name.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Nesting {
+pub(super) enum Nesting {
     /// Void elements (no content, never pushed on the stack) and elements the parser closes
     /// implicitly (their end tags are optional: counting them would make a page of unclosed
     /// paragraphs or list items look deep when its tree is flat).
@@ -43,6 +43,68 @@ fn nesting(name: &[u8]) -> Nesting {
         b"script" | b"style" | b"textarea" | b"title" | b"xmp" | b"iframe" | b"noembed"
         | b"noframes" | b"noscript" => Nesting::RawText,
         _ => Nesting::Nests,
+    }
+}
+
+/// How the scan treats the tag named `name`, in any case.
+pub(super) fn kind(name: &[u8]) -> Nesting {
+    // Lower-cased on the stack: the scan runs over every tag of every page.
+    let mut buf = [0u8; 12];
+    match buf.get_mut(..name.len()) {
+        Some(dst) => {
+            for (d, s) in dst.iter_mut().zip(name) {
+                *d = s.to_ascii_lowercase();
+            }
+            nesting(dst)
+        }
+        // Longer than every listed name: an ordinary (custom) element that nests.
+        None => Nesting::Nests,
+    }
+}
+
+/// The nesting count, for a pass that reads the tags itself ([`scan`], and the attribute
+/// pass, which caps as it goes so that the page is walked once).
+pub(super) struct Cap {
+    depth: usize,
+    /// Start tags dropped and not closed yet.
+    excess: usize,
+    limit: usize,
+}
+
+impl Cap {
+    pub(super) fn new(limit: usize) -> Cap {
+        Cap {
+            depth: 0,
+            excess: 0,
+            limit,
+        }
+    }
+
+    /// Counts a tag of `kind` (raw-text start tags are the caller's to skip); true when the
+    /// tag goes: a start tag deeper than the limit, or an end tag closing one.
+    pub(super) fn drops(&mut self, closing: bool, kind: Nesting) -> bool {
+        if kind == Nesting::Flat {
+            false
+        } else if closing {
+            if self.excess > 0 {
+                self.excess -= 1;
+                true
+            } else {
+                self.depth = self.depth.saturating_sub(1);
+                false
+            }
+        } else if self.depth >= self.limit {
+            self.excess += 1;
+            true
+        } else {
+            self.depth += 1;
+            false
+        }
+    }
+
+    /// The estimated depth, dropped start tags included.
+    fn reached(&self) -> usize {
+        self.depth + self.excess
     }
 }
 
@@ -72,7 +134,8 @@ struct Tag<'a> {
 /// tag lies deeper than `limit`, the markup without those tags and their end tags.
 fn scan(html: &str, limit: usize) -> (usize, Option<String>) {
     let b = html.as_bytes();
-    let (mut depth, mut excess, mut deepest) = (0usize, 0usize, 0usize);
+    let mut cap = Cap::new(limit);
+    let mut deepest = 0usize;
     let mut out: Option<String> = None;
     let mut copied = 0;
     let mut pos = 0;
@@ -83,41 +146,13 @@ fn scan(html: &str, limit: usize) -> (usize, Option<String>) {
             continue;
         };
         pos = tag.end;
-        // Lower-cased on the stack: the scan runs over every tag of every page.
-        let mut buf = [0u8; 12];
-        let kind = match buf.get_mut(..tag.name.len()) {
-            Some(dst) => {
-                for (d, s) in dst.iter_mut().zip(tag.name) {
-                    *d = s.to_ascii_lowercase();
-                }
-                nesting(dst)
-            }
-            // Longer than every listed name: an ordinary (custom) element that nests.
-            None => Nesting::Nests,
-        };
-        if kind == Nesting::Flat {
-            continue;
-        }
+        let kind = kind(tag.name);
         if !tag.closing && kind == Nesting::RawText {
             pos = end_of_raw_text(b, pos, tag.name);
             continue;
         }
-        let dropped = if tag.closing {
-            if excess > 0 {
-                excess -= 1;
-                true
-            } else {
-                depth = depth.saturating_sub(1);
-                false
-            }
-        } else if depth >= limit {
-            excess += 1;
-            true
-        } else {
-            depth += 1;
-            false
-        };
-        deepest = deepest.max(depth + excess);
+        let dropped = cap.drops(tag.closing, kind);
+        deepest = deepest.max(cap.reached());
         if dropped {
             // Both ends are ASCII ('<' and '>'), so they are char boundaries.
             let o = out.get_or_insert_with(|| String::with_capacity(html.len()));

@@ -53,10 +53,10 @@ pub fn extract(html: &str, opts: &Options<'_>) -> Article {
     let stripped = prestrip::strip(html);
     // Site selectors may match any attribute: with them the page keeps all of its own.
     let lean = match opts.selectors {
-        Some(_) => std::borrow::Cow::Borrowed(&*stripped),
+        Some(_) => depth::cap(&stripped),
         None => attrs::strip(&stripped),
     };
-    let doc = Html::parse_document(&depth::cap(&lean));
+    let doc = Html::parse_document(&lean);
     let dom = Dom::new(&doc);
     let n = dom.nodes.len();
     let none = vec![false; n];

@@ -44,6 +44,10 @@ pub(crate) fn strip(html: &str) -> Cow<'_, str> {
     while let Some(k) = memchr::memchr(b'<', b.get(pos..).unwrap_or_default()) {
         let lt = pos + k;
         pos = lt + 1;
+        // Most '<' open other tags: one byte tells (`!` a comment, `s` the raw elements).
+        if !matches!(b.get(lt + 1), Some(b'!' | b's' | b'S')) {
+            continue;
+        }
         // Comments go whole (conditional comments included).
         if b.get(lt + 1..lt + 4) == Some(b"!--") {
             let Some(close) = memmem::find(b.get(lt + 4..).unwrap_or_default(), b"-->") else {

@@ -253,6 +253,7 @@ fn script_text(dom: &Dom<'_>, i: usize) -> String {
         .collect()
 }
 
+/// The `<link rel=canonical>` URL (attrs.rs keeps a `<link>`'s href, and drops most others).
 fn canonical(dom: &Dom<'_>, url: Option<&url::Url>) -> Option<String> {
     let href = dom.nodes.iter().find_map(|n| match n.kind {
         Kind::Element(_, el)
