@@ -5,7 +5,8 @@
 //! Only attributes whose removal cannot change the tree go: the tree builder reads none of
 //! them, and no pass of the extractor does (it reads `class`, `id`, `style`, `itemprop`,
 //! `href`, `content`… by name). `href` is the one read by value: a `<link>`'s (the canonical
-//! URL) and one containing `/author` (a byline's author link) are read, every other goes; it
+//! URL), one containing `/author` (a byline's author link) and one inside an `<h1>` (a
+//! masthead's link home) are read, every other goes; it
 //! was the largest attribute left, about a tenth of the parsed bytes. Site selectors may match any attribute, so a page extracted
 //! with selectors is parsed whole. Raw-text content (`<title>`, a JSON-LD `<script>`,
 //! `<textarea>`…) is text, not markup, and is left alone.
@@ -82,6 +83,8 @@ pub(crate) fn strip(html: &str) -> Cow<'_, str> {
     let mut copied = 0;
     let mut pos = 0;
     let mut cap = depth::Cap::new(MAX_DEPTH);
+    // Open <h1>s: their links' targets tell a masthead from a headline.
+    let mut in_h1: u32 = 0;
     while let Some(k) = memchr::memchr(b'<', b.get(pos..).unwrap_or_default()) {
         let lt = pos + k;
         let closing = b.get(lt + 1) == Some(&b'/');
@@ -96,9 +99,16 @@ pub(crate) fn strip(html: &str) -> Cow<'_, str> {
         let name = &b[name_start..name_end];
         let kind = depth::kind(name);
         let deep = (closing || kind != Nesting::RawText) && cap.drops(closing, kind);
+        if name.eq_ignore_ascii_case(b"h1") {
+            in_h1 = if closing {
+                in_h1.saturating_sub(1)
+            } else {
+                in_h1 + 1
+            };
+        }
         // End tags are walked too (their attributes are ignored, and kept) so that a quoted
         // '<' in one is not taken for a tag.
-        let Some(end) = attributes(b, name, name_end, |from, to| {
+        let Some(end) = attributes(b, name, name_end, in_h1 > 0, |from, to| {
             if closing || deep {
                 return;
             }
@@ -134,12 +144,14 @@ pub(crate) fn strip(html: &str) -> Cow<'_, str> {
 }
 
 /// Walks the attributes of a start tag from `i` (just past its name), calling `drop` with
-/// the byte range of each dropped attribute; returns the offset past the tag's `>`, or
-/// `None` when the tag runs to the end of the page (which is then left as it is).
+/// the byte range of each dropped attribute (every `href` stays when `keep_hrefs`); returns
+/// the offset past the tag's `>`, or `None` when the tag runs to the end of the page (which
+/// is then left as it is).
 fn attributes(
     b: &[u8],
     tag: &[u8],
     mut i: usize,
+    keep_hrefs: bool,
     mut drop: impl FnMut(usize, usize),
 ) -> Option<usize> {
     let mut spans: Vec<(usize, usize)> = Vec::new();
@@ -181,6 +193,7 @@ fn attributes(
         }
         // The tokenizer keeps only the first of duplicate attributes: it decides for the rest.
         let href = name.eq_ignore_ascii_case(b"href")
+            && !keep_hrefs
             && *first_href.get_or_insert_with(|| unread_href(tag, &b[start..i]));
         if href || dropped(name) {
             spans.push((start, i));
@@ -226,6 +239,11 @@ mod tests {
         assert_eq!(
             strip(html),
             r#"<LINK rel=canonical href="/c"><a >p</a><a HREF='/author/x'>x</a><a href="&#x2F;author">y</a><base ><a  >"#
+        );
+        let masthead = r#"<h1><a href="/blog/">Blog</a></h1><p><a href="/p">p</a></p>"#;
+        assert_eq!(
+            strip(masthead),
+            r#"<h1><a href="/blog/">Blog</a></h1><p><a >p</a></p>"#
         );
     }
 

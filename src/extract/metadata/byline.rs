@@ -191,7 +191,7 @@ fn inner_name(dom: &Dom<'_>, i: usize) -> Option<String> {
     (i + 1..end).find_map(|j| {
         let el = dom.element(j)?;
         let is_name = attr(el, "rel") == Some("author")
-            // attrs.rs keeps an href before parsing only where it holds "/author" (or `&`).
+            // attrs.rs keeps an href before parsing only where it holds "/author" (or `&`) or sits in an <h1>.
             || attr(el, "href").is_some_and(|h| h.contains("/author"))
             || dom
                 .class_id(j)
