@@ -237,3 +237,19 @@ fn pitches_and_disclosures_closing_the_page_are_trimmed() {
         &["affiliate links", "Sign up now", "Learn faster with us"],
     );
 }
+
+#[test]
+fn streamed_parts_are_read_where_their_placeholders_stand() {
+    // The parts arrive after the footer; a reader sees them in the body, in place of the
+    // boundary's "Loading" fallback, and a part may hold another part's placeholder.
+    let text = text_of("streamed_order.html");
+    let at = |s: &str| {
+        text.find(s)
+            .unwrap_or_else(|| panic!("lost {s:?} from\n{text}"))
+    };
+    assert!(at("holds together by weight") < at("Take the damaged stretch down"));
+    assert!(at("Take the damaged stretch down") < at("Rebuild in pairs of faces"));
+    assert!(at("Rebuild in pairs of faces") < at("set the cope stones on edge"));
+    assert!(!text.contains("Loading"), "{text}");
+    assert!(!text.contains("About us"), "{text}");
+}
