@@ -253,3 +253,21 @@ fn streamed_parts_are_read_where_their_placeholders_stand() {
     assert!(!text.contains("Loading"), "{text}");
     assert!(!text.contains("About us"), "{text}");
 }
+
+#[test]
+fn a_short_story_keeps_out_the_teaser_list_beside_it() {
+    // Each teaser is an `<article>` of its own: together they hold more prose than the
+    // story, but they are other stories, not parts of this one.
+    assert_page(
+        "teaser_list.html",
+        &[
+            "The night ferry to the islands will stop",
+            "Islanders who rely on the late crossing",
+        ],
+        &[
+            "A new bakery on the quay",
+            "The lighthouse keeper",
+            "The harbour school",
+        ],
+    );
+}
