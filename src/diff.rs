@@ -1,11 +1,16 @@
 //! Pure comparison of two article states: change classification, content hash, word-level
 //! diff and the metadata fields that changed.
+//!
+//! Stored text keeps the publisher's quotes as printed; every comparison here reads them
+//! folded ([`crate::extract::fold_quote`]), so a page whose quote style flips between renders,
+//! or text stored folded by an older extractor, is the same content.
 
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use similar::{Algorithm, ChangeTag, TextDiff};
 
+use crate::extract::{fold_quote, fold_quotes};
 use crate::model::{Article, ChangeKind};
 
 mod fields;
@@ -38,20 +43,48 @@ pub struct DiffOp {
     pub text: String,
 }
 
+/// Whether two texts read the same once quotes are folded.
+pub fn same_text(a: &str, b: &str) -> bool {
+    a == b || a.chars().map(fold_quote).eq(b.chars().map(fold_quote))
+}
+
+/// Whether two optional texts (a title, a byline) are both absent or read the same.
+pub fn same_field(a: Option<&str>, b: Option<&str>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => same_text(a, b),
+        (a, b) => a.is_none() && b.is_none(),
+    }
+}
+
+/// Whether two states hold the same content: title and text, quotes folded.
+pub fn same_content(a: &Article, b: &Article) -> bool {
+    same_text(&a.text, &b.text) && same_field(a.title.as_deref(), b.title.as_deref())
+}
+
 /// Word-level diff of two normalised texts.
+///
+/// Words are matched with quotes folded, so a word whose quotes alone differ is equal; the
+/// runs hold the texts as stored (equal runs as `new` has them).
 pub fn word_diff(old: &str, new: &str) -> Vec<DiffOp> {
+    let (old_f, new_f) = (fold_quotes(old), fold_quotes(new));
     let diff = TextDiff::configure()
         .algorithm(Algorithm::Patience)
         .timeout(DIFF_TIMEOUT)
-        .diff_words(old, new);
+        .diff_words(old_f.as_ref(), new_f.as_ref());
+    // Folding maps one character to one, so the n characters of a folded run are the next
+    // n characters of its original.
+    let (mut at_old, mut at_new) = (0, 0);
     let mut ops: Vec<DiffOp> = Vec::new();
     for change in diff.iter_all_changes() {
-        let op = match change.tag() {
-            ChangeTag::Equal => Op::Equal,
-            ChangeTag::Insert => Op::Insert,
-            ChangeTag::Delete => Op::Delete,
+        let n = change.value().chars().count();
+        let (op, text) = match change.tag() {
+            ChangeTag::Equal => {
+                take_chars(old, &mut at_old, n);
+                (Op::Equal, take_chars(new, &mut at_new, n))
+            }
+            ChangeTag::Insert => (Op::Insert, take_chars(new, &mut at_new, n)),
+            ChangeTag::Delete => (Op::Delete, take_chars(old, &mut at_old, n)),
         };
-        let text = change.value();
         match ops.last_mut() {
             Some(last) if last.op == op => last.text.push_str(text),
             _ => ops.push(DiffOp {
@@ -61,6 +94,14 @@ pub fn word_diff(old: &str, new: &str) -> Vec<DiffOp> {
         }
     }
     coalesce(ops)
+}
+
+/// The `n` characters of `s` from byte offset `*at`, advancing `*at` past them.
+fn take_chars<'a>(s: &'a str, at: &mut usize, n: usize) -> &'a str {
+    let rest = s.get(*at..).unwrap_or_default();
+    let end = rest.char_indices().nth(n).map_or(rest.len(), |(i, _)| i);
+    *at += end;
+    rest.get(..end).unwrap_or_default()
 }
 
 /// Joins the word-by-word changes of one edited phrase into a single delete and
@@ -141,23 +182,25 @@ pub fn word_counts(ops: &[DiffOp]) -> (u32, u32) {
     (count(Op::Insert), count(Op::Delete))
 }
 
-/// blake3 of what makes an article's content: title and text, hex-encoded.
+/// blake3 of what makes an article's content: title and text, quotes folded (as text stored
+/// by extractors before 7 was), hex-encoded.
 pub fn content_hash(article: &Article) -> String {
     let mut h = blake3::Hasher::new();
-    h.update(article.title.as_deref().unwrap_or("").as_bytes());
+    h.update(fold_quotes(article.title.as_deref().unwrap_or("")).as_bytes());
     h.update(b"\0");
-    h.update(article.text.as_bytes());
+    h.update(fold_quotes(&article.text).as_bytes());
     h.finalize().to_hex().to_string()
 }
 
 /// Classifies `new` against the previous stored state.
 ///
-/// Content is title + text; the stamp is the article's own `last_update`.
+/// Content is title + text, compared with quotes folded ([`same_content`]); the stamp is the
+/// article's own `last_update`.
 pub fn classify(prev: Option<&Article>, new: &Article) -> ChangeKind {
     let Some(prev) = prev else {
         return ChangeKind::New;
     };
-    let content_changed = prev.text != new.text || prev.title != new.title;
+    let content_changed = !same_content(prev, new);
     let stamp_changed = prev.last_update != new.last_update;
     match (content_changed, stamp_changed) {
         (true, true) => ChangeKind::DeclaredUpdate,
@@ -193,6 +236,43 @@ mod tests {
         assert_eq!(classify(Some(&a), &both), ChangeKind::DeclaredUpdate);
         assert_eq!(classify(Some(&a), &stamp), ChangeKind::StampOnly);
         assert_eq!(classify(Some(&a), &title), ChangeKind::SilentEdit);
+    }
+
+    #[test]
+    fn quote_style_alone_is_no_change() {
+        let curly = article("“Yes,” she said", "It’s 5′ tall.\n\n„Gut“, sagt er.", None);
+        let folded = article(
+            "\"Yes,\" she said",
+            "It's 5' tall.\n\n\"Gut\", sagt er.",
+            None,
+        );
+        assert_eq!(classify(Some(&folded), &curly), ChangeKind::Unchanged);
+        assert_eq!(classify(Some(&curly), &folded), ChangeKind::Unchanged);
+        // A database written by an older extractor holds the folded text: same hash.
+        assert_eq!(content_hash(&folded), content_hash(&curly));
+        let edited = article("“Yes,” she said", "It’s 6′ tall.\n\n„Gut“, sagt er.", None);
+        assert_eq!(classify(Some(&folded), &edited), ChangeKind::SilentEdit);
+        assert_ne!(content_hash(&folded), content_hash(&edited));
+        assert!(!same_field(Some("a"), None) && same_field(None, None));
+    }
+
+    #[test]
+    fn word_diff_matches_words_with_quotes_folded_and_keeps_the_new_text() {
+        let old = "He said \"it's fine\" and left.";
+        let new = "He said “it’s fine” and “left”.";
+        let ops = word_diff(old, new);
+        let rebuilt: String = ops
+            .iter()
+            .filter(|o| o.op != Op::Delete)
+            .map(|o| o.text.as_str())
+            .collect();
+        assert_eq!(rebuilt, new);
+        assert_eq!(word_counts(&ops), (1, 1));
+        assert!(ops.iter().any(|o| o.op == Op::Delete && o.text == "left."));
+        assert!(
+            ops.iter()
+                .any(|o| o.op == Op::Insert && o.text == "“left”.")
+        );
     }
 
     #[test]

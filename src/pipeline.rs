@@ -657,7 +657,7 @@ async fn extract_off_workers(
 /// article its `rel=canonical` names) is that article reached through another URL (a trailing
 /// slash, a `?ref=` parameter, a redirect), rather than a different article naming the same
 /// canonical: it was fetched from the same host as `latest`, and it reads the same (title and
-/// text; the stamp may differ).
+/// text, quotes folded; the stamp may differ).
 ///
 /// Trade-offs: an article tracked from one host and later also reached through a URL on
 /// another host that is neither its canonical nor redirected from a tracked URL (a site that
@@ -668,7 +668,7 @@ async fn extract_off_workers(
 fn same_document(latest: &Version, final_url: &Url, article: &Article) -> bool {
     let same_host = Url::parse(&latest.fetched_url)
         .is_ok_and(|u| u.host_str().is_some() && u.host_str() == final_url.host_str());
-    same_host && latest.article.title == article.title && latest.article.text == article.text
+    same_host && crate::diff::same_content(&latest.article, article)
 }
 
 /// The store key of a fetched page: its `rel=canonical` when that is an http(s) URL no longer

@@ -237,3 +237,37 @@ fn pitches_and_disclosures_closing_the_page_are_trimmed() {
         &["affiliate links", "Sign up now", "Learn faster with us"],
     );
 }
+
+#[test]
+fn streamed_parts_are_read_where_their_placeholders_stand() {
+    // The parts arrive after the footer; a reader sees them in the body, in place of the
+    // boundary's "Loading" fallback, and a part may hold another part's placeholder.
+    let text = text_of("streamed_order.html");
+    let at = |s: &str| {
+        text.find(s)
+            .unwrap_or_else(|| panic!("lost {s:?} from\n{text}"))
+    };
+    assert!(at("holds together by weight") < at("Take the damaged stretch down"));
+    assert!(at("Take the damaged stretch down") < at("Rebuild in pairs of faces"));
+    assert!(at("Rebuild in pairs of faces") < at("set the cope stones on edge"));
+    assert!(!text.contains("Loading"), "{text}");
+    assert!(!text.contains("About us"), "{text}");
+}
+
+#[test]
+fn a_short_story_keeps_out_the_teaser_list_beside_it() {
+    // Each teaser is an `<article>` of its own: together they hold more prose than the
+    // story, but they are other stories, not parts of this one.
+    assert_page(
+        "teaser_list.html",
+        &[
+            "The night ferry to the islands will stop",
+            "Islanders who rely on the late crossing",
+        ],
+        &[
+            "A new bakery on the quay",
+            "The lighthouse keeper",
+            "The harbour school",
+        ],
+    );
+}

@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
-"""The wcxb-articles snippet shares with typographic quotes folded on both sides, as emend folds them.
+"""The wcxb-articles snippet shares verbatim and with typographic quotes folded on both sides.
 
-emend writes ’ ‘ as ' and “ ” as " (and NBSP as a space) so that a publisher switching quote
-style is not an edit; score.py looks snippets up verbatim, so every snippet holding a curly quote
-counts as lost. This prints both readings side by side.
+emend keeps the quotes a page prints (extractor 7 on; before, it wrote ’ ‘ as ' and “ ” as ");
+the ground truth folds them on most pages and keeps them on some, and score.py looks snippets up
+verbatim, so a snippet whose quotes differ only in style counts as lost. This prints both
+readings side by side.
 Usage: wcxb_snippets.py EMEND_BIN [WCXB_DIR]"""
 import re, sys
 

@@ -41,6 +41,12 @@ impl Field {
         }
     }
 
+    /// Whether `a` and `b` hold the same value of this field, quotes folded
+    /// ([`super::same_field`]).
+    pub fn same(self, a: &Article, b: &Article) -> bool {
+        super::same_field(self.get(a), self.get(b))
+    }
+
     /// The field's value in `article`.
     pub fn get(self, article: &Article) -> Option<&str> {
         match self {
@@ -64,13 +70,13 @@ pub struct FieldChange {
     pub to: Option<String>,
 }
 
-/// Every field besides the text whose value differs from `old` to `new`, in [`Field::ALL`]
-/// order. The text is left out: the word diff says how it changed.
+/// Every field besides the text whose value differs from `old` to `new` (quotes folded), in
+/// [`Field::ALL`] order. The text is left out: the word diff says how it changed.
 pub fn field_changes(old: &Article, new: &Article) -> Vec<FieldChange> {
     Field::ALL
         .into_iter()
         .filter(|f| *f != Field::Text)
-        .filter(|f| f.get(old) != f.get(new))
+        .filter(|f| !f.same(old, new))
         .map(|f| FieldChange {
             field: f,
             from: f.get(old).map(str::to_owned),

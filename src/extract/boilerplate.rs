@@ -348,7 +348,8 @@ pub(crate) fn is_junk_line(text: &str) -> bool {
     if t.len() > 80 {
         return false;
     }
-    let l = t.to_lowercase();
+    // The list is written with ASCII quotes; the page may print curly ones.
+    let l = super::fold_quotes(&t.to_lowercase()).into_owned();
     const EXACT: &[&str] = &[
         "advertisement",
         "advert",

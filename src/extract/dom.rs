@@ -1,5 +1,9 @@
 //! A flat, pre-order arena over the parsed page, so every later pass is a loop over a slice (no recursion, no re-walks of the scraper tree).
 
+use std::collections::{HashMap, HashSet};
+
+use ego_tree::iter::Edge;
+use ego_tree::{NodeId, NodeRef};
 use html5ever::{local_name, ns};
 use scraper::node::Element;
 use scraper::{Html, Node as SNode};
@@ -219,64 +223,221 @@ fn push_class_id(out: &mut String, el: &Element) {
     }
 }
 
-impl<'a> Dom<'a> {
-    /// Flattens a parsed document; comments, doctypes and processing instructions are left out.
-    pub(crate) fn new(html: &'a Html) -> Dom<'a> {
-        let mut nodes: Vec<Node<'a>> = Vec::with_capacity(4096);
-        let mut stack: Vec<u32> = Vec::with_capacity(64);
-        let mut class_ids = String::with_capacity(16 * 1024);
-        for edge in html.tree.root().traverse() {
-            match edge {
-                ego_tree::iter::Edge::Open(n) => match n.value() {
-                    SNode::Element(el) => {
-                        let idx = nodes.len() as u32;
-                        let from = class_ids.len();
-                        push_class_id(&mut class_ids, el);
-                        let ci = (from as u32, class_ids.len() as u32);
-                        nodes.push(Node {
-                            parent: stack.last().copied().unwrap_or(0),
-                            end: idx + 1,
-                            kind: Kind::Element(Tag::of(el.name()), el),
-                            id: n.id(),
-                            len: 0,
-                            commas: 0,
-                            ci,
-                        });
-                        stack.push(idx);
-                    }
-                    SNode::Text(t) => {
-                        let idx = nodes.len() as u32;
-                        let parent = stack.last().copied().unwrap_or(0);
-                        let code = matches!(
-                            nodes.get(parent as usize).map(|p| p.kind),
-                            Some(Kind::Element(Tag::Script | Tag::Style, _))
-                        );
-                        let (len, commas) = if code { (0, 0) } else { text_len(t) };
-                        nodes.push(Node {
-                            parent,
-                            end: idx + 1,
-                            kind: Kind::Text(t),
-                            id: n.id(),
-                            len,
-                            commas,
-                            ci: (0, 0),
-                        });
-                    }
-                    _ => {}
-                },
-                ego_tree::iter::Edge::Close(n) => {
-                    if n.value().is_element()
-                        && let Some(idx) = stack.pop()
-                    {
-                        let end = nodes.len() as u32;
-                        if let Some(node) = nodes.get_mut(idx as usize) {
-                            node.end = end;
-                        }
-                    }
+/// The arena under construction.
+struct Builder<'a> {
+    nodes: Vec<Node<'a>>,
+    stack: Vec<u32>,
+    class_ids: String,
+}
+
+impl<'a> Builder<'a> {
+    fn open(&mut self, n: NodeRef<'a, SNode>) {
+        match n.value() {
+            SNode::Element(el) => {
+                let idx = self.nodes.len() as u32;
+                let from = self.class_ids.len();
+                push_class_id(&mut self.class_ids, el);
+                let ci = (from as u32, self.class_ids.len() as u32);
+                self.nodes.push(Node {
+                    parent: self.stack.last().copied().unwrap_or(0),
+                    end: idx + 1,
+                    kind: Kind::Element(Tag::of(el.name()), el),
+                    id: n.id(),
+                    len: 0,
+                    commas: 0,
+                    ci,
+                });
+                self.stack.push(idx);
+            }
+            SNode::Text(t) => {
+                let idx = self.nodes.len() as u32;
+                let parent = self.stack.last().copied().unwrap_or(0);
+                let code = matches!(
+                    self.nodes.get(parent as usize).map(|p| p.kind),
+                    Some(Kind::Element(Tag::Script | Tag::Style, _))
+                );
+                let (len, commas) = if code { (0, 0) } else { text_len(t) };
+                self.nodes.push(Node {
+                    parent,
+                    end: idx + 1,
+                    kind: Kind::Text(t),
+                    id: n.id(),
+                    len,
+                    commas,
+                    ci: (0, 0),
+                });
+            }
+            _ => {}
+        }
+    }
+
+    fn close(&mut self, n: NodeRef<'a, SNode>) {
+        if n.value().is_element()
+            && let Some(idx) = self.stack.pop()
+        {
+            let end = self.nodes.len() as u32;
+            if let Some(node) = self.nodes.get_mut(idx as usize) {
+                node.end = end;
+            }
+        }
+    }
+}
+
+/// Streamed server rendering (React's) sends the page in order of readiness: a late part
+/// arrives at the end of the document as `<div hidden id="S:3">`, and a script moves it to
+/// its placeholder `<template id="B:3">` (a pending boundary, whose fallback it replaces) or
+/// `<template id="P:3">`. The arena reads each part where the reader sees it.
+#[derive(Default)]
+struct Streamed<'a> {
+    /// Placeholder template → the part read in its place.
+    at: HashMap<NodeId, NodeRef<'a, SNode>>,
+    /// The parts, left out where they were sent.
+    parts: HashSet<NodeId>,
+    /// Placeholders of pending boundaries: their fallback is left out up to the boundary's end.
+    pending: HashSet<NodeId>,
+}
+
+impl<'a> Streamed<'a> {
+    fn new(html: &'a Html) -> Streamed<'a> {
+        let mut templates: HashMap<&'a str, NodeRef<'a, SNode>> = HashMap::new();
+        let mut sent: Vec<(&'a str, NodeRef<'a, SNode>)> = Vec::new();
+        for n in html.tree.nodes() {
+            let SNode::Element(el) = n.value() else {
+                continue;
+            };
+            let Some(id) = el.id() else { continue };
+            if let Some(k) = id.strip_prefix("S:") {
+                sent.push((k, n));
+            } else if el.name() == "template"
+                && let Some(k) = id.strip_prefix("B:").or_else(|| id.strip_prefix("P:"))
+            {
+                templates.insert(k, n);
+            }
+        }
+        let mut out = Streamed::default();
+        for (k, part) in sent {
+            let Some(&t) = templates.get(k) else { continue };
+            // A part inside its own placeholder would be read forever.
+            if part.ancestors().any(|a| a.id() == t.id())
+                || t.ancestors().any(|a| a.id() == part.id())
+            {
+                continue;
+            }
+            // One part per placeholder: a second `S:n` stays where it was sent.
+            if !out.at.contains_key(&t.id()) && out.parts.insert(part.id()) {
+                out.at.insert(t.id(), part);
+                if t.value()
+                    .as_element()
+                    .and_then(Element::id)
+                    .is_some_and(|id| id.starts_with("B:"))
+                    && fallback_end(t).is_some()
+                {
+                    out.pending.insert(t.id());
                 }
             }
         }
-        Dom { nodes, class_ids }
+        out
+    }
+}
+
+/// The comment closing the pending boundary `template` opens (`<!--/$-->` among its next
+/// siblings, boundaries nested at that level counted), if there is one.
+fn fallback_end(template: NodeRef<'_, SNode>) -> Option<NodeId> {
+    let mut depth = 0u32;
+    for s in template.next_siblings() {
+        let SNode::Comment(c) = s.value() else {
+            continue;
+        };
+        match &**c {
+            "/$" if depth == 0 => return Some(s.id()),
+            "/$" => depth -= 1,
+            c if c.starts_with('$') => depth += 1,
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Deepest chain of streamed parts read one inside another.
+const MAX_NESTED: usize = 32;
+
+/// One subtree being read: the page, or a streamed part read at its placeholder.
+struct Walk<'a> {
+    edges: ego_tree::iter::Traverse<'a, SNode>,
+    top: NodeId,
+    /// While a pending boundary's fallback is being left out: the comment that ends it.
+    until: Option<NodeId>,
+}
+
+impl<'a> Dom<'a> {
+    /// Flattens a parsed document; comments, doctypes and processing instructions are left out.
+    /// Streamed parts are read at their placeholders ([`Streamed`]).
+    pub(crate) fn new(html: &'a Html) -> Dom<'a> {
+        let mut b = Builder {
+            nodes: Vec::with_capacity(4096),
+            stack: Vec::with_capacity(64),
+            class_ids: String::with_capacity(16 * 1024),
+        };
+        let mut streamed = Streamed::new(html);
+        let root = html.tree.root();
+        let mut walks = vec![Walk {
+            edges: root.traverse(),
+            top: root.id(),
+            until: None,
+        }];
+        // The subtree being left out: a part sent here but read elsewhere, or a fallback.
+        let mut skip: Option<NodeId> = None;
+        loop {
+            let depth = walks.len();
+            let Some(w) = walks.last_mut() else { break };
+            let Some(edge) = w.edges.next() else {
+                walks.pop();
+                continue;
+            };
+            let mut part = None;
+            match edge {
+                Edge::Open(n) => {
+                    if skip.is_some() {
+                        continue;
+                    }
+                    if w.until == Some(n.id()) {
+                        w.until = None;
+                    } else if w.until.is_some()
+                        || (n.id() != w.top && streamed.parts.contains(&n.id()))
+                    {
+                        skip = Some(n.id());
+                    } else {
+                        b.open(n);
+                    }
+                }
+                Edge::Close(n) => {
+                    if let Some(s) = skip {
+                        if s == n.id() {
+                            skip = None;
+                        }
+                        continue;
+                    }
+                    b.close(n);
+                    // Parts nest (a part holding another's placeholder); past a bound a
+                    // hostile page's chain is left out rather than read ever deeper.
+                    part = streamed.at.remove(&n.id()).filter(|_| depth < MAX_NESTED);
+                    if part.is_some() && streamed.pending.contains(&n.id()) {
+                        w.until = fallback_end(n);
+                    }
+                }
+            }
+            if let Some(p) = part {
+                walks.push(Walk {
+                    edges: p.traverse(),
+                    top: p.id(),
+                    until: None,
+                });
+            }
+        }
+        Dom {
+            nodes: b.nodes,
+            class_ids: b.class_ids,
+        }
     }
 
     /// The lower-cased `class` and `id` of node `i`, space separated; empty for text.

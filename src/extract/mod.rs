@@ -26,6 +26,8 @@ use url::Url;
 use crate::config::Selectors;
 use crate::model::{Article, FieldSource};
 
+pub use normalize::{fold_quote, fold_quotes};
+
 use dates::Hints;
 use dom::Dom;
 use render::{Block, BlockKind};
@@ -34,7 +36,7 @@ use stats::Stats;
 
 /// Bumped whenever extraction output may change for the same input, so stored
 /// versions record which extractor produced them and raw bodies can be re-extracted.
-pub const EXTRACTOR_VERSION: u32 = 6;
+pub const EXTRACTOR_VERSION: u32 = 7;
 
 /// Inputs besides the HTML.
 #[derive(Debug, Clone, Copy, Default)]

@@ -1,4 +1,11 @@
 //! Text normalisation applied to every extracted string, so that re-renders of the same article compare equal.
+//!
+//! Only what a reader cannot see is normalised (spacing, invisible characters, NFC): the
+//! publisher's typography, curly quotes and primes included, is kept as printed. Quote
+//! style, which flips between renders of one article, is folded only where two states are
+//! compared ([`fold_quote`], used by [`crate::diff`]).
+
+use std::borrow::Cow;
 
 use unicode_normalization::UnicodeNormalization;
 
@@ -17,8 +24,6 @@ fn map_char(c: char) -> Option<char> {
         | '\u{202A}'..='\u{202E}'
         | '\u{2066}'..='\u{2069}' => None,
         '\u{00A0}' | '\u{2000}'..='\u{200A}' | '\u{202F}' | '\u{205F}' | '\u{3000}' => Some(' '),
-        '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}' | '\u{2032}' => Some('\''),
-        '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{201F}' | '\u{2033}' => Some('"'),
         '\r' | '\t' | '\u{000B}' | '\u{000C}' => Some(' '),
         c if c.is_control() && c != '\n' => None,
         c => Some(c),
@@ -100,6 +105,26 @@ pub(crate) fn preformatted(s: &str) -> String {
     nfc(out.trim_matches('\n').to_owned())
 }
 
+/// The ASCII quote a typographic quote or prime reads as: `‘ ’ ‚ ‛ ′` → `'`, `“ ” „ ‟ ″` → `"`;
+/// every other character is itself. One character for one, so a folded string has the same
+/// characters at the same positions as its original.
+pub fn fold_quote(c: char) -> char {
+    match c {
+        '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}' | '\u{2032}' => '\'',
+        '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{201F}' | '\u{2033}' => '"',
+        c => c,
+    }
+}
+
+/// `s` with [`fold_quote`] applied to each character; borrowed when it holds none to fold.
+pub fn fold_quotes(s: &str) -> Cow<'_, str> {
+    if s.chars().all(|c| fold_quote(c) == c) {
+        Cow::Borrowed(s)
+    } else {
+        Cow::Owned(s.chars().map(fold_quote).collect())
+    }
+}
+
 fn nfc(s: String) -> String {
     if s.is_ascii()
         || unicode_normalization::is_nfc_quick(s.chars())
@@ -147,8 +172,10 @@ pub(crate) fn decode_entities(s: &str) -> String {
                     "middot" => Some('·'),
                     "laquo" => Some('«'),
                     "raquo" => Some('»'),
-                    "rsquo" | "lsquo" => Some('\''),
-                    "ldquo" | "rdquo" => Some('"'),
+                    "lsquo" => Some('\u{2018}'),
+                    "rsquo" => Some('\u{2019}'),
+                    "ldquo" => Some('\u{201C}'),
+                    "rdquo" => Some('\u{201D}'),
                     _ => None,
                 }
             };
@@ -174,10 +201,31 @@ mod tests {
     use super::*;
 
     #[test]
-    fn invisible_characters_and_quotes_are_normalised() {
+    fn invisible_characters_are_normalised_and_quotes_kept() {
         assert_eq!(
             collapse("  co\u{00AD}operate \u{200B}“quoted” it’s\u{00A0} x "),
-            "cooperate \"quoted\" it's x"
+            "cooperate “quoted” it’s x"
+        );
+        assert_eq!(preformatted("„a‟ 5′ 6″\u{200B}"), "„a‟ 5′ 6″");
+    }
+
+    #[test]
+    fn quotes_fold_one_character_for_one() {
+        let curly = "‘a’ ‚b‛ “c” „d‟ 5′ 6″ é";
+        let folded = fold_quotes(curly);
+        assert_eq!(folded, "'a' 'b' \"c\" \"d\" 5' 6\" é");
+        assert_eq!(folded.chars().count(), curly.chars().count());
+        assert!(matches!(
+            fold_quotes("plain 'ascii' \"text\""),
+            Cow::Borrowed(_)
+        ));
+    }
+
+    #[test]
+    fn quote_entities_decode_to_the_printed_characters() {
+        assert_eq!(
+            decode_entities("&lsquo;a&rsquo; &ldquo;b&rdquo; &#8217;"),
+            "‘a’ “b” ’"
         );
     }
 

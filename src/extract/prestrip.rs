@@ -54,6 +54,15 @@ pub(crate) fn strip(html: &str) -> Cow<'_, str> {
                 break;
             };
             let end = lt + 4 + close + 3;
+            // Streamed rendering's boundary marks (`<!--$?-->` … `<!--/$-->`) stay: they
+            // delimit the fallback a streamed part replaces (`dom::Streamed`).
+            if matches!(
+                b.get(lt + 4..lt + 4 + close),
+                Some(b"$" | b"$?" | b"$!" | b"/$")
+            ) {
+                pos = end;
+                continue;
+            }
             let o = out.get_or_insert_with(|| String::with_capacity(html.len() / 2));
             o.push_str(&html[copied..lt]);
             copied = end;
@@ -112,6 +121,16 @@ mod tests {
         let html =
             "<p>a<!-- x <p>hidden</p> --></p><svg viewBox='0 0 1 1'><path d='M0'/></svg><p>b</p>";
         assert_eq!(strip(html), "<p>a</p><svg viewBox='0 0 1 1'></svg><p>b</p>");
+    }
+
+    #[test]
+    fn streamed_boundary_marks_stay() {
+        let html =
+            "<!--$?--><template id=\"B:0\"></template><i>Loading</i><!--/$--><!-- x --><!--$-->";
+        assert_eq!(
+            strip(html),
+            "<!--$?--><template id=\"B:0\"></template><i>Loading</i><!--/$--><!--$-->"
+        );
     }
 
     #[test]

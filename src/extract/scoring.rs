@@ -167,6 +167,61 @@ pub(crate) fn sibling_groups(dom: &Dom<'_>, raw: &Stats) -> Vec<bool> {
     out
 }
 
+/// The page's `<article>` elements, counted per subtree: the body never grows out of its own
+/// article into an ancestor that holds other stories (a teaser list, the latest posts), however
+/// much prose they add.
+struct Stories {
+    within: Vec<u32>,
+}
+
+impl Stories {
+    fn new(dom: &Dom<'_>) -> Stories {
+        let n = dom.nodes.len();
+        let mut within = vec![0u32; n];
+        for i in (1..n).rev() {
+            if dom.tag(i) == Some(Tag::Article) {
+                within[i] += 1;
+            }
+            let p = dom.nodes[i].parent as usize;
+            if p != i {
+                within[p] += within[i];
+            }
+        }
+        Stories { within }
+    }
+
+    /// Whether `anc`, an ancestor of `top`, holds an `<article>` of another kind (another
+    /// class) beside the outermost one holding `top`, when `top` is in one. Articles of the
+    /// same class are sections of one template (tabs, chapters), not other stories.
+    fn others(&self, dom: &Dom<'_>, top: usize, anc: usize) -> bool {
+        let mut own = None;
+        let mut p = top;
+        while p != anc && p != 0 {
+            if dom.tag(p) == Some(Tag::Article) {
+                own = Some(p);
+            }
+            p = dom.nodes[p].parent as usize;
+        }
+        let Some(own) = own.filter(|&a| self.within[anc] > self.within[a]) else {
+            return false;
+        };
+        let class = |i: usize| dom.element(i).and_then(|e| attr(e, "class"));
+        let end = dom.nodes[anc].end as usize;
+        let mut i = anc;
+        while i < end {
+            if i == own {
+                i = dom.nodes[own].end as usize;
+                continue;
+            }
+            if dom.tag(i) == Some(Tag::Article) && class(i) != class(own) {
+                return true;
+            }
+            i += 1;
+        }
+        false
+    }
+}
+
 /// Which hidden elements readers never see: a collapsed panel that a control opens
 /// (`aria-controls`, `aria-labelledby`: accordions, tabs, "show more") is read on demand, and
 /// streamed server rendering ships late parts of the page hidden (`<div hidden id="S:3">`)
@@ -324,6 +379,7 @@ pub(crate) fn select(dom: &Dom<'_>, removed: &[bool], st: &Stats) -> Vec<usize> 
             .collect();
     };
     let is_root = |c: usize| matches!(dom.tag(c), Some(Tag::Body | Tag::Html)) || c == 0;
+    let stories = Stories::new(dom);
     // Several strong candidates under one ancestor: the body is split, take the ancestor.
     // Cousins with the top's own class (repeated sections of one template) count at a lower score.
     let top_cls = dom
@@ -342,7 +398,7 @@ pub(crate) fn select(dom: &Dom<'_>, removed: &[bool], st: &Stats) -> Vec<usize> 
         .collect();
     if strong.len() >= 3 {
         let mut anc = dom.nodes[top].parent as usize;
-        while !is_root(anc) {
+        while !is_root(anc) && !stories.others(dom, top, anc) {
             if strong.iter().filter(|&&s| dom.contains(anc, s)).count() >= 3 {
                 top = anc;
                 break;
@@ -354,7 +410,7 @@ pub(crate) fn select(dom: &Dom<'_>, removed: &[bool], st: &Stats) -> Vec<usize> 
     let mut last = final_score(top);
     let threshold = last / 3.0;
     let mut p = dom.nodes[top].parent as usize;
-    while !is_root(p) {
+    while !is_root(p) && !stories.others(dom, top, p) {
         if !scored[p] {
             p = dom.nodes[p].parent as usize;
             continue;
@@ -387,7 +443,7 @@ pub(crate) fn select(dom: &Dom<'_>, removed: &[bool], st: &Stats) -> Vec<usize> 
     }
     // A body split across sibling sections: climb while an ancestor adds mostly paragraph text.
     let mut a = dom.nodes[top].parent as usize;
-    while !is_root(a) {
+    while !is_root(a) && !stories.others(dom, top, a) {
         let gain = st.good[a].saturating_sub(st.good[top]) as f32;
         let added = st.chars[a].saturating_sub(st.chars[top]) as f32;
         if gain >= 200.0_f32.max(0.1 * st.good[top] as f32) && gain >= 0.6 * added {

@@ -2,6 +2,7 @@
 //! commits and queue the deliveries in the version's own transaction.
 
 use crate::config::{ArticleField, Notify, NotifyFilter};
+use crate::diff::{same_field, same_text};
 use crate::model::{Article, ChangeKind};
 
 /// What a filter looks at in a change about to be stored.
@@ -38,18 +39,19 @@ pub fn accepts(f: &NotifyFilter, c: &Candidate<'_>) -> bool {
     site_ok && f.changes.contains(&c.change) && c.words >= f.min_words && fields_ok
 }
 
-/// The fields that differ between two states (every field present in a first version).
+/// The fields that differ between two states, quotes folded (every field present in a first
+/// version).
 pub fn changed_fields(before: Option<&Article>, after: &Article) -> Vec<ArticleField> {
     let empty = Article::default();
     let b = before.unwrap_or(&empty);
     ArticleField::ALL
         .into_iter()
         .filter(|f| match f {
-            ArticleField::Title => b.title != after.title,
-            ArticleField::Byline => b.byline != after.byline,
+            ArticleField::Title => !same_field(b.title.as_deref(), after.title.as_deref()),
+            ArticleField::Byline => !same_field(b.byline.as_deref(), after.byline.as_deref()),
             ArticleField::Published => b.published != after.published,
             ArticleField::LastUpdate => b.last_update != after.last_update,
-            ArticleField::Text => b.text != after.text,
+            ArticleField::Text => !same_text(&b.text, &after.text),
         })
         .collect()
 }

@@ -230,7 +230,7 @@ fn summarise(
         return Ok((spans, Vec::new()));
     };
     let fields = field_changes(&prev.article, &v.article);
-    if prev.article.text == v.article.text {
+    if crate::diff::same_text(&prev.article.text, &v.article.text) {
         return Ok((Vec::new(), fields));
     }
     let spans = diff_view::summary(

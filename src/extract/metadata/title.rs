@@ -4,6 +4,7 @@ use super::super::dom::{Dom, Tag};
 use super::super::jsonld::LdArticle;
 use super::Found;
 use super::tags::MetaTags;
+use crate::extract::fold_quotes;
 use crate::model::FieldSource;
 
 /// Separators sites put between a headline and their name in `<title>`.
@@ -61,23 +62,26 @@ pub(super) fn title(
         .or_else(|| doc_title.map(|t| (strip_site_name(&t, h1.as_deref()), FieldSource::Text)))
         .or_else(|| h1.clone().map(|t| (t, FieldSource::Text)));
     let found = found.map(|(t, src)| (strip_named_site(&t, metas), src));
+    // The sources may print the headline's quotes differently: compared folded.
+    let fold = |s: Option<&String>| s.map(|s| fold_quotes(s).into_owned()).unwrap_or_default();
+    let (tf, hf) = (fold(found.as_ref().map(|f| &f.0)), fold(h1.as_ref()));
     match (found, h1) {
         // Even JSON-LD headlines sometimes carry the site name after a separator.
-        (Some((t, src)), Some(h))
-            if t != h
-                && h.split_whitespace().count() >= 2
-                && t.starts_with(h.as_str())
-                && t[h.len()..]
+        (Some((_, src)), Some(h))
+            if tf != hf
+                && hf.split_whitespace().count() >= 2
+                && tf.starts_with(hf.as_str())
+                && tf[hf.len()..]
                     .trim_start()
                     .starts_with(['|', '-', '–', '—', '·', ':', '»']) =>
         {
             Some((h, src))
         }
         // "Headline | Site" in meta while the page's <h1> is the bare headline.
-        (Some((t, src)), Some(h))
-            if t != h
-                && t.contains(h.as_str())
-                && h.split_whitespace().count() >= 2
+        (Some((_, src)), Some(h))
+            if tf != hf
+                && tf.contains(hf.as_str())
+                && hf.split_whitespace().count() >= 2
                 && src != FieldSource::JsonLd =>
         {
             Some((h, FieldSource::Text))
@@ -85,7 +89,7 @@ pub(super) fn title(
         // The headline the reader sees: structured titles are often rewritten for search
         // ("Best X in 2025 | Top 19") while the <h1> on the page is the same headline.
         // (An <h1> that is the title's trailing part after a separator is the site's name.)
-        (Some((t, _)), Some(h)) if t != h && same_story(&t, &h) && !ends_with_site(&t, &h) => {
+        (Some(_), Some(h)) if tf != hf && same_story(&tf, &hf) && !ends_with_site(&tf, &hf) => {
             Some((h, FieldSource::Text))
         }
         (Some((t, src)), h) if src == FieldSource::Meta => {
