@@ -284,7 +284,7 @@ async fn migrate_copies_a_sled_database_whole_and_a_rerun_copies_nothing_twice()
         (again["articles"].as_u64(), again["skipped"].as_u64()),
         (Some(0), Some(2))
     );
-    let counts = pg.archive_counts().await.unwrap();
+    let counts = pg.store_stats().await.unwrap();
     assert_eq!((counts.articles, counts.versions, counts.checks), (2, 3, 5));
 }
 

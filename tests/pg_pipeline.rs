@@ -153,7 +153,7 @@ async fn two_daemons_checking_one_article_through_two_urls_at_once_store_one_ver
             "round {round}"
         );
     }
-    let counts = a.archive().archive_counts().await.expect("counts");
+    let counts = a.archive().store_stats().await.expect("counts");
     assert_eq!(counts.versions, 8, "one version per article: {counts:?}");
     assert_eq!(counts.checks, 16, "{counts:?}");
 }

@@ -22,21 +22,6 @@ use crate::store::{Delivery, NewVersion, Route};
 /// A query parameter.
 pub(super) type Param<'a> = dyn tokio_postgres::types::ToSql + Sync + 'a;
 
-/// Row counts of the archive tables (what `emend migrate` verifies a copy by).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
-pub struct ArchiveCounts {
-    /// Article rows.
-    pub articles: u64,
-    /// Versions across all articles.
-    pub versions: u64,
-    /// Distinct raw bodies.
-    pub bodies: u64,
-    /// Check-log entries.
-    pub checks: u64,
-    /// Alias URLs.
-    pub aliases: u64,
-}
-
 /// A body ready to insert: its blake3 (hex) and zstd frame, computed before the
 /// transaction so the row lock is held for the inserts only.
 pub(crate) struct PackedBody {
@@ -396,31 +381,6 @@ impl Postgres {
             .await
             .map_err(|e| self.error(e))?;
         Ok(())
-    }
-
-    /// Row counts of the archive tables.
-    pub async fn archive_counts(&self) -> Result<ArchiveCounts> {
-        let client = self.client().await?;
-        let row = client
-            .query_one(
-                "SELECT (SELECT count(*) FROM articles), (SELECT count(*) FROM versions),
-                        (SELECT count(*) FROM bodies), (SELECT count(*) FROM checks),
-                        (SELECT count(*) FROM aliases)",
-                &[],
-            )
-            .await
-            .map_err(|e| self.error(e))?;
-        let get = |i: usize| row.try_get::<_, i64>(i).map(|n| n as u64);
-        let counts = (|| {
-            Ok::<_, tokio_postgres::Error>(ArchiveCounts {
-                articles: get(0)?,
-                versions: get(1)?,
-                bodies: get(2)?,
-                checks: get(3)?,
-                aliases: get(4)?,
-            })
-        })();
-        counts.map_err(|e| self.error(e))
     }
 }
 

@@ -224,11 +224,7 @@ async fn schedule(
         .and_then(|u| u.host_str().map(str::to_owned))
         .unwrap_or_default();
     let due = state.next_due.unwrap_or_else(chrono::Utc::now);
-    tx.execute(
-        "INSERT INTO leases (scope, key) VALUES ('host', $1) ON CONFLICT DO NOTHING",
-        &[&host],
-    )
-    .await?;
+    tx.execute(super::frontier::ADD_HOST, &[&host]).await?;
     tx.execute(
         "INSERT INTO frontier (url, host, due_at, state) VALUES ($1, $2, $3, $4)
          ON CONFLICT (url) DO NOTHING",

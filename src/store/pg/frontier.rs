@@ -75,12 +75,7 @@ impl Frontier {
     pub async fn add(&self, url: &str, host: &str, due: DateTime<Utc>) -> Result<bool> {
         let client = self.pg.client().await?;
         let run = async {
-            client
-                .execute(
-                    "INSERT INTO leases (scope, key) VALUES ('host', $1) ON CONFLICT DO NOTHING",
-                    &[&host],
-                )
-                .await?;
+            client.execute(ADD_HOST, &[&host]).await?;
             client
                 .execute(
                     "INSERT INTO frontier (url, host, due_at) VALUES ($1, $2, $3)
@@ -314,6 +309,10 @@ impl Frontier {
         run.await.map_err(|e| self.pg.error(e))
     }
 }
+
+/// Makes host $1 leasable (a no-op when it is already known).
+pub(super) const ADD_HOST: &str =
+    "INSERT INTO leases (scope, key) VALUES ('host', $1) ON CONFLICT DO NOTHING";
 
 /// The daemon's heartbeat ($1: its name).
 const HEARTBEAT: &str = "INSERT INTO workers (id, heartbeat) VALUES ($1, now())

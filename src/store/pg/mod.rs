@@ -23,7 +23,6 @@ use tokio_postgres::config::Host;
 
 use crate::error::{Error, Result};
 
-pub use archive::ArchiveCounts;
 pub use copy::{CopyReport, copy};
 pub use frontier::{Claim, Frontier, HostLease};
 pub use migrate::{Outcome as MigrateOutcome, SCHEMA_VERSION};

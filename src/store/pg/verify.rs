@@ -32,7 +32,7 @@ impl Postgres {
                 }
             }
         }
-        let counts = self.archive_counts().await?;
+        let counts = self.store_stats().await?;
         report.articles = counts.articles;
         report.versions = counts.versions;
         report.checks = counts.checks;

@@ -51,12 +51,7 @@ impl Postgres {
             .map_err(|e| self.failed(format!("{url}: {e}")))?;
         let client = self.client().await?;
         let run = async {
-            client
-                .execute(
-                    "INSERT INTO leases (scope, key) VALUES ('host', $1) ON CONFLICT DO NOTHING",
-                    &[&host],
-                )
-                .await?;
+            client.execute(super::frontier::ADD_HOST, &[&host]).await?;
             client
                 .execute(
                     "INSERT INTO frontier (url, host, due_at, state) VALUES ($1, $2, $3, $4)
