@@ -222,6 +222,43 @@ where
     assert_eq!(sites, ["a", "b"]);
 }
 
+/// Lists, search and site names come in byte order, as sled's keys sort, whatever the
+/// database's locale would say ("B" < "_" < "a").
+async fn lists_sort_byte_by_byte<A>(store: A)
+where
+    A: Schedules + ArchiveRead,
+{
+    let urls = [
+        "https://c.test/a",
+        "https://c.test/B",
+        "https://c.test/_z",
+        "https://c.test/-y",
+        "https://C.test/x",
+    ];
+    for (i, url) in urls.iter().enumerate() {
+        let site = ["alpha", "Zeta", "_x", "beta", "Alpha"][i];
+        store
+            .ensure_article(url, Some(site), t(0))
+            .await
+            .expect("ensure");
+    }
+    let (listed, found, sites) = read(&store, |s| {
+        (
+            s.list(None, 100).expect("list"),
+            s.search("c.test", 100).expect("search"),
+            s.sites().expect("sites"),
+        )
+    })
+    .await;
+    let mut bytewise: Vec<String> = listed.iter().map(|r| r.url.clone()).collect();
+    bytewise.sort();
+    let listed: Vec<String> = listed.into_iter().map(|r| r.url).collect();
+    assert_eq!(listed, bytewise);
+    let found: Vec<String> = found.into_iter().map(|r| r.url).collect();
+    assert_eq!(found, bytewise);
+    assert_eq!(sites, ["Alpha", "Zeta", "_x", "alpha", "beta"]);
+}
+
 fn sled() -> (Store, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("temp dir");
     (Store::open(dir.path()).expect("open"), dir)
@@ -257,4 +294,44 @@ async fn lists_search_and_sites_on_postgres() {
     if let Some((pg, _cluster)) = postgres("lists on postgres").await {
         lists_are_keyset_paginated_search_matches_url_or_title_and_sites_are_named(pg).await;
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn byte_order_on_sled() {
+    let (store, _dir) = sled();
+    lists_sort_byte_by_byte(store).await;
+}
+
+/// On a database whose locale sorts "B" after "a" (ICU's en-US), lists still come in sled's
+/// byte order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn byte_order_on_postgres_with_a_language_locale() {
+    let Some(cluster) = Cluster::start("byte order on postgres") else {
+        return;
+    };
+    let (admin, conn) = tokio_postgres::connect(&cluster.conninfo, tokio_postgres::NoTls)
+        .await
+        .expect("connect as admin");
+    tokio::spawn(conn);
+    admin
+        .batch_execute(
+            "CREATE DATABASE en_us LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C'
+             TEMPLATE template0",
+        )
+        .await
+        .expect("create an en-US database");
+    let order: Vec<String> = admin
+        .query(
+            "SELECT x FROM (VALUES ('B'), ('a')) v(x) ORDER BY x COLLATE \"en-US-x-icu\"",
+            &[],
+        )
+        .await
+        .expect("collation works")
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(order, ["a", "B"], "the locale sorts otherwise than bytes");
+    let conninfo = cluster.conninfo.replace("dbname=postgres", "dbname=en_us");
+    let pg = Postgres::connect(&conninfo).await.expect("connect");
+    lists_sort_byte_by_byte(pg).await;
 }

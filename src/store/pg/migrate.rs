@@ -11,6 +11,11 @@ use tokio_postgres::Client;
 const STEPS: &[(i32, &str, &str)] = &[
     (1, "frontier", include_str!("migrations/0001_frontier.sql")),
     (2, "archive", include_str!("migrations/0002_archive.sql")),
+    (
+        3,
+        "bytewise order",
+        include_str!("migrations/0003_bytewise_order.sql"),
+    ),
 ];
 
 /// The schema version this release writes.
