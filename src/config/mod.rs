@@ -214,9 +214,13 @@ impl Config {
         }
     }
 
-    /// The database directory the config names, resolved against the config file's directory.
+    /// The database directory the config names, resolved against the config file's
+    /// directory; a database URL (`postgres://…`) as it is.
     pub fn db_path(&self) -> Option<PathBuf> {
         let db = self.crawler.db.as_ref()?;
+        if db.to_str().is_some_and(|s| s.contains("://")) {
+            return Some(db.clone());
+        }
         let base = self
             .path
             .as_deref()
@@ -280,6 +284,16 @@ fn line_column(text: &str, at: usize) -> (usize, usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_database_url_in_the_config_is_not_a_path() {
+        let dir = Path::new("/etc/emend/sites.toml");
+        let url = "postgres://emend@db.example/emend";
+        let c = Config::parse(&format!("[crawler]\ndb = \"{url}\"\n"), dir).expect("parse");
+        assert_eq!(c.db_path(), Some(PathBuf::from(url)));
+        let c = Config::parse("[crawler]\ndb = \"archive\"\n", dir).expect("parse");
+        assert_eq!(c.db_path(), Some(PathBuf::from("/etc/emend/archive")));
+    }
 
     #[test]
     fn unknown_key_points_at_line_and_column() {
