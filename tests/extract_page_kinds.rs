@@ -239,6 +239,20 @@ fn pitches_and_disclosures_closing_the_page_are_trimmed() {
 }
 
 #[test]
+fn an_appeal_closing_the_page_goes_with_the_paragraph_it_heads() {
+    // The appeal's paragraph is too long to read as a pitch on its own line; under the
+    // appeal's heading, at the very end, it closes the page all the same.
+    assert_page(
+        "closing_appeal.html",
+        &[
+            "Ten years after the first survey",
+            "publish the figures by the summer.",
+        ],
+        &["funded by readers", "donations pay for"],
+    );
+}
+
+#[test]
 fn streamed_parts_are_read_where_their_placeholders_stand() {
     // The parts arrive after the footer; a reader sees them in the body, in place of the
     // boundary's "Loading" fallback, and a part may hold another part's placeholder.

@@ -345,12 +345,21 @@ pub(crate) fn filter(blocks: Vec<Block>) -> Vec<Block> {
     // Promotions tacked onto the end ("Follow us on Twitter", "Join our forums", "Sign up for…"),
     // and headings or lead-ins left dangling at the end: "Related posts" or "More guides:" with
     // nothing under them announced a link list that was dropped, not text of the article.
-    while kept.len() > 1
-        && kept.last().is_some_and(|b| {
-            b.kind != BlockKind::Pre && (closes_the_page(&b.text) || announces_nothing(b))
-        })
-    {
-        kept.pop();
+    loop {
+        let n = kept.len();
+        if n > 1
+            && kept.last().is_some_and(|b| {
+                b.kind != BlockKind::Pre && (closes_the_page(&b.text) || announces_nothing(b))
+            })
+        {
+            kept.pop();
+        } else if n > 2 && appeal_under_its_heading(&kept[n - 2], &kept[n - 1]) {
+            // "This story is funded by readers like you" over the paragraph that asks for
+            // the donation: the heading closes the page, and so does what it heads.
+            kept.truncate(n - 2);
+        } else {
+            break;
+        }
     }
     drop_repeated_runs(kept)
 }
@@ -431,6 +440,16 @@ fn closes_the_page(text: &str) -> bool {
     let n = t.chars().count();
     let says = |re: &LazyLock<Option<regex::Regex>>| re.as_ref().is_some_and(|re| re.is_match(t));
     (n < CLOSING_LINE && (says(&PROMO) || says(&CLOSING))) || (n < PITCH_LINE && says(&PITCH))
+}
+
+/// A closing line (an appeal, a promotion) followed by the pitch it announces, at the end.
+fn appeal_under_its_heading(head: &Block, last: &Block) -> bool {
+    let t = last.text.trim();
+    head.kind != BlockKind::Pre
+        && last.kind != BlockKind::Pre
+        && closes_the_page(&head.text)
+        && t.chars().count() < CLOSING_LINE
+        && PITCH.as_ref().is_some_and(|re| re.is_match(t))
 }
 
 fn distinct(blocks: &[Block]) -> usize {
