@@ -35,6 +35,18 @@ fn a_second_opener_is_told_the_database_is_in_use() {
 }
 
 #[test]
+fn a_database_this_process_just_let_go_reopens_at_once() {
+    // sled's I/O threads may drop their last handle (and the lock) just after the store:
+    // a reopen right after a flush and a drop must not be told the database is in use.
+    let dir = tempfile::tempdir().unwrap();
+    for i in 0..100u32 {
+        let store = Store::open(dir.path()).unwrap_or_else(|e| panic!("reopen {i}: {e}"));
+        store.flush().unwrap();
+        drop(store);
+    }
+}
+
+#[test]
 fn another_process_holding_the_database_gives_in_use() {
     // Re-run this test binary as the holder: it opens the store and waits for stdin to close.
     if let Ok(path) = std::env::var("EMEND_STORE_TEST_HOLD") {

@@ -84,6 +84,9 @@ pub struct Store {
     captures: sled::Tree,
     /// Groups concurrent flushes (see `flush.rs`).
     flusher: Arc<flush::Flusher>,
+    /// Notes when the last clone lets the database go (see `open.rs`); last, so it drops
+    /// after every sled handle above.
+    _released: Arc<open::Released>,
 }
 
 impl std::fmt::Debug for Store {

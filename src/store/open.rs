@@ -1,9 +1,11 @@
 //! Opening a database: sled configuration, lock-failure mapping, then the schema check
 //! and upgrade (`upgrade.rs`).
 
+use std::collections::HashMap;
 use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock, Mutex};
+use std::time::{Duration, Instant};
 
 use super::Store;
 use super::keys::tree;
@@ -68,8 +70,55 @@ fn create_private_dir(path: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Opens the sled database in the existing directory `path`.
+/// When this process last let go of each database it opened. sled's I/O threads can drop
+/// their last handle, and with it the file lock, a moment after the last `Store` is gone,
+/// so a reopen in the same process right after may find the lock still held by itself.
+static RELEASED: LazyLock<Mutex<HashMap<PathBuf, Instant>>> = LazyLock::new(Default::default);
+
+/// How long after this process released a database its lock may still be held by sled.
+const RELEASE_LAG: Duration = Duration::from_secs(2);
+
+/// Records, when the last clone of a [`Store`] drops, that this process released `path`.
+#[derive(Debug)]
+pub(crate) struct Released(PathBuf);
+
+impl Drop for Released {
+    fn drop(&mut self) {
+        if let Ok(mut released) = RELEASED.lock() {
+            released.insert(self.0.clone(), Instant::now());
+        }
+    }
+}
+
+/// Opens the sled database in the existing directory `path`, waiting out sled's release
+/// lag when this very process let it go a moment ago; another holder is reported at once.
 fn open_dir(path: &Path) -> Result<Store> {
+    loop {
+        match open_dir_once(path) {
+            Err(Error::StoreInUse { .. }) if released_just_now(path) => {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            opened => {
+                if opened.is_ok()
+                    && let Ok(mut released) = RELEASED.lock()
+                {
+                    released.remove(path);
+                }
+                return opened;
+            }
+        }
+    }
+}
+
+fn released_just_now(path: &Path) -> bool {
+    RELEASED
+        .lock()
+        .ok()
+        .and_then(|r| r.get(path).copied())
+        .is_some_and(|at| at.elapsed() < RELEASE_LAG)
+}
+
+fn open_dir_once(path: &Path) -> Result<Store> {
     let config = sled::Config::new()
         .path(path)
         .cache_capacity(CACHE_BYTES)
@@ -110,6 +159,7 @@ fn open_dir(path: &Path) -> Result<Store> {
         captures: t(tree::CAPTURES)?,
         flusher: Default::default(),
         db,
+        _released: Arc::new(Released(path.to_owned())),
     };
     super::upgrade::check_schema(&store)?;
     Ok(store)
